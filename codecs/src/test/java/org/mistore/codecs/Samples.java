@@ -1,0 +1,31 @@
+package org.mistore.codecs;
+
+import io.vertx.core.buffer.Buffer;
+import java.util.List;
+
+/** One sample value of every wire type, with non-ASCII text and edge values. */
+public final class Samples {
+  public static final ObjectId ID = new ObjectId("pop-1", "pop-2", "hg-1-3", 123_456_789L);
+  public static final VersionRef VERSION = new VersionRef(ID, 42);
+  public static final BlockRef BLOCK = new BlockRef(VERSION, 7, 5, "a".repeat(64));
+
+  private Samples() {
+  }
+
+  public static List<Object> all() {
+    return List.of(
+        ID,
+        VERSION,
+        BLOCK,
+        new StoreBlock(BLOCK, Buffer.buffer(new byte[] {1, 2, 3, -1, 0})),
+        new LockRequest(ID, LockType.WRITE, 10_000, 250, "hg-1-3"),
+        new LockGrant("tok-é-€", LockType.READ, ID, 9, 41, 1_700_000_000_000L),
+        new Ack("pop-2", VERSION),
+        new NodeReport("hg-1-3", Role.HG, "region-1", "pop-1", "member-Ω", 1L << 40, 12345, 1, 2));
+  }
+
+  @SuppressWarnings("unchecked")
+  public static <T> WireCodec<T> codecFor(Object value) {
+    return (WireCodec<T>) Codecs.ALL.stream().filter(c -> c.type() == value.getClass()).findFirst().orElseThrow();
+  }
+}

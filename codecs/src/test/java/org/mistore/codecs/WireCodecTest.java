@@ -1,0 +1,117 @@
+package org.mistore.codecs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Test;
+
+class WireCodecTest {
+
+  @Test
+  void everyTypeHasExactlyOneCodecAndASample() {
+    assertThat(Codecs.ALL).extracting(WireCodec::type).doesNotHaveDuplicates();
+    assertThat(Samples.all()).extracting(Object::getClass)
+        .containsExactlyInAnyOrderElementsOf(Codecs.ALL.stream().map(WireCodec::type).toList());
+  }
+
+  @Test
+  void everyTypeRoundTripsThroughItsWireForm() {
+    for (Object value : Samples.all()) {
+      WireCodec<Object> codec = Samples.codecFor(value);
+      Buffer wire = codec.encode(value);
+      assertThat(wire.getByte(4)).isEqualTo(WireCodec.FORMAT_VERSION);
+      assertThat(wire.getInt(0)).isEqualTo(wire.length() - 4);
+      Object back = codec.decode(wire);
+      assertThat(back).as(value.getClass().getSimpleName()).isEqualTo(value);
+    }
+  }
+
+  @Test
+  void decodingStartsAtTheGivenPosition() {
+    Object value = Samples.all().get(7);
+    WireCodec<Object> codec = Samples.codecFor(value);
+    Buffer wire = Buffer.buffer("prefix");
+    codec.encodeToWire(wire, value);
+    assertThat(codec.decodeFromWire(6, wire)).isEqualTo(value);
+  }
+
+  @Test
+  void everyTruncationIsRejected() {
+    for (Object value : Samples.all()) {
+      WireCodec<Object> codec = Samples.codecFor(value);
+      Buffer wire = codec.encode(value);
+      for (int cut = 0; cut < wire.length(); cut++) {
+        Buffer truncated = wire.getBuffer(0, cut);
+        assertThatThrownBy(() -> codec.decode(truncated)).isInstanceOf(MalformedWireException.class);
+        // A frame whose length prefix was rewritten to match the cut is still incomplete.
+        if (cut > 5) {
+          Buffer relabelled = truncated.copy();
+          relabelled.setInt(0, cut - 4);
+          assertThatThrownBy(() -> codec.decode(relabelled))
+              .as("%s cut at %d", value.getClass().getSimpleName(), cut)
+              .isInstanceOf(MalformedWireException.class);
+        }
+      }
+    }
+  }
+
+  @Test
+  void trailingBytesInsideTheFrameAreRejected() {
+    Object value = Samples.ID;
+    WireCodec<Object> codec = Samples.codecFor(value);
+    Buffer wire = codec.encode(value).appendByte((byte) 0);
+    wire.setInt(0, wire.length() - 4);
+    assertThatThrownBy(() -> codec.decode(wire)).isInstanceOf(MalformedWireException.class)
+        .hasMessageContaining("trailing");
+  }
+
+  @Test
+  void anotherFormatVersionIsRejected() {
+    WireCodec<Object> codec = Samples.codecFor(Samples.VERSION);
+    Buffer wire = codec.encode(Samples.VERSION);
+    wire.setByte(4, (byte) (WireCodec.FORMAT_VERSION + 1));
+    assertThatThrownBy(() -> codec.decode(wire)).isInstanceOf(MalformedWireException.class)
+        .hasMessageContaining("format version");
+  }
+
+  @Test
+  void unknownEnumTagIsRejected() {
+    LockRequest request = new LockRequest(Samples.ID, LockType.READ, 1000, 0, "hg-1");
+    WireCodec<LockRequest> codec = Codecs.LOCK_REQUEST;
+    Buffer wire = codec.encode(request);
+    Buffer idOnly = Codecs.OBJECT_ID.encode(Samples.ID);
+    int typeAt = 5 + idOnly.length() - 5;
+    wire.setByte(typeAt, (byte) 9);
+    assertThatThrownBy(() -> codec.decode(wire)).isInstanceOf(MalformedWireException.class)
+        .hasMessageContaining("LockType");
+  }
+
+  @Test
+  void invalidUtf8IsRejected() {
+    Buffer wire = Buffer.buffer().appendInt(0).appendByte(WireCodec.FORMAT_VERSION);
+    new WireWriter(wire).writeBytes(new byte[] {(byte) 0xC3, (byte) 0x28});
+    wire.setInt(0, wire.length() - 4);
+    assertThatThrownBy(() -> Codecs.OBJECT_ID.decode(wire)).isInstanceOf(MalformedWireException.class)
+        .hasMessageContaining("UTF-8");
+  }
+
+  @Test
+  void fieldsThatBreakTheTypesRulesAreRejectedNotDecoded() {
+    // A syntactically complete frame whose node id contains a dot (forbidden in ids).
+    Buffer wire = Buffer.buffer().appendInt(0).appendByte(WireCodec.FORMAT_VERSION);
+    new WireWriter(wire).writeString("pop.1").writeString("pop-2").writeString("hg-1").writeLong(1);
+    wire.setInt(0, wire.length() - 4);
+    assertThatThrownBy(() -> Codecs.OBJECT_ID.decode(wire)).isInstanceOf(MalformedWireException.class)
+        .hasMessageContaining("primary POP");
+  }
+
+  @Test
+  void transformCopiesMutableBlockData() {
+    StoreBlock original = (StoreBlock) Samples.all().get(3);
+    StoreBlock copy = Codecs.STORE_BLOCK.transform(original);
+    assertThat(copy).isNotSameAs(original);
+    original.data().setByte(0, (byte) 99);
+    assertThat(copy.data().getByte(0)).isEqualTo((byte) 1);
+  }
+}
