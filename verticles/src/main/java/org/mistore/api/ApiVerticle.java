@@ -1,0 +1,93 @@
+package org.mistore.api;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.function.BooleanSupplier;
+import org.mistore.directory.DirectoryEntry;
+import org.mistore.directory.NodeDirectory;
+
+/**
+ * The client front door of a node: operations endpoints and the {@code /v1} API, every error as
+ * problem+json. Listening is part of {@link #start()}, so a port in use fails the deployment.
+ */
+public final class ApiVerticle extends VerticleBase {
+  private final String host;
+  private final int port;
+  private final NodeDirectory directory;
+  private final PrometheusMeterRegistry registry;
+  private final BooleanSupplier ready;
+  private HttpServer server;
+
+  public ApiVerticle(String host, int port, NodeDirectory directory, PrometheusMeterRegistry registry,
+      BooleanSupplier ready) {
+    this.host = host;
+    this.port = port;
+    this.directory = directory;
+    this.registry = registry;
+    this.ready = ready;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    router.get("/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "up")));
+    router.get("/ready").handler(this::ready);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    router.get("/v1/cluster").handler(this::cluster);
+    router.route().failureHandler(Problems::handle);
+    for (int status : new int[] {400, 404, 405, 413, 500}) {
+      router.errorHandler(status, Problems::handle);
+    }
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port));
+    return server.requestHandler(router).listen();
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void ready(RoutingContext rc) {
+    if (ready.getAsBoolean()) {
+      json(rc, 200, new JsonObject().put("status", "ready"));
+    } else {
+      Problems.send(rc, 503, "Service Unavailable", "node is starting, stopping or not in the cluster");
+    }
+  }
+
+  private void cluster(RoutingContext rc) {
+    JsonArray nodes = new JsonArray();
+    for (DirectoryEntry e : directory.snapshot()) {
+      var r = e.report();
+      JsonObject node = new JsonObject()
+          .put("id", r.nodeId())
+          .put("role", r.role().wireName())
+          .put("region", r.region())
+          .put("status", e.status().wireName())
+          .put("capacityBytes", r.capacityBytes())
+          .put("usedBytes", r.usedBytes());
+      if (!r.pop().isEmpty()) {
+        node.put("pop", r.pop());
+      }
+      nodes.add(node);
+    }
+    json(rc, 200, new JsonObject().put("nodes", nodes));
+  }
+
+  static void json(RoutingContext rc, int status, JsonObject body) {
+    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+}

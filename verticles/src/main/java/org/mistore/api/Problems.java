@@ -1,0 +1,52 @@
+package org.mistore.api;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** Renders failures as RFC 9457 {@code application/problem+json}; the one place that does. */
+public final class Problems {
+  public static final String CONTENT_TYPE = "application/problem+json";
+  private static final System.Logger LOG = System.getLogger(Problems.class.getName());
+
+  private Problems() {
+  }
+
+  public static void send(RoutingContext rc, int status, String title, String detail) {
+    HttpServerResponse response = rc.response();
+    if (response.headWritten()) {
+      // Too late for a problem document: cut the stream so the client sees it incomplete.
+      response.reset();
+      return;
+    }
+    JsonObject body = new JsonObject()
+        .put("type", "about:blank")
+        .put("title", title)
+        .put("status", status)
+        .put("detail", detail);
+    response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(body.toBuffer());
+  }
+
+  /** Failure handler for every route: known problems keep their status, anything else is a 500 without internals. */
+  public static void handle(RoutingContext rc) {
+    Throwable failure = rc.failure();
+    if (failure instanceof HttpProblem p) {
+      send(rc, p.status(), p.title(), p.getMessage());
+      return;
+    }
+    int status = rc.statusCode() > 0 ? rc.statusCode() : 500;
+    if (failure != null && status >= 500) {
+      LOG.log(System.Logger.Level.ERROR, "request " + rc.request().method() + " " + rc.request().path() + " failed", failure);
+    }
+    String reason = HttpResponseStatus.valueOf(status).reasonPhrase();
+    String detail = switch (status) {
+      case 404 -> "no resource at " + rc.request().path();
+      case 405 -> rc.request().method() + " is not allowed on " + rc.request().path();
+      case 413 -> "request body too large";
+      case 500 -> "internal error; the server log has the details";
+      default -> reason;
+    };
+    send(rc, status, reason, detail);
+  }
+}

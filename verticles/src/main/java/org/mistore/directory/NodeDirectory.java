@@ -1,0 +1,124 @@
+package org.mistore.directory;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
+import org.mistore.codecs.Addresses;
+import org.mistore.codecs.NodeReport;
+import org.mistore.codecs.Role;
+
+/**
+ * Which nodes exist, where they sit and whether they are up, as seen from this node. Fed by the
+ * heartbeats POPs and the DC publish (their own, and their HGs' relayed), by the local roles, and by
+ * cluster membership: a node whose cluster member leaves is down at once, a node silent for longer
+ * than the failure-detection time is down at the next sweep.
+ *
+ * <p>Entries are immutable and kept in a concurrent map, so any verticle may read the directory;
+ * only the directory's own context changes it.
+ */
+public final class NodeDirectory {
+  private static final Comparator<DirectoryEntry> ORDER = Comparator
+      .comparing((DirectoryEntry e) -> roleOrder(e.report().role()))
+      .thenComparing(e -> e.report().region())
+      .thenComparing(e -> e.report().nodeId());
+
+  private final Vertx vertx;
+  private final long detectionMillis;
+  private final ConcurrentMap<String, DirectoryEntry> entries = new ConcurrentHashMap<>();
+  private final List<Consumer<DirectoryEntry>> downListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private Context context;
+  private MessageConsumer<NodeReport> consumer;
+  private long sweeper = -1;
+
+  public NodeDirectory(Vertx vertx, long detectionMillis) {
+    this.vertx = vertx;
+    this.detectionMillis = detectionMillis;
+  }
+
+  /** Starts listening to heartbeats and sweeping for silent nodes. */
+  public Future<Void> start() {
+    context = vertx.getOrCreateContext();
+    Future<Void> registered = Future.<Void>future(p -> context.runOnContext(v -> {
+      consumer = vertx.eventBus().consumer(Addresses.DIRECTORY_HEARTBEAT, m -> heard(m.body()));
+      consumer.completion().onComplete(p);
+    }));
+    return registered.onSuccess(v -> context.runOnContext(x ->
+        sweeper = vertx.setPeriodic(Math.max(50, detectionMillis / 10), id -> sweep())));
+  }
+
+  public Future<Void> stop() {
+    if (sweeper >= 0) {
+      vertx.cancelTimer(sweeper);
+    }
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  /** Records a report heard now (also used by the local roles for themselves). */
+  public void heard(NodeReport report) {
+    DirectoryEntry entry = new DirectoryEntry(report, now(), NodeStatus.UP);
+    entries.merge(entry.key(), entry, (old, neu) ->
+        old.report().sentAt() > neu.report().sentAt() && old.report().startedAt() == neu.report().startedAt()
+            ? old : neu);
+  }
+
+  /** A cluster member left: every role it hosted is down now. Safe from any thread. */
+  public void memberLeft(String memberId) {
+    Runnable mark = () -> entries.replaceAll((k, e) ->
+        e.report().memberId().equals(memberId) && e.status() == NodeStatus.UP ? notifyDown(e.down()) : e);
+    if (context == null) {
+      mark.run();
+    } else {
+      context.runOnContext(v -> mark.run());
+    }
+  }
+
+  /** Called (on the directory's context) each time a node goes from up to down. */
+  public void onDown(Consumer<DirectoryEntry> listener) {
+    downListeners.add(listener);
+  }
+
+  private DirectoryEntry notifyDown(DirectoryEntry e) {
+    downListeners.forEach(l -> l.accept(e));
+    return e;
+  }
+
+  void sweep() {
+    long cutoff = now() - detectionMillis;
+    entries.replaceAll((k, e) -> e.status() == NodeStatus.UP && e.lastSeenMillis() < cutoff ? notifyDown(e.down()) : e);
+  }
+
+  public List<DirectoryEntry> snapshot() {
+    return entries.values().stream().sorted(ORDER).toList();
+  }
+
+  public Optional<DirectoryEntry> find(Role role, String nodeId) {
+    return Optional.ofNullable(entries.get(role.wireName() + "/" + nodeId));
+  }
+
+  /** Live nodes of one role, in directory order. */
+  public List<NodeReport> up(Role role) {
+    return snapshot().stream()
+        .filter(e -> e.report().role() == role && e.status() == NodeStatus.UP)
+        .map(DirectoryEntry::report)
+        .toList();
+  }
+
+  private static long now() {
+    return System.nanoTime() / 1_000_000;
+  }
+
+  private static int roleOrder(Role r) {
+    return switch (r) {
+      case DC -> 0;
+      case POP -> 1;
+      case HG -> 2;
+    };
+  }
+}

@@ -1,0 +1,140 @@
+package org.mistore.node;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.function.Consumer;
+import org.mistore.codecs.Codecs;
+
+/**
+ * Builds Vert.x instances the one way the product does: Micrometer metrics, every codec registered,
+ * and for a clustered node a Hazelcast member bound to the cluster host, TCP/IP join on the member
+ * list, multicast and auto-detection off, failure detection in seconds.
+ */
+public final class ClusterBootstrap {
+  private ClusterBootstrap() {
+  }
+
+  /** A running Vert.x with what was built around it. {@code hazelcast} is null for a local instance. */
+  public record Booted(Vertx vertx, PrometheusMeterRegistry registry, HazelcastInstance hazelcast, String memberId) {
+
+    public boolean inCluster() {
+      return hazelcast == null || hazelcast.getLifecycleService().isRunning();
+    }
+
+    /** Closes Vert.x (leaving the cluster gracefully), then the Hazelcast member. */
+    public Future<Void> close() {
+      return vertx.close().eventually(() -> {
+        if (hazelcast != null && hazelcast.getLifecycleService().isRunning()) {
+          hazelcast.shutdown();
+        }
+        return Future.succeededFuture();
+      });
+    }
+  }
+
+  /** The Hazelcast configuration of a node: from its {@code cluster-config} file, or TCP/IP on the member list. */
+  public static Config hazelcastConfig(NodeSettings s) {
+    Config config;
+    if (s.clusterConfig() != null) {
+      try {
+        config = Config.loadFromFile(s.clusterConfig().toFile());
+      } catch (Exception e) {
+        throw new StartupException("cannot read cluster config " + s.clusterConfig() + ": "
+            + SettingsLoader.oneLine(e));
+      }
+    } else {
+      config = ConfigUtil.loadConfig();
+      NetworkConfig network = config.getNetworkConfig();
+      network.setPort(s.clusterPort()).setPortAutoIncrement(false);
+      network.getInterfaces().setEnabled(true).setInterfaces(java.util.List.of(s.clusterHost()));
+      JoinConfig join = network.getJoin();
+      join.getMulticastConfig().setEnabled(false);
+      join.getAutoDetectionConfig().setEnabled(false);
+      join.getTcpIpConfig().setEnabled(true).setMembers(s.members().isEmpty()
+          ? java.util.List.of(s.clusterHost() + ":" + s.clusterPort()) : s.members());
+    }
+    config.setClusterName(s.clusterName());
+    long detectionSeconds = Math.max(1, (s.failureDetectionMs() + 999) / 1000);
+    config.setProperty("hazelcast.socket.bind.any", "false");
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    config.setProperty("hazelcast.shutdownhook.enabled", "false");
+    config.setProperty("hazelcast.logging.type", "jdk");
+    config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(detectionSeconds));
+    config.setProperty("hazelcast.wait.seconds.before.join", "1");
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", "10");
+    return config;
+  }
+
+  /**
+   * Starts the Hazelcast member (blocking: call from {@code main} or a test thread, never an event
+   * loop), then a clustered Vert.x on it. {@code memberLeft} hears the id of every member that leaves.
+   */
+  public static Booted clustered(NodeSettings s, Consumer<String> memberLeft) {
+    HazelcastInstance hazelcast;
+    try {
+      hazelcast = Hazelcast.newHazelcastInstance(hazelcastConfig(s));
+    } catch (StartupException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new StartupException("cannot start cluster member on " + s.clusterHost() + ":" + s.clusterPort() + ": "
+          + SettingsLoader.oneLine(e));
+    }
+    hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        memberLeft.accept(event.getMember().getUuid().toString());
+      }
+    });
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    VertxOptions options = options();
+    options.getEventBusOptions().setHost(s.clusterHost()).setPort(s.eventBusPort());
+    try {
+      Vertx vertx = Vertx.builder()
+          .with(options)
+          .withMetrics(new MicrometerMetricsFactory(registry))
+          .withClusterManager(new HazelcastClusterManager(hazelcast))
+          .buildClustered()
+          .await();
+      Codecs.registerAll(vertx);
+      return new Booted(vertx, registry, hazelcast, hazelcast.getCluster().getLocalMember().getUuid().toString());
+    } catch (Exception e) {
+      hazelcast.shutdown();
+      throw new StartupException("cannot join the event bus on " + s.clusterHost() + ": " + SettingsLoader.oneLine(e));
+    }
+  }
+
+  /** A single-process Vert.x (dev mode, tests): same codecs and metrics, no cluster. */
+  public static Booted local() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = Vertx.builder().with(options()).withMetrics(new MicrometerMetricsFactory(registry)).build();
+    Codecs.registerAll(vertx);
+    return new Booted(vertx, registry, null, "local");
+  }
+
+  private static VertxOptions options() {
+    return new VertxOptions()
+        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true))
+        .setFileSystemOptions(new FileSystemOptions().setClassPathResolvingEnabled(false).setFileCachingEnabled(false));
+  }
+}

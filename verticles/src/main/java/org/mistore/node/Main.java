@@ -1,0 +1,56 @@
+package org.mistore.node;
+
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.logging.LogManager;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code mistore} launcher: {@code dev} for a whole cluster in one JVM, {@code node} for one production node. */
+@Command(name = "mistore", mixinStandardHelpOptions = true, version = "mistore 0.1.0",
+    description = "Versioned, replicated object store for home gateways, POPs and a datacenter.",
+    subcommands = {DevCommand.class, NodeCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    configureLogging();
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the launcher; returns the exit code (2 for usage errors, 1 for a node that cannot start). */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler((e, line, parsed) -> {
+      if (e instanceof StartupException) {
+        err.println("mistore: " + e.getMessage());
+      } else {
+        err.println("mistore: unexpected failure: " + SettingsLoader.oneLine(e));
+      }
+      err.flush();
+      return 1;
+    });
+    return cli.execute(args);
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: dev or node");
+  }
+
+  private static void configureLogging() {
+    if (System.getProperty("java.util.logging.config.file") != null) {
+      return;
+    }
+    try (InputStream in = Main.class.getResourceAsStream("/mistore-logging.properties")) {
+      if (in != null) {
+        LogManager.getLogManager().readConfiguration(in);
+      }
+    } catch (Exception e) {
+      System.err.println("mistore: logging configuration ignored: " + e.getMessage());
+    }
+  }
+}

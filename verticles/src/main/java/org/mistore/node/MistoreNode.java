@@ -1,0 +1,77 @@
+package org.mistore.node;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.mistore.api.ApiVerticle;
+import org.mistore.dc.DcVerticle;
+import org.mistore.directory.NodeDirectory;
+import org.mistore.hg.HgVerticle;
+import org.mistore.pop.PopVerticle;
+
+/**
+ * Deploys what one Vert.x instance runs: the directory, the role verticles and the API verticle.
+ * The API listens first (answering {@code /ready} with 503), the roles open their stores and register,
+ * then the node is ready. Used by both {@code node} (one identity per role) and {@code dev} (all of a
+ * small cluster's identities).
+ */
+public final class MistoreNode {
+  private final ClusterBootstrap.Booted booted;
+  private final NodeDirectory directory;
+  private final AtomicBoolean ready = new AtomicBoolean();
+  private ApiVerticle api;
+
+  private MistoreNode(ClusterBootstrap.Booted booted, NodeDirectory directory) {
+    this.booted = booted;
+    this.directory = directory;
+  }
+
+  /** Deploys everything; fails (and undeploys nothing: the caller closes Vert.x) if any part fails. */
+  public static Future<MistoreNode> start(ClusterBootstrap.Booted booted, NodeDirectory directory, NodeServices services,
+      List<RoleIdentity> roles, String httpHost, int httpPort) {
+    MistoreNode node = new MistoreNode(booted, directory);
+    Vertx vertx = booted.vertx();
+    node.api = new ApiVerticle(httpHost, httpPort, directory, booted.registry(), node::isReady);
+    return directory.start()
+        .compose(v -> vertx.deployVerticle(node.api)
+            .recover(e -> Future.failedFuture(new StartupException("cannot serve HTTP on " + httpHost + ":" + httpPort
+                + ": " + SettingsLoader.oneLine(e)))))
+        .compose(v -> Future.all(roles.stream().map(who -> vertx.deployVerticle(verticle(who, services))).toList()))
+        .map(v -> {
+          node.ready.set(true);
+          return node;
+        });
+  }
+
+  private static VerticleBase verticle(RoleIdentity who, NodeServices services) {
+    return switch (who.role()) {
+      case HG -> new HgVerticle(who, services);
+      case POP -> new PopVerticle(who, services);
+      case DC -> new DcVerticle(who, services);
+    };
+  }
+
+  public boolean isReady() {
+    return ready.get() && booted.inCluster();
+  }
+
+  public int httpPort() {
+    return api.actualPort();
+  }
+
+  public NodeDirectory directory() {
+    return directory;
+  }
+
+  public Vertx vertx() {
+    return booted.vertx();
+  }
+
+  /** Stops answering ready, undeploys (stores close), leaves the cluster. */
+  public Future<Void> close() {
+    ready.set(false);
+    return directory.stop().eventually(booted::close);
+  }
+}

@@ -1,0 +1,19 @@
+package org.mistore.node;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import org.mistore.directory.NodeDirectory;
+
+/**
+ * What every role verticle on one Vert.x instance shares: the directory, the cluster member id, the
+ * metrics registry, where data lives and the timing and capacity settings.
+ */
+public record NodeServices(Vertx vertx, NodeDirectory directory, String memberId, MeterRegistry registry,
+    Path dataDir, long heartbeatIntervalMs, long failureDetectionMs, long capacityBytes) {
+
+  /** The MapDB file of one role instance. */
+  public Path storeFile(RoleIdentity who) {
+    return dataDir.resolve(who.role().wireName() + "-" + who.id() + ".db");
+  }
+}

@@ -1,0 +1,195 @@
+package org.mistore.node;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.mistore.codecs.NodeIds;
+import org.mistore.codecs.Role;
+
+/**
+ * Everything one node is told at start-up, validated. Built from a merged JSON object whose keys are
+ * the {@link #ALL} settings' keys (flags, then system properties, then environment, then file, then
+ * defaults); see {@link SettingsLoader}.
+ */
+public record NodeSettings(
+    List<Role> roles,
+    String id,
+    String region,
+    String pop,
+    Path data,
+    String httpHost,
+    int httpPort,
+    String clusterName,
+    String clusterHost,
+    int clusterPort,
+    int eventBusPort,
+    List<String> members,
+    Path clusterConfig,
+    long heartbeatIntervalMs,
+    long failureDetectionMs,
+    long capacityBytes) {
+
+  public static final Setting ROLES = new Setting("roles", "", "Roles this node runs: any of hg, pop, dc (list, or comma-separated).");
+  public static final Setting ID = new Setting("id", "", "Node id, unique in the cluster: 1-40 characters of A-Z a-z 0-9 _ -.");
+  public static final Setting REGION = new Setting("region", "", "Region of the node (a POP and its HGs share one).");
+  public static final Setting POP = new Setting("pop", "", "For an HG: the id of its POP (the only node it talks to).");
+  public static final Setting DATA = new Setting("data", "mistore-data", "Folder of the node's MapDB stores (one file per role).");
+  public static final Setting HTTP_HOST = new Setting("http-host", "127.0.0.1", "Interface the client API listens on (0.0.0.0 for all).");
+  public static final Setting HTTP_PORT = new Setting("http-port", "8080", "Port of the client API (HTTP and WebSocket); 0 picks a free one.");
+  public static final Setting CLUSTER_NAME = new Setting("cluster-name", "mistore", "Hazelcast cluster name; nodes with another name never join.");
+  public static final Setting CLUSTER_HOST = new Setting("cluster-host", "127.0.0.1", "Address Hazelcast and the event bus bind to and announce.");
+  public static final Setting CLUSTER_PORT = new Setting("cluster-port", "5701", "Hazelcast member port.");
+  public static final Setting EVENTBUS_PORT = new Setting("eventbus-port", "0", "Event-bus TCP port; 0 picks a free one.");
+  public static final Setting MEMBERS = new Setting("members", "", "Hazelcast TCP/IP join list: host:port entries (ranges like h:5701-5703 are expanded).");
+  public static final Setting CLUSTER_CONFIG = new Setting("cluster-config", "", "A Hazelcast XML/YAML file to use instead of the built-in TCP/IP join (see cluster-config/).");
+  public static final Setting HEARTBEAT_INTERVAL_MS = new Setting("heartbeat-interval-ms", "1000", "How often every role sends its heartbeat.");
+  public static final Setting FAILURE_DETECTION_MS = new Setting("failure-detection-ms", "5000", "A node silent this long is marked down (also Hazelcast's member timeout, rounded up to seconds).");
+  public static final Setting CAPACITY_BYTES = new Setting("capacity-bytes", "10737418240", "Disk quota this node donates (bytes).");
+
+  public static final List<Setting> ALL = List.of(ROLES, ID, REGION, POP, DATA, HTTP_HOST, HTTP_PORT, CLUSTER_NAME,
+      CLUSTER_HOST, CLUSTER_PORT, EVENTBUS_PORT, MEMBERS, CLUSTER_CONFIG, HEARTBEAT_INTERVAL_MS, FAILURE_DETECTION_MS,
+      CAPACITY_BYTES);
+
+  /** Validates a merged configuration; {@link StartupException} naming the key on any bad value. */
+  public static NodeSettings from(JsonObject c) {
+    List<Role> roles = roles(c);
+    if (roles.isEmpty()) {
+      throw new StartupException("no role given: use --role hg|pop|dc (or " + ROLES.envName() + ")");
+    }
+    String id = requireId(c, ID);
+    String region = requireId(c, REGION);
+    String pop = text(c, POP);
+    if (roles.contains(Role.HG)) {
+      if (pop.isEmpty() && roles.contains(Role.POP)) {
+        pop = id;
+      }
+      if (pop.isEmpty()) {
+        throw new StartupException("an HG needs its POP: use --pop POP_ID (or " + POP.envName() + ")");
+      }
+      requireId(pop, POP);
+    }
+    long heartbeat = positiveLong(c, HEARTBEAT_INTERVAL_MS);
+    long detection = positiveLong(c, FAILURE_DETECTION_MS);
+    if (detection < 2 * heartbeat) {
+      throw new StartupException(FAILURE_DETECTION_MS.key() + " (" + detection + ") must be at least twice "
+          + HEARTBEAT_INTERVAL_MS.key() + " (" + heartbeat + ")");
+    }
+    String clusterConfig = text(c, CLUSTER_CONFIG);
+    return new NodeSettings(roles, id, region, pop, Path.of(text(c, DATA)), text(c, HTTP_HOST), port(c, HTTP_PORT),
+        requireId(c, CLUSTER_NAME), text(c, CLUSTER_HOST), port(c, CLUSTER_PORT), port(c, EVENTBUS_PORT), members(c),
+        clusterConfig.isEmpty() ? null : Path.of(clusterConfig), heartbeat, detection, positiveLong(c, CAPACITY_BYTES));
+  }
+
+  private static String text(JsonObject c, Setting s) {
+    Object v = c.getValue(s.key());
+    return v == null ? s.defaultValue() : String.valueOf(v).trim();
+  }
+
+  private static String requireId(JsonObject c, Setting s) {
+    return requireId(text(c, s), s);
+  }
+
+  private static String requireId(String value, Setting s) {
+    if (value.isEmpty()) {
+      throw new StartupException("missing " + s.key() + ": use --" + s.key() + " (or " + s.envName() + ")");
+    }
+    if (!NodeIds.isValid(value)) {
+      throw new StartupException(s.key() + " '" + value + "' must be 1-40 characters of A-Z a-z 0-9 _ -");
+    }
+    return value;
+  }
+
+  private static long parseLong(JsonObject c, Setting s) {
+    String v = text(c, s);
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new StartupException(s.key() + " '" + v + "' is not a whole number");
+    }
+  }
+
+  private static long positiveLong(JsonObject c, Setting s) {
+    long v = parseLong(c, s);
+    if (v <= 0) {
+      throw new StartupException(s.key() + " must be positive, got " + v);
+    }
+    return v;
+  }
+
+  private static int port(JsonObject c, Setting s) {
+    long v = parseLong(c, s);
+    if (v < 0 || v > 65535) {
+      throw new StartupException(s.key() + " " + v + " is not a port (0-65535)");
+    }
+    return (int) v;
+  }
+
+  private static List<String> list(JsonObject c, Setting s) {
+    Object v = c.getValue(s.key());
+    List<String> out = new ArrayList<>();
+    if (v instanceof JsonArray a) {
+      a.forEach(x -> out.addAll(split(String.valueOf(x))));
+    } else if (v != null) {
+      out.addAll(split(String.valueOf(v)));
+    }
+    return out;
+  }
+
+  private static List<String> split(String text) {
+    List<String> out = new ArrayList<>();
+    for (String part : text.split(",")) {
+      if (!part.isBlank()) {
+        out.add(part.trim());
+      }
+    }
+    return out;
+  }
+
+  private static List<Role> roles(JsonObject c) {
+    Set<Role> roles = new LinkedHashSet<>();
+    for (String r : list(c, ROLES)) {
+      try {
+        roles.add(Role.parse(r));
+      } catch (IllegalArgumentException e) {
+        throw new StartupException(e.getMessage());
+      }
+    }
+    return List.copyOf(roles);
+  }
+
+  /** Expands {@code host:a-b} ranges into single {@code host:port} entries (Hazelcast rejects ranges with interfaces on). */
+  static List<String> members(JsonObject c) {
+    List<String> out = new ArrayList<>();
+    for (String m : list(c, MEMBERS)) {
+      int colon = m.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new StartupException("member '" + m + "' must be host:port");
+      }
+      String host = m.substring(0, colon);
+      String ports = m.substring(colon + 1);
+      try {
+        int dash = ports.indexOf('-');
+        int from = Integer.parseInt(dash < 0 ? ports : ports.substring(0, dash));
+        int to = dash < 0 ? from : Integer.parseInt(ports.substring(dash + 1));
+        if (from < 1 || to > 65535 || to < from || to - from > 100) {
+          throw new NumberFormatException();
+        }
+        for (int p = from; p <= to; p++) {
+          out.add(host + ":" + p);
+        }
+      } catch (NumberFormatException e) {
+        throw new StartupException("member '" + m + "' has a bad port or range");
+      }
+    }
+    return out;
+  }
+
+  /** The data file of one role of this node. */
+  public Path storeFile(Role role) {
+    return data.resolve(role.wireName() + "-" + id + ".db");
+  }
+}

@@ -1,0 +1,79 @@
+package org.mistore.node;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import java.util.ArrayList;
+import java.util.List;
+import org.mistore.codecs.Addresses;
+import org.mistore.codecs.NodeReport;
+import org.mistore.store.RoleStore;
+
+/**
+ * Common life of HG, POP and DC verticles: open the role's store, register the role's consumers and a
+ * {@code ping} consumer, then send a heartbeat every interval. {@link #start()} completes only when
+ * the store is open and every consumer is registered cluster-wide.
+ */
+public abstract class RoleVerticle extends VerticleBase {
+  protected final RoleIdentity identity;
+  protected final NodeServices services;
+  protected RoleStore store;
+  private final long startedAt = System.currentTimeMillis();
+  private volatile long usedBytes;
+  private long heartbeatTimer = -1;
+
+  protected RoleVerticle(RoleIdentity identity, NodeServices services) {
+    this.identity = identity;
+    this.services = services;
+  }
+
+  public RoleIdentity identity() {
+    return identity;
+  }
+
+  @Override
+  public Future<?> start() {
+    return RoleStore.open(vertx, services.storeFile(identity), identity.id(), identity.role())
+        .compose(opened -> {
+          store = opened;
+          List<Future<?>> registrations = new ArrayList<>(registerConsumers());
+          registrations.add(vertx.eventBus()
+              .<Object>consumer(address(Addresses.PING), m -> m.reply(report()))
+              .completion());
+          return Future.all(registrations);
+        })
+        .onSuccess(v -> {
+          beat();
+          heartbeatTimer = vertx.setPeriodic(services.heartbeatIntervalMs(), id -> beat());
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (heartbeatTimer >= 0) {
+      vertx.cancelTimer(heartbeatTimer);
+    }
+    return store == null ? Future.succeededFuture() : store.close();
+  }
+
+  /** The role's own consumers; each future completes when the registration has reached the cluster. */
+  protected abstract List<Future<?>> registerConsumers();
+
+  /** Where this role's heartbeat goes: an HG to its POP, POPs and the DC to everyone. */
+  protected abstract void sendHeartbeat(NodeReport report);
+
+  protected String address(String verb) {
+    return Addresses.of(identity.role(), identity.id(), verb);
+  }
+
+  protected NodeReport report() {
+    return new NodeReport(identity.id(), identity.role(), identity.region(), identity.pop(), services.memberId(),
+        services.capacityBytes(), usedBytes, startedAt, System.currentTimeMillis());
+  }
+
+  private void beat() {
+    NodeReport report = report();
+    services.directory().heard(report);
+    sendHeartbeat(report);
+    store.sizeOnDisk().onSuccess(size -> usedBytes = size);
+  }
+}
