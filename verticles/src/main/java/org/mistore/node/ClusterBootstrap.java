@@ -17,6 +17,9 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.mistore.codecs.Codecs;
 
@@ -36,14 +39,22 @@ public final class ClusterBootstrap {
       return hazelcast == null || hazelcast.getLifecycleService().isRunning();
     }
 
-    /** Closes Vert.x (leaving the cluster gracefully), then the Hazelcast member. */
-    public Future<Void> close() {
-      return vertx.close().eventually(() -> {
+    /**
+     * Closes Vert.x (undeploying verticles, leaving the cluster gracefully), then the Hazelcast member.
+     * Blocking, from a non-Vert.x thread: nothing may be chained on the close future, whose context
+     * dies with the instance.
+     */
+    public void close() {
+      try {
+        vertx.close().await(30, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        System.getLogger(ClusterBootstrap.class.getName()).log(System.Logger.Level.WARNING,
+            "Vert.x did not close within 30 s");
+      } finally {
         if (hazelcast != null && hazelcast.getLifecycleService().isRunning()) {
           hazelcast.shutdown();
         }
-        return Future.succeededFuture();
-      });
+      }
     }
   }
 
@@ -69,6 +80,8 @@ public final class ClusterBootstrap {
           ? java.util.List.of(s.clusterHost() + ":" + s.clusterPort()) : s.members());
     }
     config.setClusterName(s.clusterName());
+    // vertx-hazelcast reads its node id from this member attribute when it is handed an instance.
+    config.getMemberAttributeConfig().setAttribute("__vertx.nodeId", UUID.randomUUID().toString());
     long detectionSeconds = Math.max(1, (s.failureDetectionMs() + 999) / 1000);
     config.setProperty("hazelcast.socket.bind.any", "false");
     config.setProperty("hazelcast.phone.home.enabled", "false");
@@ -77,6 +90,8 @@ public final class ClusterBootstrap {
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     config.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(detectionSeconds));
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
+    // The cluster only holds the event bus's registrations: few partitions make joins and migrations fast.
+    config.setProperty("hazelcast.partition.count", "23");
     config.setProperty("hazelcast.merge.first.run.delay.seconds", "10");
     config.setProperty("hazelcast.merge.next.run.delay.seconds", "10");
     return config;

@@ -46,7 +46,7 @@ public final class DevCluster {
     try {
       return MistoreNode.start(booted, directory, services, topology, httpHost, httpPort).await();
     } catch (RuntimeException e) {
-      booted.close().await();
+      booted.close();
       throw e instanceof StartupException ? e : new StartupException(SettingsLoader.oneLine(e));
     }
   }

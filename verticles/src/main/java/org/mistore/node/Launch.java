@@ -36,7 +36,7 @@ public final class Launch {
           s.roles().stream().map(r -> new RoleIdentity(r, s.id(), s.region(), s.pop())).toList(),
           s.httpHost(), s.httpPort()).await();
     } catch (RuntimeException e) {
-      booted.close().await();
+      booted.close();
       throw e instanceof StartupException ? e : new StartupException(SettingsLoader.oneLine(e));
     }
   }

@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.mistore.api.ApiVerticle;
 import org.mistore.dc.DcVerticle;
@@ -69,9 +71,15 @@ public final class MistoreNode {
     return booted.vertx();
   }
 
-  /** Stops answering ready, undeploys (stores close), leaves the cluster. */
-  public Future<Void> close() {
+  /** Stops answering ready, undeploys (stores close), leaves the cluster. Blocking, from a non-Vert.x thread. */
+  public void close() {
     ready.set(false);
-    return directory.stop().eventually(booted::close);
+    try {
+      directory.stop().await(5, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      // the directory is undeployed with Vert.x anyway
+    } finally {
+      booted.close();
+    }
   }
 }

@@ -1,7 +1,6 @@
 package org.mistore.node;
 
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /** Keeps {@code main} alive while the node runs; SIGTERM or SIGINT close it gracefully (leaving the cluster). */
 final class ShutdownOnSignal {
@@ -13,7 +12,7 @@ final class ShutdownOnSignal {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.err.println("mistore: " + name + " stopping, leaving the cluster");
       try {
-        node.close().toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+        node.close();
         System.err.println("mistore: " + name + " stopped");
       } catch (Exception e) {
         System.err.println("mistore: " + name + " did not stop cleanly: " + SettingsLoader.oneLine(e));

@@ -1,0 +1,111 @@
+package org.mistore.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LauncherTest {
+  @TempDir
+  Path dir;
+
+  private record Result(int code, String out, String err) {
+  }
+
+  private Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void unknownCommandPrintsUsageAndExitsTwo() {
+    Result r = run("frobnicate");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("Usage: mistore");
+  }
+
+  @Test
+  void unknownFlagPrintsUsageAndExitsTwo() {
+    Result r = run("node", "--role", "dc", "--bogus");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("Unknown option: '--bogus'").contains("Usage: mistore node");
+    assertThat(run("dev", "--pops").code()).isEqualTo(2);
+  }
+
+  @Test
+  void noCommandIsAUsageError() {
+    assertThat(run().code()).isEqualTo(2);
+  }
+
+  @Test
+  void nodeWithoutRoleSaysSoInOneLine() {
+    Result r = run("node", "--id", "x", "--region", "r", "--data", dir.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err().strip()).startsWith("mistore: no role given").doesNotContain("\n").doesNotContain("Exception");
+  }
+
+  @Test
+  void hgWithoutPopSaysSo() {
+    Result r = run("node", "--role", "hg", "--id", "hg-1", "--region", "r", "--data", dir.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("an HG needs its POP");
+  }
+
+  @Test
+  void badIdIsRefused() {
+    Result r = run("node", "--role", "dc", "--id", "has.dot", "--region", "r", "--data", dir.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("id 'has.dot' must be");
+  }
+
+  @Test
+  void portInUseIsOneClearLineAndNonZeroExit() throws Exception {
+    try (ServerSocket busy = new ServerSocket()) {
+      busy.bind(new InetSocketAddress("127.0.0.1", 0));
+      Result r = run("node", "--role", "dc", "--id", "dc-1", "--region", "core", "--data", dir.toString(),
+          "--http-port", Integer.toString(busy.getLocalPort()));
+      assertThat(r.code()).isEqualTo(1);
+      assertThat(r.err().strip()).startsWith("mistore: cannot serve HTTP on 127.0.0.1:" + busy.getLocalPort())
+          .doesNotContain("\n").doesNotContain("\tat ");
+    }
+  }
+
+  @Test
+  void dataFolderThatIsAFileIsRefused() throws Exception {
+    Path file = Files.writeString(dir.resolve("not-a-folder"), "x");
+    Result r = run("node", "--role", "dc", "--id", "dc-1", "--region", "core", "--data", file.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err().strip()).startsWith("mistore: cannot create data folder").doesNotContain("\n");
+  }
+
+  @Test
+  void malformedConfigFileIsOneClearLine() throws Exception {
+    Path config = Files.writeString(dir.resolve("node.json"), "{ \"id\": ");
+    Result r = run("node", "--config", config.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err().strip()).startsWith("mistore: cannot read config file").doesNotContain("\n");
+  }
+
+  @Test
+  void configFileWithUnknownKeyIsRefused() throws Exception {
+    Path config = Files.writeString(dir.resolve("node.yaml"), "roles: [dc]\nid: dc-1\nregion: core\nhttp-prot: 9\n");
+    Result r = run("node", "--config", config.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("unknown keys [http-prot]");
+  }
+
+  @Test
+  void missingConfigFileIsRefused() {
+    Result r = run("node", "--config", dir.resolve("absent.json").toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("cannot read config file");
+  }
+}

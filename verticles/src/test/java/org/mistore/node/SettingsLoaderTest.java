@@ -1,0 +1,65 @@
+package org.mistore.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mistore.codecs.Role;
+
+class SettingsLoaderTest {
+  @TempDir
+  Path dir;
+
+  @AfterEach
+  void clearProperties() {
+    System.clearProperty(NodeSettings.HTTP_PORT.propertyName());
+  }
+
+  @Test
+  void flagsBeatSystemPropertiesWhichBeatTheFile() throws Exception {
+    Path file = Files.writeString(dir.resolve("n.yaml"),
+        "roles: [pop, hg]\nid: pop-1\nregion: north\nhttp-port: 7001\nmembers: '127.0.0.1:5701-5703'\n");
+    assertThat(NodeSettings.from(NodeCommand.loadConfig(file, new JsonObject())).httpPort()).isEqualTo(7001);
+    System.setProperty(NodeSettings.HTTP_PORT.propertyName(), "7002");
+    NodeSettings fromProperty = NodeSettings.from(NodeCommand.loadConfig(file, new JsonObject()));
+    assertThat(fromProperty.httpPort()).isEqualTo(7002);
+    NodeSettings fromFlag = NodeSettings.from(NodeCommand.loadConfig(file, new JsonObject().put("http-port", 7003)));
+    assertThat(fromFlag.httpPort()).isEqualTo(7003);
+
+    assertThat(fromFlag.roles()).containsExactly(Role.POP, Role.HG);
+    assertThat(fromFlag.pop()).as("an HG on its POP's node defaults to that POP").isEqualTo("pop-1");
+    assertThat(fromFlag.members()).containsExactly("127.0.0.1:5701", "127.0.0.1:5702", "127.0.0.1:5703");
+    assertThat(fromFlag.heartbeatIntervalMs()).isEqualTo(1000);
+  }
+
+  @Test
+  void everySettingHasAnEnvironmentNameAndADoc() {
+    for (Setting s : NodeSettings.ALL) {
+      assertThat(s.envName()).matches("MISTORE_[A-Z_]+");
+      assertThat(s.doc()).isNotBlank();
+    }
+    assertThat(NodeSettings.HTTP_PORT.envName()).isEqualTo("MISTORE_HTTP_PORT");
+  }
+
+  @Test
+  void badValuesNameTheirKey() {
+    JsonObject base = new JsonObject().put("roles", "dc").put("id", "dc-1").put("region", "core");
+    assertThatThrownBy(() -> NodeSettings.from(base.copy().put("http-port", "eighty")))
+        .isInstanceOf(StartupException.class).hasMessageContaining("http-port 'eighty'");
+    assertThatThrownBy(() -> NodeSettings.from(base.copy().put("http-port", 70000)))
+        .hasMessageContaining("not a port");
+    assertThatThrownBy(() -> NodeSettings.from(base.copy().put("roles", "dc,router")))
+        .hasMessageContaining("unknown role 'router'");
+    assertThatThrownBy(() -> NodeSettings.from(base.copy().put("members", "localhost")))
+        .hasMessageContaining("must be host:port");
+    assertThatThrownBy(() -> NodeSettings.from(base.copy().put("failure-detection-ms", 1500)))
+        .hasMessageContaining("at least twice");
+    assertThat(NodeSettings.from(base).roles()).isEqualTo(List.of(Role.DC));
+  }
+}
