@@ -12,6 +12,30 @@ public final class Addresses {
   /** Verb every role answers with its node report (liveness probe). */
   public static final String PING = "ping";
 
+  // Verbs a POP answers for the gateways (HGs) of its region.
+  /** Mint a new object id (this POP primary, a live backup chosen). */
+  public static final String CREATE = "create";
+  /** Store one block at the object's primary and backup (fan-out). */
+  public static final String WRITE_BLOCK = "write-block";
+  /** Forward a request to the POP that currently owns an object (header {@code object}, {@code verb}). */
+  public static final String RELAY = "relay";
+
+  // Verbs a POP answers as primary (or acting primary) or backup of an object.
+  public static final String OWNER_BLOCK = "owner-block";
+  public static final String OWNER_READ_BLOCK = "owner-read-block";
+  public static final String OWNER_COMMIT = "owner-commit";
+  public static final String OWNER_MIRROR_COMMIT = "owner-mirror-commit";
+  public static final String OWNER_META = "owner-meta";
+  public static final String OWNER_VERSIONS = "owner-versions";
+  public static final String OWNER_ABORT = "owner-abort";
+  public static final String OWNER_LOCK = "owner-lock";
+  public static final String OWNER_RENEW = "owner-renew";
+  public static final String OWNER_UNLOCK = "owner-unlock";
+  public static final String OWNER_MIRROR_LOCK = "owner-mirror-lock";
+
+  /** Published when a version commits: body {@code {"id","version"}}. */
+  public static final String VERSION_EVENTS = "mistore.objects.all.versions";
+
   private Addresses() {
   }
 

@@ -15,10 +15,13 @@ public final class Codecs {
       immutable(LockRequest.class, LockRequest::write, LockRequest::read);
   public static final WireCodec<LockGrant> LOCK_GRANT = immutable(LockGrant.class, LockGrant::write, LockGrant::read);
   public static final WireCodec<Ack> ACK = immutable(Ack.class, Ack::write, Ack::read);
+  public static final WireCodec<VersionMeta> VERSION_META =
+      immutable(VersionMeta.class, VersionMeta::write, VersionMeta::read);
   public static final WireCodec<NodeReport> NODE_REPORT = immutable(NodeReport.class, NodeReport::write, NodeReport::read);
 
   public static final List<WireCodec<?>> ALL =
-      List.of(OBJECT_ID, VERSION_REF, BLOCK_REF, STORE_BLOCK, LOCK_REQUEST, LOCK_GRANT, ACK, NODE_REPORT);
+      List.of(OBJECT_ID, VERSION_REF, BLOCK_REF, STORE_BLOCK, LOCK_REQUEST, LOCK_GRANT, ACK, VERSION_META,
+      NODE_REPORT);
 
   private Codecs() {
   }

@@ -21,6 +21,8 @@ public final class Samples {
         new LockRequest(ID, LockType.WRITE, 10_000, 250, "hg-1-3"),
         new LockGrant("tok-é-€", LockType.READ, ID, 9, 41, 1_700_000_000_000L),
         new Ack("pop-2", VERSION),
+        new VersionMeta(VERSION, 5, "text/plain; charset=ü", "b".repeat(64), 4, List.of("c".repeat(64), "d".repeat(64)),
+            1_700_000_000_000L, "hg-1-3", false),
         new NodeReport("hg-1-3", Role.HG, "region-1", "pop-1", "member-Ω", 1L << 40, 12345, 1, 2));
   }
 

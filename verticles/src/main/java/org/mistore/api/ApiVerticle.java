@@ -10,9 +10,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.mistore.directory.DirectoryEntry;
 import org.mistore.directory.NodeDirectory;
+import org.mistore.node.Limits;
 
 /**
  * The client front door of a node: operations endpoints and the {@code /v1} API, every error as
@@ -24,15 +26,25 @@ public final class ApiVerticle extends VerticleBase {
   private final NodeDirectory directory;
   private final PrometheusMeterRegistry registry;
   private final BooleanSupplier ready;
+  private final Map<String, String> gatewayToPop;
+  private final boolean selectableGateway;
+  private final Limits limits;
   private HttpServer server;
 
+  /**
+   * @param gatewayToPop the gateways this front door serves (id → its POP), the first being the default
+   * @param selectableGateway whether {@code Mistore-Gateway} may pick another (dev mode)
+   */
   public ApiVerticle(String host, int port, NodeDirectory directory, PrometheusMeterRegistry registry,
-      BooleanSupplier ready) {
+      BooleanSupplier ready, Map<String, String> gatewayToPop, boolean selectableGateway, Limits limits) {
     this.host = host;
     this.port = port;
     this.directory = directory;
     this.registry = registry;
     this.ready = ready;
+    this.gatewayToPop = gatewayToPop;
+    this.selectableGateway = selectableGateway;
+    this.limits = limits;
   }
 
   @Override
@@ -42,8 +54,11 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     router.get("/v1/cluster").handler(this::cluster);
+    Gateways gateways = Gateways.of(vertx, gatewayToPop, selectableGateway);
+    new ObjectRoutes(gateways, limits).mount(router);
+    new LockRoutes(gateways, limits).mount(router);
     router.route().failureHandler(Problems::handle);
-    for (int status : new int[] {400, 404, 405, 413, 500}) {
+    for (int status : new int[] {400, 404, 405, 413, 500, 501}) {
       router.errorHandler(status, Problems::handle);
     }
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port));

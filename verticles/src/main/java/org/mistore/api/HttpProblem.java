@@ -7,11 +7,27 @@ package org.mistore.api;
 public final class HttpProblem extends RuntimeException {
   private final int status;
   private final String title;
+  private final long retryAfterSeconds;
 
   public HttpProblem(int status, String title, String detail) {
+    this(status, title, detail, 0);
+  }
+
+  private HttpProblem(int status, String title, String detail, long retryAfterSeconds) {
     super(detail, null, false, false);
     this.status = status;
     this.title = title;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** 423 with the seconds a client should wait ({@code Retry-After}). */
+  public static HttpProblem locked(String detail, long retryAfterSeconds) {
+    return new HttpProblem(423, "Locked", detail, Math.max(1, retryAfterSeconds));
+  }
+
+  /** Seconds for {@code Retry-After}, 0 for none. */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public int status() {

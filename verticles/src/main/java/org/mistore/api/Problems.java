@@ -32,6 +32,9 @@ public final class Problems {
   public static void handle(RoutingContext rc) {
     Throwable failure = rc.failure();
     if (failure instanceof HttpProblem p) {
+      if (p.retryAfterSeconds() > 0 && !rc.response().headWritten()) {
+        rc.response().putHeader("Retry-After", Long.toString(p.retryAfterSeconds()));
+      }
       send(rc, p.status(), p.title(), p.getMessage());
       return;
     }

@@ -42,7 +42,7 @@ public final class DevCluster {
     ClusterBootstrap.Booted booted = ClusterBootstrap.local();
     NodeDirectory directory = new NodeDirectory(booted.vertx(), tunables.failureDetectionMs());
     NodeServices services = new NodeServices(booted.vertx(), directory, booted.memberId(), booted.registry(), data,
-        tunables.heartbeatIntervalMs(), tunables.failureDetectionMs(), tunables.capacityBytes());
+        tunables.heartbeatIntervalMs(), tunables.failureDetectionMs(), tunables.capacityBytes(), tunables.limits());
     try {
       return MistoreNode.start(booted, directory, services, topology, httpHost, httpPort).await();
     } catch (RuntimeException e) {

@@ -30,7 +30,7 @@ public final class Launch {
     NodeDirectory directory = new NodeDirectory(booted.vertx(), s.failureDetectionMs());
     directoryRef.set(directory);
     NodeServices services = new NodeServices(booted.vertx(), directory, booted.memberId(), booted.registry(), s.data(),
-        s.heartbeatIntervalMs(), s.failureDetectionMs(), s.capacityBytes());
+        s.heartbeatIntervalMs(), s.failureDetectionMs(), s.capacityBytes(), s.limits());
     try {
       return MistoreNode.start(booted, directory, services,
           s.roles().stream().map(r -> new RoleIdentity(r, s.id(), s.region(), s.pop())).toList(),

@@ -3,11 +3,14 @@ package org.mistore.node;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.mistore.api.ApiVerticle;
+import org.mistore.codecs.Role;
 import org.mistore.dc.DcVerticle;
 import org.mistore.directory.NodeDirectory;
 import org.mistore.hg.HgVerticle;
@@ -35,7 +38,8 @@ public final class MistoreNode {
       List<RoleIdentity> roles, String httpHost, int httpPort) {
     MistoreNode node = new MistoreNode(booted, directory);
     Vertx vertx = booted.vertx();
-    node.api = new ApiVerticle(httpHost, httpPort, directory, booted.registry(), node::isReady);
+    node.api = new ApiVerticle(httpHost, httpPort, directory, booted.registry(), node::isReady, gateways(roles),
+        roles.size() > 1 && roles.stream().filter(r -> r.role() == Role.HG).count() > 1, services.limits());
     return directory.start()
         .compose(v -> vertx.deployVerticle(node.api)
             .recover(e -> Future.failedFuture(new StartupException("cannot serve HTTP on " + httpHost + ":" + httpPort
@@ -45,6 +49,16 @@ public final class MistoreNode {
           node.ready.set(true);
           return node;
         });
+  }
+
+  /** HGs serve as gateways (to their POP); a node with a POP but no HG serves through its POP. */
+  static Map<String, String> gateways(List<RoleIdentity> roles) {
+    Map<String, String> out = new LinkedHashMap<>();
+    roles.stream().filter(r -> r.role() == Role.HG).forEach(r -> out.put(r.id(), r.pop()));
+    if (out.isEmpty()) {
+      roles.stream().filter(r -> r.role() == Role.POP).forEach(r -> out.put(r.id(), r.id()));
+    }
+    return out;
   }
 
   private static VerticleBase verticle(RoleIdentity who, NodeServices services) {

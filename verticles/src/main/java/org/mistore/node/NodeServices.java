@@ -10,7 +10,7 @@ import org.mistore.directory.NodeDirectory;
  * metrics registry, where data lives and the timing and capacity settings.
  */
 public record NodeServices(Vertx vertx, NodeDirectory directory, String memberId, MeterRegistry registry,
-    Path dataDir, long heartbeatIntervalMs, long failureDetectionMs, long capacityBytes) {
+    Path dataDir, long heartbeatIntervalMs, long failureDetectionMs, long capacityBytes, Limits limits) {
 
   /** The MapDB file of one role instance. */
   public Path storeFile(RoleIdentity who) {

@@ -31,7 +31,8 @@ public record NodeSettings(
     Path clusterConfig,
     long heartbeatIntervalMs,
     long failureDetectionMs,
-    long capacityBytes) {
+    long capacityBytes,
+    Limits limits) {
 
   public static final Setting ROLES = new Setting("roles", "", "Roles this node runs: any of hg, pop, dc (list, or comma-separated).");
   public static final Setting ID = new Setting("id", "", "Node id, unique in the cluster: 1-40 characters of A-Z a-z 0-9 _ -.");
@@ -50,9 +51,18 @@ public record NodeSettings(
   public static final Setting FAILURE_DETECTION_MS = new Setting("failure-detection-ms", "5000", "A node silent this long is marked down (also Hazelcast's member timeout, rounded up to seconds).");
   public static final Setting CAPACITY_BYTES = new Setting("capacity-bytes", "10737418240", "Disk quota this node donates (bytes).");
 
+  public static final Setting BLOCK_SIZE = new Setting("block-size", "1048576", "Block (stripe unit) size in bytes, 64 KiB to 8 MiB.");
+  public static final Setting MAX_OBJECT_BYTES = new Setting("max-object-bytes", "1073741824", "Largest object body accepted; larger uploads get 413.");
+  public static final Setting LOCK_DEFAULT_TTL_MS = new Setting("lock-default-ttl-ms", "10000", "Lease of a lock whose request names no ttlMs.");
+  public static final Setting LOCK_MAX_TTL_MS = new Setting("lock-max-ttl-ms", "60000", "Longest lease a client may ask for.");
+  public static final Setting LOCK_WAIT_DEFAULT_MS = new Setting("lock-wait-default-ms", "5000", "How long a write without Mistore-Lock waits for the write lock (Mistore-Lock-Wait overrides).");
+  public static final Setting LOCK_MAX_WAIT_MS = new Setting("lock-max-wait-ms", "60000", "Longest waitMs a lock request may ask for.");
+  public static final Setting BLOCKS_IN_FLIGHT = new Setting("blocks-in-flight", "4", "Blocks of one upload or download in transit at once (the request is paused beyond).");
+
   public static final List<Setting> ALL = List.of(ROLES, ID, REGION, POP, DATA, HTTP_HOST, HTTP_PORT, CLUSTER_NAME,
       CLUSTER_HOST, CLUSTER_PORT, EVENTBUS_PORT, MEMBERS, CLUSTER_CONFIG, HEARTBEAT_INTERVAL_MS, FAILURE_DETECTION_MS,
-      CAPACITY_BYTES);
+      CAPACITY_BYTES, BLOCK_SIZE, MAX_OBJECT_BYTES, LOCK_DEFAULT_TTL_MS, LOCK_MAX_TTL_MS, LOCK_WAIT_DEFAULT_MS,
+      LOCK_MAX_WAIT_MS, BLOCKS_IN_FLIGHT);
 
   /** Validates a merged configuration; {@link StartupException} naming the key on any bad value. */
   public static NodeSettings from(JsonObject c) {
@@ -81,7 +91,26 @@ public record NodeSettings(
     String clusterConfig = text(c, CLUSTER_CONFIG);
     return new NodeSettings(roles, id, region, pop, Path.of(text(c, DATA)), text(c, HTTP_HOST), port(c, HTTP_PORT),
         requireId(c, CLUSTER_NAME), text(c, CLUSTER_HOST), port(c, CLUSTER_PORT), port(c, EVENTBUS_PORT), members(c),
-        clusterConfig.isEmpty() ? null : Path.of(clusterConfig), heartbeat, detection, positiveLong(c, CAPACITY_BYTES));
+        clusterConfig.isEmpty() ? null : Path.of(clusterConfig), heartbeat, detection, positiveLong(c, CAPACITY_BYTES),
+        limits(c));
+  }
+
+  private static Limits limits(JsonObject c) {
+    long block = positiveLong(c, BLOCK_SIZE);
+    if (block < 65536 || block > 8 * 1048576) {
+      throw new StartupException(BLOCK_SIZE.key() + " " + block + " is outside 65536..8388608");
+    }
+    long defaultTtl = positiveLong(c, LOCK_DEFAULT_TTL_MS);
+    long maxTtl = positiveLong(c, LOCK_MAX_TTL_MS);
+    if (defaultTtl > maxTtl) {
+      throw new StartupException(LOCK_DEFAULT_TTL_MS.key() + " exceeds " + LOCK_MAX_TTL_MS.key());
+    }
+    long inFlight = positiveLong(c, BLOCKS_IN_FLIGHT);
+    if (inFlight > 64) {
+      throw new StartupException(BLOCKS_IN_FLIGHT.key() + " must be 1..64");
+    }
+    return new Limits((int) block, positiveLong(c, MAX_OBJECT_BYTES), defaultTtl, maxTtl,
+        positiveLong(c, LOCK_WAIT_DEFAULT_MS), positiveLong(c, LOCK_MAX_WAIT_MS), (int) inFlight);
   }
 
   private static String text(JsonObject c, Setting s) {

@@ -35,6 +35,9 @@ public abstract class RoleVerticle extends VerticleBase {
     return RoleStore.open(vertx, services.storeFile(identity), identity.id(), identity.role())
         .compose(opened -> {
           store = opened;
+          return openRoleStores();
+        })
+        .compose(v -> {
           List<Future<?>> registrations = new ArrayList<>(registerConsumers());
           registrations.add(vertx.eventBus()
               .<Object>consumer(address(Addresses.PING), m -> m.reply(report()))
@@ -53,6 +56,11 @@ public abstract class RoleVerticle extends VerticleBase {
       vertx.cancelTimer(heartbeatTimer);
     }
     return store == null ? Future.succeededFuture() : store.close();
+  }
+
+  /** Declares the role's maps in its store; runs before the consumers register. */
+  protected Future<?> openRoleStores() {
+    return Future.succeededFuture();
   }
 
   /** The role's own consumers; each future completes when the registration has reached the cluster. */

@@ -1,22 +1,43 @@
 package org.mistore.pop;
 
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import org.mistore.codecs.Addresses;
+import org.mistore.codecs.FailureCode;
+import org.mistore.codecs.NodeIds;
 import org.mistore.codecs.NodeReport;
+import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.Role;
+import org.mistore.codecs.StoreBlock;
 import org.mistore.node.NodeServices;
 import org.mistore.node.RoleIdentity;
 import org.mistore.node.RoleVerticle;
 
 /**
- * A point of presence: the hub of a region. Here it takes its HGs' heartbeats and relays them to the
- * whole cluster, so every directory knows every HG while HGs talk only to their POP.
+ * A point of presence: the hub of a region. For its HGs it relays heartbeats, mints object ids (it
+ * becomes their primary, a live POP their backup), fans blocks out to an object's primary and backup
+ * and relays requests to whichever POP serves an object now. As primary or backup it runs
+ * {@link OwnerService}.
  */
 public final class PopVerticle extends RoleVerticle {
+  /** Header of a {@link Addresses#RELAY} request: the verb to call on the object's acting primary. */
+  public static final String VERB = "verb";
+  /** Header of a {@link Addresses#RELAY} request: the object whose acting primary is called. */
+  public static final String OBJECT = "object";
+
   private final Set<String> strangers = ConcurrentHashMap.newKeySet();
+  private Owners owners;
+  private OwnerService owner;
+  private PopObjectStore objects;
 
   public PopVerticle(RoleIdentity identity, NodeServices services) {
     super(identity, services);
@@ -26,12 +47,38 @@ public final class PopVerticle extends RoleVerticle {
   }
 
   @Override
-  protected List<Future<?>> registerConsumers() {
-    return List.of(vertx.eventBus().<NodeReport>consumer(address(Addresses.HEARTBEAT), m -> relay(m.body()))
-        .completion());
+  protected Future<?> openRoleStores() {
+    return PopObjectStore.open(store).onSuccess(s -> {
+      objects = s;
+      owners = new Owners(services.directory());
+      owner = new OwnerService(vertx, identity.id(), objects, owners, services.registry());
+    });
   }
 
-  private void relay(NodeReport hg) {
+  @Override
+  protected List<Future<?>> registerConsumers() {
+    EventBus bus = vertx.eventBus();
+    List<Future<?>> all = new ArrayList<>();
+    all.add(bus.<NodeReport>consumer(address(Addresses.HEARTBEAT), m -> relayHeartbeat(m.body())).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.CREATE), this::create).completion());
+    all.add(bus.<StoreBlock>consumer(address(Addresses.WRITE_BLOCK), this::writeBlock).completion());
+    all.add(bus.<Object>consumer(address(Addresses.RELAY), this::relay).completion());
+    all.add(bus.<StoreBlock>consumer(address(Addresses.OWNER_BLOCK), owner::storeBlock).completion());
+    all.add(bus.<org.mistore.codecs.BlockRef>consumer(address(Addresses.OWNER_READ_BLOCK), owner::readBlock).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_META), owner::meta).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_VERSIONS), owner::versions).completion());
+    all.add(bus.<org.mistore.codecs.VersionMeta>consumer(address(Addresses.OWNER_COMMIT), owner::commit).completion());
+    all.add(bus.<org.mistore.codecs.VersionMeta>consumer(address(Addresses.OWNER_MIRROR_COMMIT), owner::mirrorCommit)
+        .completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_ABORT), owner::abort).completion());
+    all.add(bus.<org.mistore.codecs.LockRequest>consumer(address(Addresses.OWNER_LOCK), owner::lock).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_RENEW), owner::renew).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_UNLOCK), owner::unlock).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_MIRROR_LOCK), owner::mirrorLock).completion());
+    return all;
+  }
+
+  private void relayHeartbeat(NodeReport hg) {
     if (hg.role() != Role.HG || !hg.pop().equals(identity.id())) {
       if (strangers.add(hg.nodeId())) {
         System.getLogger(PopVerticle.class.getName()).log(System.Logger.Level.WARNING,
@@ -41,6 +88,75 @@ public final class PopVerticle extends RoleVerticle {
       return;
     }
     vertx.eventBus().publish(Addresses.DIRECTORY_HEARTBEAT, hg);
+  }
+
+  /** Body {@code {"creator": hg}}: mints an id with this POP primary and a random live POP backup. */
+  private void create(Message<JsonObject> m) {
+    String creator = m.body().getString("creator");
+    if (!NodeIds.isValid(creator)) {
+      m.fail(FailureCode.BAD_REQUEST.code, "bad creator id");
+      return;
+    }
+    List<String> candidates = services.directory().up(Role.POP).stream().map(NodeReport::nodeId)
+        .filter(p -> !p.equals(identity.id())).toList();
+    if (candidates.isEmpty()) {
+      m.fail(FailureCode.UNAVAILABLE.code, "no other live POP to hold the backup copy");
+      return;
+    }
+    String backup = candidates.get(ThreadLocalRandom.current().nextInt(candidates.size()));
+    objects.nextCounter(creator)
+        .onSuccess(n -> m.reply(new JsonObject().put("id", new ObjectId(identity.id(), backup, creator, n).render())))
+        .onFailure(e -> Replies.fail(m, e));
+  }
+
+  /** Stores a block at the object's primary and backup; answers when both hold it durably. */
+  private void writeBlock(Message<StoreBlock> m) {
+    ObjectId id = m.body().ref().version().id();
+    List<String> holders = new ArrayList<>(List.of(id.primaryPop(), id.backupPop()));
+    Optional<String> down = holders.stream().filter(owners::isDown).findFirst();
+    if (down.isPresent()) {
+      m.fail(FailureCode.UNAVAILABLE.code, "POP " + down.get() + " holding a copy of " + id + " is down");
+      return;
+    }
+    Future.all(holders.stream().map(pop ->
+            vertx.eventBus().request(Addresses.pop(pop, Addresses.OWNER_BLOCK), m.body())).toList())
+        .onSuccess(v -> m.reply("stored"))
+        .onFailure(e -> Replies.fail(m, e));
+  }
+
+  /** Forwards a request to the acting primary of the object named in the {@code object} header. */
+  private void relay(Message<Object> m) {
+    String verb = m.headers().get(VERB);
+    ObjectId id;
+    try {
+      id = ObjectId.parse(m.headers().get(OBJECT));
+    } catch (IllegalArgumentException e) {
+      m.fail(FailureCode.BAD_REQUEST.code, e.getMessage());
+      return;
+    }
+    Optional<String> target = owners.actingPrimary(id);
+    if (target.isEmpty()) {
+      m.fail(FailureCode.UNAVAILABLE.code, "both POPs holding " + id + " are down");
+      return;
+    }
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutOf(m));
+    m.headers().forEach(h -> {
+      if (!h.getKey().equals(VERB) && !h.getKey().equals(OBJECT)) {
+        options.addHeader(h.getKey(), h.getValue());
+      }
+    });
+    vertx.eventBus().request(Addresses.pop(target.get(), verb), m.body(), options)
+        .onSuccess(reply -> {
+          DeliveryOptions back = new DeliveryOptions();
+          reply.headers().forEach(h -> back.addHeader(h.getKey(), h.getValue()));
+          m.reply(reply.body(), back);
+        })
+        .onFailure(e -> Replies.fail(m, e));
+  }
+
+  private static long timeoutOf(Message<?> m) {
+    String t = m.headers().get("timeout");
+    return t == null ? DeliveryOptions.DEFAULT_TIMEOUT : Long.parseLong(t);
   }
 
   @Override

@@ -23,12 +23,32 @@ public final class RoleStore {
   private final Path file;
   private final DB db;
   private final ConcurrentMap<String, String> meta;
+  private final GroupCommit commits;
 
   private RoleStore(Vertx vertx, Path file, DB db) {
     this.vertx = vertx;
     this.file = file;
     this.db = db;
     this.meta = db.hashMap("meta", Serializer.STRING, Serializer.STRING).createOrOpen();
+    this.commits = new GroupCommit(vertx, db, file.getFileName().toString());
+  }
+
+  /**
+   * Runs {@code op} on the store's writer thread; the Future completes after the commit that made its
+   * changes durable (shared with other writes queued meanwhile). {@code op} checks before it changes.
+   */
+  public <T> Future<T> write(java.util.function.Function<DB, T> op) {
+    return commits.write(op);
+  }
+
+  /** Runs a read on a worker thread. */
+  public <T> Future<T> read(java.util.function.Function<DB, T> op) {
+    return vertx.executeBlocking(() -> op.apply(db), false);
+  }
+
+  /** The MapDB handle, for role stores declaring their maps at open (on a worker thread). */
+  public DB db() {
+    return db;
   }
 
   /**
@@ -101,11 +121,11 @@ public final class RoleStore {
 
   /** Closes the file; everything committed is already durable. */
   public Future<Void> close() {
-    return vertx.executeBlocking(() -> {
+    return commits.close().transform(x -> vertx.executeBlocking(() -> {
       if (!db.isClosed()) {
         db.close();
       }
       return null;
-    }, false);
+    }, false));
   }
 }

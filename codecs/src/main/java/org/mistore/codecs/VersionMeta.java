@@ -1,0 +1,75 @@
+package org.mistore.codecs;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * What is known of one committed version: size, content type, SHA-256 of the whole content, the
+ * block size and each block's SHA-256, creation time, the writing HG and whether it is a tombstone.
+ */
+public record VersionMeta(VersionRef ref, long size, String contentType, String sha256, int blockSize,
+    List<String> blockSha256, long createdAt, String writer, boolean deleted) {
+  private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
+  /** 2^40 bytes of 64 KiB blocks: more blocks than any configured maximum size can need. */
+  public static final int MAX_BLOCKS = 1 << 24;
+
+  public VersionMeta {
+    if (ref == null || contentType == null || writer == null || blockSha256 == null) {
+      throw new IllegalArgumentException("version meta needs a ref, content type, writer and block list");
+    }
+    if (size < 0 || blockSize <= 0) {
+      throw new IllegalArgumentException("version meta size/block size out of range");
+    }
+    if (!HEX64.matcher(sha256).matches() || !blockSha256.stream().allMatch(h -> HEX64.matcher(h).matches())) {
+      throw new IllegalArgumentException("version meta checksums are not 64 lower-case hex digits");
+    }
+    long expectedBlocks = (size + blockSize - 1) / blockSize;
+    if (blockSha256.size() != expectedBlocks) {
+      throw new IllegalArgumentException("version meta has " + blockSha256.size() + " blocks, size needs "
+          + expectedBlocks);
+    }
+    blockSha256 = List.copyOf(blockSha256);
+  }
+
+  public int blockCount() {
+    return blockSha256.size();
+  }
+
+  /** Length of block {@code index}. */
+  public int blockLength(int index) {
+    long start = (long) index * blockSize;
+    return (int) Math.min(blockSize, size - start);
+  }
+
+  public BlockRef block(int index) {
+    return new BlockRef(ref, index, blockLength(index), blockSha256.get(index));
+  }
+
+  void write(WireWriter w) {
+    ref.write(w);
+    w.writeLong(size).writeString(contentType).writeString(sha256).writeInt(blockSize).writeInt(blockSha256.size());
+    blockSha256.forEach(w::writeString);
+    w.writeLong(createdAt).writeString(writer).writeBoolean(deleted);
+  }
+
+  static VersionMeta read(WireReader r) {
+    VersionRef ref = VersionRef.read(r);
+    long size = r.readLong();
+    String contentType = r.readString();
+    String sha = r.readString();
+    int blockSize = r.readInt();
+    int n = r.readCount(MAX_BLOCKS, "block");
+    List<String> blocks = new java.util.ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      blocks.add(r.readString());
+    }
+    long createdAt = r.readLong();
+    String writer = r.readString();
+    boolean deleted = r.readBoolean();
+    try {
+      return new VersionMeta(ref, size, contentType, sha, blockSize, blocks, createdAt, writer, deleted);
+    } catch (IllegalArgumentException e) {
+      throw new MalformedWireException("version meta: " + e.getMessage());
+    }
+  }
+}

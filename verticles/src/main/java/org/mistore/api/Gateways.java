@@ -1,0 +1,44 @@
+package org.mistore.api;
+
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.RoutingContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.mistore.hg.Gateway;
+
+/**
+ * Which gateway serves a request. A production node is its own gateway (its HG, or its POP when it
+ * has no HG); the dev front door serves every HG and picks one with {@code Mistore-Gateway}.
+ */
+public final class Gateways {
+  public static final String HEADER = "Mistore-Gateway";
+  private final Map<String, Gateway> byId = new LinkedHashMap<>();
+  private final boolean selectable;
+
+  private Gateways(boolean selectable) {
+    this.selectable = selectable;
+  }
+
+  /** {@code hgToPop}: gateway id → its POP, first entry the default. */
+  public static Gateways of(Vertx vertx, Map<String, String> hgToPop, boolean selectable) {
+    Gateways g = new Gateways(selectable);
+    hgToPop.forEach((hg, pop) -> g.byId.put(hg, new Gateway(vertx, hg, pop)));
+    return g;
+  }
+
+  public Gateway pick(RoutingContext rc) {
+    if (byId.isEmpty()) {
+      throw HttpProblem.unavailable("this node has no HG or POP role, so it serves no objects; use a gateway node");
+    }
+    String asked = rc.request().getHeader(HEADER);
+    if (asked == null || asked.isBlank()) {
+      return byId.values().iterator().next();
+    }
+    Gateway g = byId.get(asked.trim());
+    if (g == null) {
+      throw HttpProblem.badRequest(selectable ? "unknown gateway '" + asked + "' (dev cluster HGs are hg-P-H)"
+          : "this node is gateway " + byId.keySet().iterator().next() + ", not '" + asked + "'");
+    }
+    return g;
+  }
+}

@@ -1,0 +1,110 @@
+package org.mistore.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.Map;
+import java.util.Optional;
+import org.mistore.codecs.Addresses;
+import org.mistore.codecs.LockGrant;
+import org.mistore.codecs.LockRequest;
+import org.mistore.codecs.LockType;
+import org.mistore.codecs.ObjectId;
+import org.mistore.hg.Gateway;
+import org.mistore.lock.LockTable;
+import org.mistore.node.Limits;
+
+/** {@code /v1/objects/{id}/locks} and {@code /v1/locks/{token}}: non-blocking leased locks. */
+final class LockRoutes {
+  private final Gateways gateways;
+  private final Limits limits;
+
+  LockRoutes(Gateways gateways, Limits limits) {
+    this.gateways = gateways;
+    this.limits = limits;
+  }
+
+  void mount(Router router) {
+    router.post("/v1/objects/:id/locks").handler(BodyHandler.create().setBodyLimit(4096)).handler(this::acquire);
+    router.post("/v1/locks/:token/renew").handler(this::renew);
+    router.delete("/v1/locks/:token").handler(this::release);
+  }
+
+  static JsonObject json(LockGrant g) {
+    return new JsonObject().put("token", g.token()).put("type", g.type().wireName())
+        .put("objectId", g.id().render()).put("fence", g.fence()).put("version", g.version())
+        .put("expiresAt", g.expiresAt());
+  }
+
+  /** Takes a lock through the gateway; also used by writes and rw-exclusive reads. */
+  static Future<LockGrant> acquire(Gateway gateway, LockRequest request) {
+    return gateway.<LockGrant>owner(request.id(), Addresses.OWNER_LOCK, request, Map.of(), request.waitMs() + 10_000)
+        .map(Message::body)
+        .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
+  }
+
+  static Future<Void> release(Gateway gateway, String token) {
+    Optional<ObjectId> id = LockTable.objectOf(token);
+    if (id.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return gateway.owner(id.get(), Addresses.OWNER_UNLOCK, new JsonObject().put("token", token)).mapEmpty();
+  }
+
+  private void acquire(RoutingContext rc) {
+    ObjectId id = RequestParams.objectId(rc);
+    JsonObject body;
+    try {
+      body = rc.body().length() == 0 ? new JsonObject() : rc.body().asJsonObject();
+    } catch (DecodeException | ClassCastException e) {
+      throw HttpProblem.badRequest("lock request body must be a JSON object");
+    }
+    if (body == null) {
+      throw HttpProblem.badRequest("lock request body must be a JSON object");
+    }
+    LockType type;
+    try {
+      type = LockType.parse(String.valueOf(body.getValue("type")));
+    } catch (IllegalArgumentException e) {
+      throw HttpProblem.badRequest(e.getMessage());
+    }
+    long ttl = number(body, "ttlMs", 1, limits.lockMaxTtlMs(), limits.lockDefaultTtlMs());
+    long wait = number(body, "waitMs", 0, limits.lockMaxWaitMs(), 0);
+    Gateway gateway = gateways.pick(rc);
+    acquire(gateway, new LockRequest(id, type, ttl, wait, gateway.hgId()))
+        .onSuccess(g -> ApiVerticle.json(rc, 201, json(g)))
+        .onFailure(rc::fail);
+  }
+
+  private static long number(JsonObject body, String key, long min, long max, long absent) {
+    Object v = body.getValue(key);
+    if (v == null) {
+      return absent;
+    }
+    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+      throw HttpProblem.badRequest(key + " must be a whole number");
+    }
+    return RequestParams.bounded(key, Long.toString(n.longValue()), min, max, absent);
+  }
+
+  private void renew(RoutingContext rc) {
+    String token = rc.pathParam("token");
+    Optional<ObjectId> id = LockTable.objectOf(token);
+    if (id.isEmpty()) {
+      throw new HttpProblem(410, "Gone", "no such lock");
+    }
+    gateways.pick(rc).<JsonObject>owner(id.get(), Addresses.OWNER_RENEW, new JsonObject().put("token", token))
+        .onSuccess(m -> ApiVerticle.json(rc, 200, m.body()))
+        .onFailure(e -> rc.fail(BusErrors.toHttp(e)));
+  }
+
+  private void release(RoutingContext rc) {
+    release(gateways.pick(rc), rc.pathParam("token"))
+        .onSuccess(v -> rc.response().setStatusCode(204).end())
+        .onFailure(e -> rc.fail(BusErrors.toHttp(e)));
+  }
+}

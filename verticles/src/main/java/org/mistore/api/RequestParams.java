@@ -1,0 +1,89 @@
+package org.mistore.api;
+
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import org.mistore.codecs.ObjectId;
+
+/** Parsing of path, query and header values; every bad value is a 400 naming it. */
+final class RequestParams {
+  private RequestParams() {
+  }
+
+  static ObjectId objectId(RoutingContext rc) {
+    String raw = rc.pathParam("id");
+    try {
+      return ObjectId.parse(raw);
+    } catch (IllegalArgumentException e) {
+      throw HttpProblem.badRequest("malformed object id: " + e.getMessage());
+    }
+  }
+
+  /** A single query parameter, or null; repeated parameters are refused. */
+  static String query(RoutingContext rc, String name) {
+    List<String> values = rc.queryParam(name);
+    if (values.size() > 1) {
+      throw HttpProblem.badRequest("query parameter " + name + " given more than once");
+    }
+    return values.isEmpty() ? null : values.get(0);
+  }
+
+  /** A positive whole number, or {@code absent} when the value is null. */
+  static long positive(String what, String value, long absent) {
+    if (value == null) {
+      return absent;
+    }
+    try {
+      long v = Long.parseLong(value.trim());
+      if (v >= 1) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    throw HttpProblem.badRequest(what + " must be a positive whole number, got '" + value + "'");
+  }
+
+  /** A whole number in [min, max], or {@code absent} when the value is null. */
+  static long bounded(String what, String value, long min, long max, long absent) {
+    if (value == null) {
+      return absent;
+    }
+    try {
+      long v = Long.parseLong(value.trim());
+      if (v >= min && v <= max) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // fall through
+    }
+    throw HttpProblem.badRequest(what + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
+  }
+
+  /** {@code If-Match: "<id>.<N>"} or {@code N}; null when absent. 412 when it names another object. */
+  static Long ifMatch(RoutingContext rc, ObjectId id) {
+    String raw = rc.request().getHeader("If-Match");
+    if (raw == null) {
+      return null;
+    }
+    String v = raw.trim();
+    if (v.startsWith("W/")) {
+      v = v.substring(2);
+    }
+    if (v.startsWith("\"") && v.endsWith("\"") && v.length() >= 2) {
+      v = v.substring(1, v.length() - 1);
+      int dot = v.lastIndexOf('.');
+      if (dot <= 0) {
+        throw HttpProblem.badRequest("If-Match must be \"<id>.<version>\" or a version number");
+      }
+      if (!v.substring(0, dot).equals(id.render())) {
+        throw new HttpProblem(412, "Precondition Failed", "If-Match names another object");
+      }
+      v = v.substring(dot + 1);
+    }
+    return positive("If-Match version", v, 0);
+  }
+
+  static String etag(ObjectId id, long version) {
+    return "\"" + id.render() + "." + version + "\"";
+  }
+}

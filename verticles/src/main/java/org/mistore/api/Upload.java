@@ -1,0 +1,136 @@
+package org.mistore.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import org.mistore.codecs.BlockRef;
+import org.mistore.codecs.StoreBlock;
+import org.mistore.codecs.VersionRef;
+import org.mistore.hg.Gateway;
+import org.mistore.pop.PopObjectStore;
+
+/**
+ * Streams one request body into blocks sent through the gateway's POP to the object's primary and
+ * backup. At most {@code maxInFlight} blocks travel at once: beyond, the request is paused, so memory
+ * stays bounded whatever the object's size. The whole content's SHA-256 is computed on the way.
+ */
+final class Upload {
+  /** What was stored: size, SHA-256 and each block's SHA-256, in order. */
+  record Result(long size, String sha256, List<String> blockSha256) {
+  }
+
+  private final HttpServerRequest request;
+  private final Gateway gateway;
+  private final VersionRef ref;
+  private final int blockSize;
+  private final int maxInFlight;
+  private final long maxBytes;
+  private final MessageDigest whole = sha();
+  private final List<String> blockShas = new ArrayList<>();
+  private final Promise<Result> done = Promise.promise();
+  private Buffer current;
+  private long size;
+  private int inFlight;
+  private boolean ended;
+  private boolean paused;
+
+  Upload(HttpServerRequest request, Gateway gateway, VersionRef ref, int blockSize, int maxInFlight, long maxBytes) {
+    this.request = request;
+    this.gateway = gateway;
+    this.ref = ref;
+    this.blockSize = blockSize;
+    this.maxInFlight = maxInFlight;
+    this.maxBytes = maxBytes;
+    this.current = Buffer.buffer(Math.min(blockSize, 64 * 1024));
+  }
+
+  static MessageDigest sha() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  Future<Result> run() {
+    request.handler(this::chunk);
+    request.endHandler(v -> {
+      ended = true;
+      if (current.length() > 0) {
+        dispatch();
+      }
+      finishIfDone();
+    });
+    request.exceptionHandler(this::fail);
+    request.connection().closeHandler(v -> fail(HttpProblem.badRequest("client closed the connection mid-upload")));
+    request.resume();
+    return done.future();
+  }
+
+  private void chunk(Buffer chunk) {
+    if (done.future().isComplete()) {
+      return;
+    }
+    size += chunk.length();
+    if (size > maxBytes) {
+      fail(new HttpProblem(413, "Content Too Large", "body exceeds the maximum object size of " + maxBytes + " bytes"));
+      return;
+    }
+    whole.update(chunk.getBytes());
+    int at = 0;
+    while (at < chunk.length()) {
+      int take = Math.min(blockSize - current.length(), chunk.length() - at);
+      current.appendBuffer(chunk, at, take);
+      at += take;
+      if (current.length() == blockSize) {
+        dispatch();
+      }
+    }
+  }
+
+  private void dispatch() {
+    Buffer block = current;
+    current = Buffer.buffer(Math.min(blockSize, 64 * 1024));
+    String sha = PopObjectStore.sha256(block);
+    int index = blockShas.size();
+    blockShas.add(sha);
+    inFlight++;
+    if (inFlight >= maxInFlight && !paused) {
+      paused = true;
+      request.pause();
+    }
+    gateway.writeBlock(new StoreBlock(new BlockRef(ref, index, block.length(), sha), block))
+        .onSuccess(v -> {
+          inFlight--;
+          if (paused && inFlight < maxInFlight && !ended) {
+            paused = false;
+            request.resume();
+          }
+          finishIfDone();
+        })
+        .onFailure(e -> {
+          inFlight--;
+          fail(BusErrors.toHttp(e));
+        });
+  }
+
+  private void finishIfDone() {
+    if (ended && inFlight == 0) {
+      done.tryComplete(new Result(size, HexFormat.of().formatHex(whole.digest()), List.copyOf(blockShas)));
+    }
+  }
+
+  private void fail(Throwable e) {
+    if (done.tryFail(e) && !ended) {
+      // Stop reading: whatever else arrives is discarded.
+      request.handler(b -> { });
+      request.resume();
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package org.mistore.hg;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import org.mistore.codecs.Addresses;
+import org.mistore.codecs.ObjectId;
+import org.mistore.codecs.StoreBlock;
+import org.mistore.pop.PopVerticle;
+
+/**
+ * The client side of an HG: everything a gateway asks goes to its own POP, which mints ids, fans
+ * blocks out to an object's primary and backup, and relays the rest to the object's acting primary.
+ *
+ * @param hgId the gateway's id (recorded as creator and writer)
+ * @param popId the gateway's POP
+ */
+public record Gateway(Vertx vertx, String hgId, String popId) {
+
+  public Future<ObjectId> create() {
+    return vertx.eventBus().<JsonObject>request(Addresses.pop(popId, Addresses.CREATE),
+            new JsonObject().put("creator", hgId))
+        .map(m -> ObjectId.parse(m.body().getString("id")));
+  }
+
+  public Future<Void> writeBlock(StoreBlock block) {
+    return vertx.eventBus().request(Addresses.pop(popId, Addresses.WRITE_BLOCK), block).mapEmpty();
+  }
+
+  /** Calls {@code verb} on the acting primary of {@code id} through this gateway's POP. */
+  public <T> Future<Message<T>> owner(ObjectId id, String verb, Object body, Map<String, String> headers,
+      long timeoutMs) {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs + 1000)
+        .addHeader(PopVerticle.VERB, verb)
+        .addHeader(PopVerticle.OBJECT, id.render())
+        .addHeader("timeout", Long.toString(timeoutMs));
+    headers.forEach(options::addHeader);
+    return vertx.eventBus().request(Addresses.pop(popId, Addresses.RELAY), body, options);
+  }
+
+  public <T> Future<Message<T>> owner(ObjectId id, String verb, Object body) {
+    return owner(id, verb, body, Map.of(), DeliveryOptions.DEFAULT_TIMEOUT);
+  }
+}

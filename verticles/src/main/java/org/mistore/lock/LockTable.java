@@ -1,0 +1,332 @@
+package org.mistore.lock;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.mistore.codecs.LockGrant;
+import org.mistore.codecs.LockRequest;
+import org.mistore.codecs.LockType;
+import org.mistore.codecs.ObjectId;
+
+/**
+ * The read/write locks of the objects one POP is primary (or acting primary) of, and the mirrored
+ * locks of those it is backup of. Readers share, a writer excludes; waiters queue FIFO per object, so
+ * a waiting writer is not overtaken by later readers. Every grant is a lease the holder renews.
+ *
+ * <p>Not thread-safe: used only on its POP verticle's event loop. Nothing blocks: waits are timers.
+ * Mirrored leases have no clock until {@link #takeOver} starts them with a full TTL.
+ */
+public final class LockTable {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private static final class Lease {
+    final LockGrant grant;
+    final long ttlMs;
+    long expiresAt;
+    long timer = -1;
+    boolean granted;
+
+    Lease(LockGrant grant, long ttlMs) {
+      this.grant = grant;
+      this.ttlMs = ttlMs;
+    }
+  }
+
+  private record Waiter(LockRequest request, Promise<LockGrant> promise, long enqueuedAt, long[] timer) {
+  }
+
+  private static final class ObjectLocks {
+    final ObjectId id;
+    Lease writer;
+    final Map<String, Lease> readers = new LinkedHashMap<>();
+    final ArrayDeque<Waiter> queue = new ArrayDeque<>();
+    boolean clocksRunning = true;
+
+    ObjectLocks(ObjectId id) {
+      this.id = id;
+    }
+
+    boolean idle() {
+      return writer == null && readers.isEmpty() && queue.isEmpty();
+    }
+  }
+
+  private final Vertx vertx;
+  private final FenceStore fences;
+  private final LockMirror mirror;
+  private final Function<ObjectId, Future<Long>> headVersion;
+  private final Map<ObjectId, ObjectLocks> objects = new HashMap<>();
+  private final Map<String, Lease> byToken = new HashMap<>();
+  private final AtomicInteger held = new AtomicInteger();
+  private final Counter grants;
+  private final Counter refusals;
+  private final Counter expiries;
+  private final Timer waits;
+
+  public LockTable(Vertx vertx, FenceStore fences, LockMirror mirror, Function<ObjectId, Future<Long>> headVersion,
+      MeterRegistry registry, String popId) {
+    this.vertx = vertx;
+    this.fences = fences;
+    this.mirror = mirror;
+    this.headVersion = headVersion;
+    registry.gauge("mistore.locks.held", List.of(io.micrometer.core.instrument.Tag.of("pop", popId)), held);
+    grants = registry.counter("mistore.locks.grants", "pop", popId);
+    refusals = registry.counter("mistore.locks.refusals", "pop", popId);
+    expiries = registry.counter("mistore.locks.expiries", "pop", popId);
+    waits = Timer.builder("mistore.locks.wait").tag("pop", popId).register(registry);
+  }
+
+  /** Unguessable token naming its object: {@code <object id>~<128 random bits, base64url>}. */
+  static String newToken(ObjectId id) {
+    byte[] bits = new byte[16];
+    RANDOM.nextBytes(bits);
+    return id.render() + "~" + Base64.getUrlEncoder().withoutPadding().encodeToString(bits);
+  }
+
+  /** The object a token is for, if the token is well-formed. */
+  public static Optional<ObjectId> objectOf(String token) {
+    int tilde = token == null ? -1 : token.lastIndexOf('~');
+    if (tilde <= 0 || !token.substring(tilde + 1).matches("[A-Za-z0-9_-]{22}")) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ObjectId.parse(token.substring(0, tilde)));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Grants at once, queues for up to {@code waitMs}, or refuses with {@link LockRefused}. */
+  public Future<LockGrant> acquire(LockRequest request) {
+    ObjectLocks o = objects.computeIfAbsent(request.id(), ObjectLocks::new);
+    if (o.queue.isEmpty() && compatible(o, request.type())) {
+      return grant(o, request, 0);
+    }
+    if (request.waitMs() == 0) {
+      refusals.increment();
+      return Future.failedFuture(new LockRefused(request.type().wireName() + " lock on " + request.id()
+          + " is not available", retryAfter(o)));
+    }
+    Waiter w = new Waiter(request, Promise.promise(), System.nanoTime(), new long[1]);
+    w.timer()[0] = vertx.setTimer(request.waitMs(), t -> {
+      if (o.queue.remove(w)) {
+        refusals.increment();
+        w.promise().fail(new LockRefused(request.type().wireName() + " lock on " + request.id()
+            + " not granted within " + request.waitMs() + " ms", retryAfter(o)));
+        pump(o);
+      }
+    });
+    o.queue.add(w);
+    return w.promise().future();
+  }
+
+  private static boolean compatible(ObjectLocks o, LockType type) {
+    return o.writer == null && (type == LockType.READ || o.readers.isEmpty());
+  }
+
+  private long retryAfter(ObjectLocks o) {
+    long soonest = Long.MAX_VALUE;
+    if (o.writer != null) {
+      soonest = o.writer.expiresAt;
+    }
+    for (Lease l : o.readers.values()) {
+      soonest = Math.min(soonest, l.expiresAt);
+    }
+    long ms = soonest == Long.MAX_VALUE ? 1000 : soonest - System.currentTimeMillis();
+    return Math.max(1, (ms + 999) / 1000);
+  }
+
+  /** Reserves the lock now (so nothing else is granted meanwhile), then fences, mirrors and completes. */
+  private Future<LockGrant> grant(ObjectLocks o, LockRequest request, long waitedNanos) {
+    String token = newToken(request.id());
+    LockGrant reserved = new LockGrant(token, request.type(), request.id(), 0, 0, 0);
+    Lease lease = new Lease(reserved, request.ttlMs());
+    lease.expiresAt = Long.MAX_VALUE;
+    if (request.type() == LockType.WRITE) {
+      o.writer = lease;
+    } else {
+      o.readers.put(token, lease);
+    }
+    byToken.put(token, lease);
+    Future<Long> fence = request.type() == LockType.WRITE ? fences.nextFence(request.id())
+        : fences.currentFence(request.id());
+    return fence.compose(f -> headVersion.apply(request.id()).map(v -> new LockGrant(token, request.type(),
+            request.id(), f, v, System.currentTimeMillis() + request.ttlMs())))
+        .compose(g -> mirror.granted(g, request.ttlMs()).map(g))
+        .map(g -> {
+          Lease live = new Lease(g, request.ttlMs());
+          live.granted = true;
+          live.expiresAt = g.expiresAt();
+          replace(o, lease, live);
+          arm(live);
+          grants.increment();
+          held.incrementAndGet();
+          waits.record(Duration.ofNanos(waitedNanos));
+          return g;
+        })
+        .onFailure(e -> {
+          remove(o, lease);
+          pump(o);
+        });
+  }
+
+  private void replace(ObjectLocks o, Lease old, Lease neu) {
+    if (o.writer == old) {
+      o.writer = neu;
+    } else {
+      o.readers.put(neu.grant.token(), neu);
+    }
+    byToken.put(neu.grant.token(), neu);
+  }
+
+  private void remove(ObjectLocks o, Lease lease) {
+    if (o.writer == lease) {
+      o.writer = null;
+    }
+    o.readers.remove(lease.grant.token(), lease);
+    byToken.remove(lease.grant.token(), lease);
+    if (lease.timer >= 0) {
+      vertx.cancelTimer(lease.timer);
+    }
+    if (lease.granted) {
+      held.decrementAndGet();
+    }
+    if (o.idle()) {
+      objects.remove(o.id, o);
+    }
+  }
+
+  private void arm(Lease lease) {
+    ObjectLocks o = objects.get(lease.grant.id());
+    if (o == null || !o.clocksRunning) {
+      return;
+    }
+    if (lease.timer >= 0) {
+      vertx.cancelTimer(lease.timer);
+    }
+    long delay = Math.max(1, lease.expiresAt - System.currentTimeMillis());
+    lease.timer = vertx.setTimer(delay, t -> {
+      lease.timer = -1;
+      if (byToken.get(lease.grant.token()) != lease) {
+        return;
+      }
+      if (System.currentTimeMillis() >= lease.expiresAt) {
+        expiries.increment();
+        ObjectLocks owner = objects.get(lease.grant.id());
+        remove(owner, lease);
+        mirror.released(lease.grant);
+        pump(owner);
+      } else {
+        arm(lease);
+      }
+    });
+  }
+
+  private void pump(ObjectLocks o) {
+    while (!o.queue.isEmpty() && compatible(o, o.queue.peek().request().type())) {
+      Waiter w = o.queue.poll();
+      vertx.cancelTimer(w.timer()[0]);
+      grant(o, w.request(), System.nanoTime() - w.enqueuedAt()).onComplete(w.promise());
+    }
+    if (o.idle()) {
+      objects.remove(o.id, o);
+    }
+  }
+
+  /** Extends a live lease by its TTL; empty when the token is unknown, released or expired. */
+  public Optional<LockGrant> renew(String token) {
+    Lease lease = byToken.get(token);
+    if (lease == null || !lease.granted || System.currentTimeMillis() >= lease.expiresAt) {
+      return Optional.empty();
+    }
+    lease.expiresAt = System.currentTimeMillis() + lease.ttlMs;
+    arm(lease);
+    LockGrant g = lease.grant;
+    return Optional.of(new LockGrant(g.token(), g.type(), g.id(), g.fence(), g.version(), lease.expiresAt));
+  }
+
+  /** Frees a lease; unknown tokens are ignored (release is idempotent). */
+  public void release(String token) {
+    Lease lease = byToken.get(token);
+    if (lease == null || !lease.granted) {
+      return;
+    }
+    ObjectLocks o = objects.get(lease.grant.id());
+    remove(o, lease);
+    mirror.released(lease.grant);
+    pump(o);
+  }
+
+  /** The live grant of a token, if any. */
+  public Optional<LockGrant> live(String token) {
+    Lease lease = byToken.get(token);
+    if (lease == null || !lease.granted || System.currentTimeMillis() >= lease.expiresAt) {
+      return Optional.empty();
+    }
+    return Optional.of(lease.grant);
+  }
+
+  /** Whether some read lock is granted on {@code id} (writes must not complete meanwhile). */
+  public boolean readLocked(ObjectId id) {
+    ObjectLocks o = objects.get(id);
+    return o != null && o.readers.values().stream().anyMatch(l -> l.granted);
+  }
+
+  // Backup side.
+
+  /** Records a grant mirrored from the primary; its clock starts only at {@link #takeOver}. */
+  public void mirrorGrant(LockGrant grant, long ttlMs) {
+    ObjectLocks o = objects.computeIfAbsent(grant.id(), ObjectLocks::new);
+    o.clocksRunning = false;
+    Lease lease = new Lease(grant, ttlMs);
+    lease.granted = true;
+    lease.expiresAt = Long.MAX_VALUE;
+    if (grant.type() == LockType.WRITE) {
+      o.writer = lease;
+    } else {
+      o.readers.put(grant.token(), lease);
+    }
+    byToken.put(grant.token(), lease);
+    held.incrementAndGet();
+  }
+
+  public void mirrorRelease(String token) {
+    Lease lease = byToken.get(token);
+    if (lease != null) {
+      remove(objects.get(lease.grant.id()), lease);
+    }
+  }
+
+  /** This POP now acts as primary of {@code id}: every mirrored lease gets a full TTL from now. */
+  public void takeOver(ObjectId id) {
+    ObjectLocks o = objects.get(id);
+    if (o == null || o.clocksRunning) {
+      return;
+    }
+    o.clocksRunning = true;
+    long now = System.currentTimeMillis();
+    List<Lease> leases = new ArrayList<>(o.readers.values());
+    if (o.writer != null) {
+      leases.add(o.writer);
+    }
+    for (Lease l : leases) {
+      l.expiresAt = now + l.ttlMs;
+      arm(l);
+    }
+  }
+}

@@ -1,0 +1,262 @@
+package org.mistore.pop;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Optional;
+import org.mistore.codecs.Addresses;
+import org.mistore.codecs.BlockRef;
+import org.mistore.codecs.FailureCode;
+import org.mistore.codecs.LockGrant;
+import org.mistore.codecs.LockRequest;
+import org.mistore.codecs.LockType;
+import org.mistore.codecs.ObjectId;
+import org.mistore.codecs.StoreBlock;
+import org.mistore.codecs.VersionMeta;
+import org.mistore.lock.LockMirror;
+import org.mistore.lock.LockTable;
+
+/**
+ * What a POP does as primary (or acting primary) and as backup of objects: store blocks, commit
+ * versions on both copies before they become visible, serve metadata and blocks, run the locks and
+ * mirror them to the backup.
+ */
+final class OwnerService implements LockMirror {
+  static final String SOURCE = "source";
+  static final String TOKEN = "lock";
+  static final String FENCE = "fence";
+  static final String IF_MATCH = "if-match";
+
+  private final Vertx vertx;
+  private final String self;
+  private final PopObjectStore store;
+  private final Owners owners;
+  private final LockTable locks;
+
+  OwnerService(Vertx vertx, String self, PopObjectStore store, Owners owners, io.micrometer.core.instrument.MeterRegistry registry) {
+    this.vertx = vertx;
+    this.self = self;
+    this.store = store;
+    this.owners = owners;
+    this.locks = new LockTable(vertx, store, this, store::head, registry, self);
+  }
+
+  private EventBus bus() {
+    return vertx.eventBus();
+  }
+
+  /** Fails unless this POP may act as primary of {@code id} now; starts mirrored lease clocks on takeover. */
+  private Future<Void> actAsPrimary(ObjectId id) {
+    if (self.equals(id.primaryPop())) {
+      return Future.succeededFuture();
+    }
+    if (self.equals(id.backupPop()) && owners.isDown(id.primaryPop())) {
+      locks.takeOver(id);
+      return Future.succeededFuture();
+    }
+    return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "POP " + self + " is not acting primary of "
+        + id + " (primary " + id.primaryPop() + " is not known down)"));
+  }
+
+  private String sourceFor(ObjectId id) {
+    return self.equals(id.primaryPop()) ? "primary" : "backup";
+  }
+
+  void storeBlock(Message<StoreBlock> m) {
+    StoreBlock b = m.body();
+    store.putBlock(b.ref(), b.data()).onSuccess(v -> m.reply("stored")).onFailure(e -> Replies.fail(m, e));
+  }
+
+  void readBlock(Message<BlockRef> m) {
+    store.block(m.body())
+        .compose(found -> found.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(
+            new StoreFailure(FailureCode.NOT_FOUND, "block " + m.body().index() + " not held by " + self))))
+        .onSuccess(m::reply)
+        .onFailure(e -> Replies.fail(m, e));
+  }
+
+  /** Body {@code {"id","version"}} (version 0: the head); header {@code lock} names a read lock's version. */
+  void meta(Message<JsonObject> m) {
+    ObjectId id = ObjectId.parse(m.body().getString("id"));
+    long asked = m.body().getLong("version", 0L);
+    String token = m.headers().get(TOKEN);
+    actAsPrimary(id)
+        .compose(v -> {
+          if (token != null) {
+            Optional<LockGrant> g = locks.live(token).filter(x -> x.id().equals(id));
+            if (g.isEmpty()) {
+              return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT,
+                  "lock token is not a live lock on " + id));
+            }
+            return Future.succeededFuture(g.get().version());
+          }
+          return asked > 0 ? Future.succeededFuture(asked) : store.head(id);
+        })
+        .compose(version -> version == 0
+            ? Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "no object " + id))
+            : store.meta(id, version).compose(found -> found.map(Future::succeededFuture).orElseGet(() ->
+                Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "object " + id + " has no version "
+                    + version)))))
+        .onSuccess(meta -> m.reply(meta, new DeliveryOptions().addHeader(SOURCE, sourceFor(id))))
+        .onFailure(e -> Replies.fail(m, e));
+  }
+
+  void versions(Message<JsonObject> m) {
+    ObjectId id = ObjectId.parse(m.body().getString("id"));
+    actAsPrimary(id).compose(v -> store.versions(id))
+        .compose(list -> list.isEmpty()
+            ? Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "no object " + id))
+            : Future.succeededFuture(list))
+        .onSuccess(list -> {
+          JsonArray out = new JsonArray();
+          list.forEach(meta -> out.add(new JsonObject()
+              .put("version", meta.ref().version())
+              .put("size", meta.size())
+              .put("sha256", meta.sha256())
+              .put("createdAt", meta.createdAt())
+              .put("deleted", meta.deleted())));
+          m.reply(out);
+        })
+        .onFailure(e -> Replies.fail(m, e));
+  }
+
+  /**
+   * Commits a version as primary: checks the writer's lock and fence, the precondition and that the
+   * version follows the head; then makes it durable on the backup, then here, then announces it.
+   */
+  void commit(Message<VersionMeta> m) {
+    VersionMeta meta = m.body();
+    ObjectId id = meta.ref().id();
+    long version = meta.ref().version();
+    String token = m.headers().get(TOKEN);
+    String ifMatch = m.headers().get(IF_MATCH);
+    actAsPrimary(id)
+        .compose(v -> store.head(id))
+        .compose(head -> {
+          if (version > 1 || head > 0) {
+            Optional<LockGrant> writer = token == null ? Optional.empty()
+                : locks.live(token).filter(g -> g.id().equals(id) && g.type() == LockType.WRITE);
+            if (writer.isEmpty()) {
+              return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT,
+                  "the write needs a live write lock on " + id));
+            }
+            String fence = m.headers().get(FENCE);
+            if (fence == null || Long.parseLong(fence) != writer.get().fence()) {
+              return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, "stale fence " + fence
+                  + " (current " + writer.get().fence() + ")"));
+            }
+          }
+          if (ifMatch != null && Long.parseLong(ifMatch) != head) {
+            return Future.failedFuture(new StoreFailure(FailureCode.PRECONDITION_FAILED,
+                "If-Match names version " + ifMatch + ", current is " + head));
+          }
+          if (version != head + 1) {
+            return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, "version " + version
+                + " does not follow current version " + head));
+          }
+          return mirrorCommit(meta);
+        })
+        .compose(v -> store.commit(meta))
+        .onSuccess(committed -> {
+          bus().publish(Addresses.VERSION_EVENTS, new JsonObject().put("id", id.render()).put("version", version));
+          m.reply(committed, new DeliveryOptions().addHeader(SOURCE, sourceFor(id)));
+        })
+        .onFailure(e -> Replies.fail(m, e));
+  }
+
+  private Future<Void> mirrorCommit(VersionMeta meta) {
+    Optional<String> peer = owners.peerOf(meta.ref().id(), self);
+    if (peer.isEmpty()) {
+      return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "the other copy-holder of "
+          + meta.ref().id() + " is down: the write cannot be made durable on two POPs"));
+    }
+    return bus().request(Addresses.pop(peer.get(), Addresses.OWNER_MIRROR_COMMIT), meta).mapEmpty();
+  }
+
+  void mirrorCommit(Message<VersionMeta> m) {
+    store.commit(m.body()).onSuccess(v -> m.reply("committed")).onFailure(e -> Replies.fail(m, e));
+  }
+
+  /** Body {@code {"id","version"}}: drops the blocks of an upload that will not commit, here and at the peer. */
+  void abort(Message<JsonObject> m) {
+    ObjectId id = ObjectId.parse(m.body().getString("id"));
+    long version = m.body().getLong("version");
+    store.abort(id, version).onComplete(x -> m.reply("aborted"));
+    if (!Boolean.TRUE.equals(m.body().getBoolean("mirrored"))) {
+      owners.peerOf(id, self).ifPresent(peer -> bus().send(Addresses.pop(peer, Addresses.OWNER_ABORT),
+          m.body().copy().put("mirrored", true)));
+    }
+  }
+
+  void lock(Message<LockRequest> m) {
+    LockRequest request = m.body();
+    actAsPrimary(request.id())
+        .compose(v -> store.head(request.id()))
+        .compose(head -> head == 0
+            ? Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "no object " + request.id()))
+            : locks.acquire(request))
+        .onSuccess(m::reply)
+        .onFailure(e -> Replies.fail(m, e));
+  }
+
+  void renew(Message<JsonObject> m) {
+    String token = m.body().getString("token");
+    LockTable.objectOf(token).map(this::actAsPrimary).orElse(Future.succeededFuture())
+        .onSuccess(v -> locks.renew(token).ifPresentOrElse(
+            g -> m.reply(new JsonObject().put("token", token).put("expiresAt", g.expiresAt())
+                .put("type", g.type().wireName()).put("fence", g.fence())),
+            () -> m.fail(FailureCode.GONE.code, "lock expired, released or unknown")))
+        .onFailure(e -> Replies.fail(m, e));
+  }
+
+  void unlock(Message<JsonObject> m) {
+    String token = m.body().getString("token");
+    LockTable.objectOf(token).map(this::actAsPrimary).orElse(Future.succeededFuture())
+        .onSuccess(v -> {
+          locks.release(token);
+          m.reply("released");
+        })
+        .onFailure(e -> Replies.fail(m, e));
+  }
+
+  /** Backup side: {@code {"op":"grant","grant":...,"ttlMs"}} or {@code {"op":"release","token"}}. */
+  void mirrorLock(Message<JsonObject> m) {
+    JsonObject body = m.body();
+    if ("release".equals(body.getString("op"))) {
+      locks.mirrorRelease(body.getString("token"));
+      m.reply("ok");
+      return;
+    }
+    LockGrant g = new LockGrant(body.getString("token"), LockType.parse(body.getString("type")),
+        ObjectId.parse(body.getString("id")), body.getLong("fence"), body.getLong("version"),
+        body.getLong("expiresAt"));
+    store.recordFence(g.id(), g.fence())
+        .onSuccess(f -> {
+          locks.mirrorGrant(g, body.getLong("ttlMs"));
+          m.reply("ok");
+        })
+        .onFailure(e -> Replies.fail(m, e));
+  }
+
+  @Override
+  public Future<Void> granted(LockGrant grant, long ttlMs) {
+    Optional<String> peer = owners.peerOf(grant.id(), self);
+    if (peer.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    JsonObject body = new JsonObject().put("op", "grant").put("token", grant.token())
+        .put("type", grant.type().wireName()).put("id", grant.id().render()).put("fence", grant.fence())
+        .put("version", grant.version()).put("expiresAt", grant.expiresAt()).put("ttlMs", ttlMs);
+    return bus().request(Addresses.pop(peer.get(), Addresses.OWNER_MIRROR_LOCK), body).mapEmpty();
+  }
+
+  @Override
+  public void released(LockGrant grant) {
+    owners.peerOf(grant.id(), self).ifPresent(peer -> bus().send(Addresses.pop(peer, Addresses.OWNER_MIRROR_LOCK),
+        new JsonObject().put("op", "release").put("token", grant.token())));
+  }
+}

@@ -1,0 +1,202 @@
+package org.mistore.pop;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import org.mapdb.Serializer;
+import org.mistore.codecs.BlockRef;
+import org.mistore.codecs.Codecs;
+import org.mistore.codecs.FailureCode;
+import org.mistore.codecs.ObjectId;
+import org.mistore.codecs.VersionMeta;
+import org.mistore.lock.FenceStore;
+import org.mistore.store.RoleStore;
+
+/**
+ * The versions and blocks of the objects a POP is primary or backup of, in the POP's MapDB file.
+ * Blocks are keyed by object, version, index and checksum, so a stale writer's blocks never
+ * overwrite another writer's; a version's metadata names the blocks it is made of.
+ */
+public final class PopObjectStore implements FenceStore {
+  private final RoleStore store;
+  private final ConcurrentMap<String, Long> heads;
+  private final ConcurrentMap<String, byte[]> versions;
+  private final ConcurrentNavigableMap<String, byte[]> blocks;
+  private final ConcurrentMap<String, Long> fences;
+  private final ConcurrentMap<String, Long> counters;
+
+  private PopObjectStore(RoleStore store) {
+    this.store = store;
+    var db = store.db();
+    heads = db.hashMap("heads", Serializer.STRING, Serializer.LONG).createOrOpen();
+    versions = db.hashMap("versions", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+    blocks = db.treeMap("blocks", Serializer.STRING, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
+    fences = db.hashMap("fences", Serializer.STRING, Serializer.LONG).createOrOpen();
+    counters = db.hashMap("counters", Serializer.STRING, Serializer.LONG).createOrOpen();
+  }
+
+  /** Declares the maps (on a worker thread) and drops blocks no committed version names (left by a crash). */
+  public static Future<PopObjectStore> open(RoleStore store) {
+    return store.write(db -> {
+      PopObjectStore s = new PopObjectStore(store);
+      s.collectOrphans();
+      return s;
+    });
+  }
+
+  private void collectOrphans() {
+    List<String> orphans = new ArrayList<>();
+    for (String key : blocks.keySet()) {
+      String[] p = key.split("/");
+      long head = heads.getOrDefault(p[0], 0L);
+      long version = Long.parseLong(p[1]);
+      if (version > head || !referenced(p[0], version, Integer.parseInt(p[2]), p[3])) {
+        orphans.add(key);
+      }
+    }
+    orphans.forEach(blocks::remove);
+  }
+
+  private boolean referenced(String id, long version, int index, String sha) {
+    byte[] raw = versions.get(versionKey(id, version));
+    if (raw == null) {
+      return false;
+    }
+    VersionMeta meta = decode(raw);
+    return index < meta.blockCount() && meta.blockSha256().get(index).equals(sha);
+  }
+
+  private static String versionKey(String id, long version) {
+    return id + "/" + String.format("%019d", version);
+  }
+
+  private static String blockKey(BlockRef ref) {
+    return versionKey(ref.version().id().render(), ref.version().version()) + "/" + String.format("%010d", ref.index())
+        + "/" + ref.sha256();
+  }
+
+  private static VersionMeta decode(byte[] raw) {
+    return Codecs.VERSION_META.decode(Buffer.buffer(raw));
+  }
+
+  public static String sha256(Buffer data) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data.getBytes()));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Next creation counter of an HG (ids it creates are never reused). */
+  public Future<Long> nextCounter(String hg) {
+    return store.write(db -> counters.merge(hg, 1L, Long::sum));
+  }
+
+  /** Stores a block durably after checking its length and checksum. */
+  public Future<Void> putBlock(BlockRef ref, Buffer data) {
+    return store.write(db -> {
+      if (data.length() != ref.length() || !sha256(data).equals(ref.sha256())) {
+        throw new StoreFailure(FailureCode.BAD_REQUEST, "block " + ref.index() + " does not match its checksum");
+      }
+      blocks.put(blockKey(ref), data.getBytes());
+      return null;
+    });
+  }
+
+  public Future<Optional<Buffer>> block(BlockRef ref) {
+    return store.read(db -> Optional.ofNullable(blocks.get(blockKey(ref))).map(Buffer::buffer));
+  }
+
+  /**
+   * Commits a version: it must follow the head exactly and all its blocks must be here. The version
+   * is durable when the Future completes.
+   */
+  public Future<VersionMeta> commit(VersionMeta meta) {
+    return store.write(db -> {
+      String id = meta.ref().id().render();
+      long head = heads.getOrDefault(id, 0L);
+      if (head >= meta.ref().version()) {
+        byte[] existing = versions.get(versionKey(id, meta.ref().version()));
+        if (existing != null && decode(existing).sha256().equals(meta.sha256())) {
+          return decode(existing); // the same commit again (a retry after a lost reply)
+        }
+        throw new StoreFailure(FailureCode.CONFLICT, "version " + meta.ref().version() + " of " + id
+            + " is already committed");
+      }
+      if (head != meta.ref().version() - 1) {
+        throw new StoreFailure(FailureCode.CONFLICT, "version " + meta.ref().version() + " does not follow head " + head);
+      }
+      for (int i = 0; i < meta.blockCount(); i++) {
+        if (!blocks.containsKey(blockKey(meta.block(i)))) {
+          throw new StoreFailure(FailureCode.CONFLICT, "block " + i + " of version " + meta.ref().version()
+              + " is missing");
+        }
+      }
+      versions.put(versionKey(id, meta.ref().version()), Codecs.VERSION_META.encode(meta).getBytes());
+      heads.put(id, meta.ref().version());
+      return meta;
+    });
+  }
+
+  /** Drops the blocks of an uncommitted version (an abandoned upload). */
+  public Future<Void> abort(ObjectId id, long version) {
+    return store.write(db -> {
+      String prefix = versionKey(id.render(), version) + "/";
+      List<String> keys = new ArrayList<>();
+      for (Map.Entry<String, byte[]> e : blocks.subMap(prefix, prefix + "\uffff").entrySet()) {
+        String[] p = e.getKey().split("/");
+        if (!referenced(p[0], version, Integer.parseInt(p[2]), p[3])) {
+          keys.add(e.getKey());
+        }
+      }
+      keys.forEach(blocks::remove);
+      return null;
+    });
+  }
+
+  /** Head version number, 0 when the object has no committed version here. */
+  public Future<Long> head(ObjectId id) {
+    return store.read(db -> heads.getOrDefault(id.render(), 0L));
+  }
+
+  public Future<Optional<VersionMeta>> meta(ObjectId id, long version) {
+    return store.read(db -> Optional.ofNullable(versions.get(versionKey(id.render(), version)))
+        .map(PopObjectStore::decode));
+  }
+
+  public Future<List<VersionMeta>> versions(ObjectId id) {
+    return store.read(db -> {
+      long head = heads.getOrDefault(id.render(), 0L);
+      List<VersionMeta> all = new ArrayList<>();
+      for (long v = 1; v <= head; v++) {
+        byte[] raw = versions.get(versionKey(id.render(), v));
+        if (raw != null) {
+          all.add(decode(raw));
+        }
+      }
+      return all;
+    });
+  }
+
+  @Override
+  public Future<Long> nextFence(ObjectId id) {
+    return store.write(db -> fences.merge(id.render(), 1L, Long::sum));
+  }
+
+  @Override
+  public Future<Long> recordFence(ObjectId id, long fence) {
+    return store.write(db -> fences.merge(id.render(), fence, Math::max));
+  }
+
+  @Override
+  public Future<Long> currentFence(ObjectId id) {
+    return store.read(db -> fences.getOrDefault(id.render(), 0L));
+  }
+}
