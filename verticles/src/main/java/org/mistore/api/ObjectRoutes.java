@@ -67,8 +67,15 @@ final class ObjectRoutes {
     return ct == null || ct.isBlank() ? "application/octet-stream" : ct.trim();
   }
 
+  /** Holds the body back while the lock or id is fetched (an HTTP/2 request may already be complete). */
+  private static void hold(RoutingContext rc) {
+    if (!rc.request().isEnded()) {
+      rc.request().pause();
+    }
+  }
+
   private void create(RoutingContext rc) {
-    rc.request().pause();
+    hold(rc);
     checkDeclaredLength(rc);
     RequestParams.bounded("Mistore-Stripes", rc.request().getHeader("Mistore-Stripes"), 1, 32, 0);
     Gateway gateway = gateways.pick(rc);
@@ -149,7 +156,7 @@ final class ObjectRoutes {
   }
 
   private void put(RoutingContext rc) {
-    rc.request().pause();
+    hold(rc);
     write(rc, false);
   }
 

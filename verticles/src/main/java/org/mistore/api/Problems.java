@@ -1,7 +1,9 @@
 package org.mistore.api;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -25,7 +27,23 @@ public final class Problems {
         .put("title", title)
         .put("status", status)
         .put("detail", detail);
-    response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(body.toBuffer());
+    HttpServerRequest request = rc.request();
+    boolean unread = !request.isEnded();
+    boolean http2 = request.version() == HttpVersion.HTTP_2;
+    if (unread && http2) {
+      // Let the client finish sending; the bytes are dropped.
+      request.handler(b -> { });
+      request.resume();
+    } else if (unread) {
+      // An HTTP/1.1 client still sending a body we will not read: answer, then close.
+      response.putHeader("Connection", "close");
+    }
+    response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(body.toBuffer())
+        .onComplete(x -> {
+          if (unread && !http2) {
+            request.connection().close();
+          }
+        });
   }
 
   /** Failure handler for every route: known problems keep their status, anything else is a 500 without internals. */

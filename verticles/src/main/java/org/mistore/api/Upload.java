@@ -67,7 +67,7 @@ final class Upload {
       }
       finishIfDone();
     });
-    request.exceptionHandler(this::fail);
+    request.exceptionHandler(e -> fail(HttpProblem.badRequest("upload interrupted: " + e.getMessage())));
     request.connection().closeHandler(v -> fail(HttpProblem.badRequest("client closed the connection mid-upload")));
     request.resume();
     return done.future();
@@ -101,7 +101,7 @@ final class Upload {
     int index = blockShas.size();
     blockShas.add(sha);
     inFlight++;
-    if (inFlight >= maxInFlight && !paused) {
+    if (inFlight >= maxInFlight && !paused && !ended) {
       paused = true;
       request.pause();
     }

@@ -26,6 +26,7 @@ public final class MistoreNode {
   private final ClusterBootstrap.Booted booted;
   private final NodeDirectory directory;
   private final AtomicBoolean ready = new AtomicBoolean();
+  private final Map<String, String> deployments = new java.util.concurrent.ConcurrentHashMap<>();
   private ApiVerticle api;
 
   private MistoreNode(ClusterBootstrap.Booted booted, NodeDirectory directory) {
@@ -44,7 +45,9 @@ public final class MistoreNode {
         .compose(v -> vertx.deployVerticle(node.api)
             .recover(e -> Future.failedFuture(new StartupException("cannot serve HTTP on " + httpHost + ":" + httpPort
                 + ": " + SettingsLoader.oneLine(e)))))
-        .compose(v -> Future.all(roles.stream().map(who -> vertx.deployVerticle(verticle(who, services))).toList()))
+        .compose(v -> Future.all(roles.stream().map(who -> vertx.deployVerticle(verticle(who, services))
+            .onSuccess(deployment -> node.deployments.put(who.role().wireName() + "/" + who.id(), deployment)))
+            .toList()))
         .map(v -> {
           node.ready.set(true);
           return node;
@@ -67,6 +70,16 @@ public final class MistoreNode {
       case POP -> new PopVerticle(who, services);
       case DC -> new DcVerticle(who, services);
     };
+  }
+
+  /**
+   * Stops one role instance as a crash would look from the others (its heartbeats stop; its store
+   * closes). For tests of failures inside one JVM.
+   */
+  public Future<Void> stopRole(Role role, String id) {
+    String deployment = deployments.remove(role.wireName() + "/" + id);
+    return deployment == null ? Future.failedFuture("no " + role.wireName() + " " + id + " deployed")
+        : booted.vertx().undeploy(deployment);
   }
 
   public boolean isReady() {

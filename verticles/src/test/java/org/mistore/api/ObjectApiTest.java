@@ -1,0 +1,278 @@
+package org.mistore.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mistore.testing.DevHarness;
+
+/** The object API through a dev cluster of 3 regions: the contract of API.md, end to end. */
+class ObjectApiTest {
+  @TempDir
+  Path data;
+  private DevHarness dev;
+
+  @AfterEach
+  void close() {
+    if (dev != null) {
+      dev.close();
+    }
+  }
+
+  private DevHarness start(JsonObject overrides) {
+    dev = DevHarness.start(data, 3, 2, overrides.put("block-size", 65536));
+    return dev;
+  }
+
+  private static byte[] bytes(int size, int seed) {
+    byte[] b = new byte[size];
+    new java.util.Random(seed).nextBytes(b);
+    return b;
+  }
+
+  private HttpResponse<byte[]> getBytes(String path, String... headers) {
+    HttpRequest.Builder b = dev.request(path).GET();
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    try {
+      return java.net.http.HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (Exception e) {
+      throw new RuntimeException(e);
+    }
+  }
+
+  private HttpResponse<String> putBytes(String path, byte[] body, String... headers) {
+    HttpRequest.Builder b = dev.request(path).PUT(HttpRequest.BodyPublishers.ofByteArray(body));
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    return dev.send(b);
+  }
+
+  @Test
+  void createThenReadBackThroughAnotherRegionWithHeaders() {
+    start(new JsonObject());
+    byte[] content = bytes(200_000, 1);
+    HttpResponse<String> created = dev.send(dev.request("/v1/objects")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(content)).header("Content-Type", "image/png")
+        .header("Mistore-Gateway", "hg-1-1"));
+    assertThat(created.statusCode()).isEqualTo(201);
+    JsonObject body = new JsonObject(created.body());
+    String id = body.getString("id");
+    assertThat(body.getLong("version")).isEqualTo(1);
+    assertThat(body.getLong("size")).isEqualTo(200_000);
+    assertThat(created.headers().firstValue("Location")).hasValue("/v1/objects/" + id);
+
+    HttpResponse<byte[]> read = getBytes("/v1/objects/" + id, "Mistore-Gateway", "hg-3-2");
+    assertThat(read.statusCode()).isEqualTo(200);
+    assertThat(read.body()).isEqualTo(content);
+    assertThat(read.headers().firstValue("Mistore-Version")).hasValue("1");
+    assertThat(read.headers().firstValue("ETag")).hasValue("\"" + id + ".1\"");
+    assertThat(read.headers().firstValue("Content-Type")).hasValue("image/png");
+    assertThat(read.headers().firstValue("Mistore-Source")).hasValue("primary");
+
+    HttpResponse<String> head = dev.send(dev.request("/v1/objects/" + id).method("HEAD",
+        HttpRequest.BodyPublishers.noBody()));
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.headers().firstValue("Content-Length")).hasValue("200000");
+    assertThat(head.body()).isEmpty();
+  }
+
+  @Test
+  void atomicReadInAnotherRegionNeverReturnsOlderThanAnAcknowledgedWrite() {
+    start(new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    for (int v = 2; v <= 12; v++) {
+      HttpResponse<String> put = dev.put("/v1/objects/" + id, "v" + v, "Mistore-Gateway", "hg-" + (v % 3 + 1) + "-1");
+      assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+      long acked = new JsonObject(put.body()).getLong("version");
+      HttpResponse<String> read = dev.get("/v1/objects/" + id, "Mistore-Gateway", "hg-" + ((v + 1) % 3 + 1) + "-2");
+      assertThat(Long.parseLong(read.headers().firstValue("Mistore-Version").orElseThrow())).isGreaterThanOrEqualTo(acked);
+      assertThat(read.body()).isEqualTo("v" + acked);
+    }
+  }
+
+  @Test
+  void exactVersionsStayReadableAndMonotonicHonoursTheMinimum() {
+    start(new JsonObject());
+    String id = dev.create("one", "hg-1-1");
+    dev.put("/v1/objects/" + id, "two");
+    dev.put("/v1/objects/" + id, "three");
+    assertThat(dev.get("/v1/objects/" + id + "?version=1").body()).isEqualTo("one");
+    assertThat(dev.get("/v1/objects/" + id + "?version=2").body()).isEqualTo("two");
+    assertThat(dev.get("/v1/objects/" + id + "?version=9").statusCode()).isEqualTo(404);
+    HttpResponse<String> mono = dev.get("/v1/objects/" + id + "?consistency=monotonic", "Mistore-Min-Version", "3");
+    assertThat(mono.statusCode()).isEqualTo(200);
+    assertThat(mono.body()).isEqualTo("three");
+    HttpResponse<String> exclusive = dev.get("/v1/objects/" + id + "?consistency=rw-exclusive");
+    assertThat(exclusive.body()).isEqualTo("three");
+    JsonArray versions = new JsonArray(dev.get("/v1/objects/" + id + "/versions").body());
+    assertThat(versions).hasSize(3);
+    assertThat(versions.getJsonObject(0).getLong("version")).isEqualTo(1);
+    assertThat(versions.getJsonObject(2).getLong("size")).isEqualTo(5);
+    assertThat(versions.getJsonObject(2).fieldNames()).contains("version", "size", "sha256", "createdAt", "deleted");
+  }
+
+  @Test
+  void concurrentWritersFromAllRegionsGetContiguousVersionsWithNoLostUpdate() throws Exception {
+    start(new JsonObject());
+    String id = dev.create("0", "hg-1-1");
+    ExecutorService pool = Executors.newFixedThreadPool(6);
+    List<Future<List<Long>>> writers = new ArrayList<>();
+    for (int w = 0; w < 6; w++) {
+      String gateway = "hg-" + (w % 3 + 1) + "-" + (w % 2 + 1);
+      int writer = w;
+      writers.add(pool.submit(() -> {
+        List<Long> acked = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+          HttpResponse<String> r = dev.put("/v1/objects/" + id, "w" + writer + "-" + i, "Mistore-Gateway", gateway,
+              "Mistore-Lock-Wait", "20000");
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+          acked.add(new JsonObject(r.body()).getLong("version"));
+        }
+        return acked;
+      }));
+    }
+    Set<Long> all = new HashSet<>();
+    for (Future<List<Long>> f : writers) {
+      for (long v : f.get(120, TimeUnit.SECONDS)) {
+        assertThat(all.add(v)).as("version %d acknowledged twice", v).isTrue();
+      }
+    }
+    pool.shutdown();
+    JsonArray versions = new JsonArray(dev.get("/v1/objects/" + id + "/versions").body());
+    assertThat(versions).hasSize(31);
+    for (int i = 0; i < versions.size(); i++) {
+      assertThat(versions.getJsonObject(i).getLong("version")).isEqualTo(i + 1);
+    }
+    assertThat(all).hasSize(30).allMatch(v -> v >= 2 && v <= 31);
+  }
+
+  @Test
+  void preconditionsLocksAndDeletion() {
+    start(new JsonObject());
+    String id = dev.create("a", "hg-2-1");
+    assertThat(dev.put("/v1/objects/" + id, "b", "If-Match", "\"" + id + ".1\"").statusCode()).isEqualTo(200);
+    assertThat(dev.put("/v1/objects/" + id, "c", "If-Match", "1").statusCode()).isEqualTo(412);
+    assertThat(dev.put("/v1/objects/" + id, "c", "If-Match", "\"other.x.y.1.2\"").statusCode()).isEqualTo(412);
+    assertThat(dev.put("/v1/objects/" + id, "c", "If-Match", "abc").statusCode()).isEqualTo(400);
+
+    JsonObject lock = new JsonObject(dev.lock(id, "write", 5000, 0, "hg-1-1").body());
+    assertThat(dev.put("/v1/objects/" + id, "c", "Mistore-Lock-Wait", "0").statusCode()).isEqualTo(423);
+    HttpResponse<String> underLock = dev.put("/v1/objects/" + id, "c", "Mistore-Lock", lock.getString("token"));
+    assertThat(underLock.statusCode()).isEqualTo(200);
+    assertThat(dev.put("/v1/objects/" + id, "d", "Mistore-Lock", lock.getString("token") + "x").statusCode())
+        .isEqualTo(409);
+    JsonObject read = new JsonObject(dev.lock(id, "read", 5000, 0, "hg-1-1").body());
+    dev.delete("/v1/locks/" + lock.getString("token"));
+    read = new JsonObject(dev.lock(id, "read", 5000, 0, "hg-1-1").body());
+    assertThat(dev.put("/v1/objects/" + id, "d", "Mistore-Lock", read.getString("token")).statusCode()).isEqualTo(409);
+    dev.delete("/v1/locks/" + read.getString("token"));
+
+    HttpResponse<String> deleted = dev.delete("/v1/objects/" + id);
+    assertThat(deleted.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(deleted.body()).getLong("version")).isEqualTo(4);
+    HttpResponse<String> gone = dev.get("/v1/objects/" + id);
+    assertThat(gone.statusCode()).isEqualTo(404);
+    assertThat(gone.headers().firstValue("Mistore-Version")).hasValue("4");
+    assertThat(dev.get("/v1/objects/" + id + "?version=3").body()).isEqualTo("c");
+    JsonArray versions = new JsonArray(dev.get("/v1/objects/" + id + "/versions").body());
+    assertThat(versions.getJsonObject(3).getBoolean("deleted")).isTrue();
+  }
+
+  @Test
+  void rangesGive206AndUnsatisfiableRangesGive416() {
+    start(new JsonObject());
+    byte[] content = bytes(150_000, 7);
+    String id = new JsonObject(dev.send(dev.request("/v1/objects")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(content))).body()).getString("id");
+    HttpResponse<byte[]> middle = getBytes("/v1/objects/" + id, "Range", "bytes=65530-131080");
+    assertThat(middle.statusCode()).isEqualTo(206);
+    assertThat(middle.body()).isEqualTo(java.util.Arrays.copyOfRange(content, 65530, 131081));
+    assertThat(middle.headers().firstValue("Content-Range")).hasValue("bytes 65530-131080/150000");
+    assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=-10").body())
+        .isEqualTo(java.util.Arrays.copyOfRange(content, 149_990, 150_000));
+    assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=149999-").body()).hasSize(1);
+    assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=150000-").statusCode()).isEqualTo(416);
+    assertThat(getBytes("/v1/objects/" + id, "Range", "lines=1-2").statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void badInputIs4xxNeverA500() {
+    start(new JsonObject());
+    String id = dev.create("a", "hg-1-1");
+    assertThat(dev.get("/v1/objects/not-an-id").statusCode()).isEqualTo(400);
+    assertThat(dev.get("/v1/objects/pop-1.pop-2.hg-1-1.zzz").statusCode()).isEqualTo(404);
+    assertThat(dev.get("/v1/objects/" + id + "?consistency=strong").statusCode()).isEqualTo(400);
+    assertThat(dev.get("/v1/objects/" + id + "?version=0").statusCode()).isEqualTo(400);
+    assertThat(dev.get("/v1/objects/" + id + "?version=x").statusCode()).isEqualTo(400);
+    assertThat(dev.get("/v1/objects/" + id + "?consistency=monotonic", "Mistore-Min-Version", "-3").statusCode())
+        .isEqualTo(400);
+    assertThat(dev.get("/v1/objects/" + id, "Mistore-Gateway", "hg-9-9").statusCode()).isEqualTo(400);
+    assertThat(dev.put("/v1/objects/pop-1.pop-2.hg-1-1.zzz", "x").statusCode()).isEqualTo(404);
+    assertThat(dev.put("/v1/objects/" + id, "x", "Mistore-Lock-Wait", "soon").statusCode()).isEqualTo(400);
+    assertThat(dev.post("/v1/objects", "x", "Mistore-Stripes", "99").statusCode()).isEqualTo(400);
+    HttpResponse<String> problem = dev.get("/v1/objects/" + id + "?version=x");
+    assertThat(problem.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+  }
+
+  @Test
+  void bodiesOverTheMaximumGet413AndStoreNothing() {
+    start(new JsonObject().put("max-object-bytes", 100_000));
+    String id = dev.create("small", "hg-1-1");
+    HttpResponse<String> tooBig = putBytes("/v1/objects/" + id, bytes(100_001, 3));
+    assertThat(tooBig.statusCode()).isEqualTo(413);
+    assertThat(new JsonObject(tooBig.body()).getInteger("status")).isEqualTo(413);
+    assertThat(dev.post("/v1/objects", "x".repeat(100_001)).statusCode()).isEqualTo(413);
+    assertThat(new JsonArray(dev.get("/v1/objects/" + id + "/versions").body())).hasSize(1);
+    assertThat(dev.put("/v1/objects/" + id, "fits").statusCode()).as("the lock was released").isEqualTo(200);
+  }
+
+  @Test
+  void aChunkedBodyOverTheMaximumIsCutWith413() throws Exception {
+    start(new JsonObject().put("max-object-bytes", 100_000));
+    String id = dev.create("small", "hg-1-1");
+    HttpRequest request = dev.request("/v1/objects/" + id).PUT(HttpRequest.BodyPublishers.ofInputStream(
+        () -> new java.io.ByteArrayInputStream(bytes(300_000, 5)))).build();
+    HttpResponse<String> r = org.mistore.testing.Http.send(request);
+    assertThat(r.statusCode()).isEqualTo(413);
+    assertThat(new JsonArray(dev.get("/v1/objects/" + id + "/versions").body())).hasSize(1);
+  }
+
+  @Test
+  void aClientThatDisconnectsMidUploadLeavesNoVersion() throws Exception {
+    start(new JsonObject());
+    String id = dev.create("original", "hg-1-1");
+    int port = Integer.parseInt(dev.base.substring(dev.base.lastIndexOf(':') + 1));
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("PUT /v1/objects/" + id + " HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.write(bytes(300_000, 9));
+      out.flush();
+    }
+    // The write lock the gateway took is released once the upload fails, so a new write goes through.
+    HttpResponse<String> next = dev.put("/v1/objects/" + id, "next", "Mistore-Lock-Wait", "10000");
+    assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+    assertThat(new JsonObject(next.body()).getLong("version")).isEqualTo(2);
+    assertThat(dev.get("/v1/objects/" + id).body()).isEqualTo("next");
+  }
+}

@@ -1,0 +1,213 @@
+package org.mistore.lock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mistore.codecs.Role;
+import org.mistore.testing.DevHarness;
+import org.mistore.testing.Eventually;
+
+/** The lock service through the HTTP API of a dev cluster (2 regions, real POP verticles and stores). */
+class LockServiceTest {
+  @TempDir
+  Path data;
+  private DevHarness dev;
+
+  @AfterEach
+  void close() {
+    if (dev != null) {
+      dev.close();
+    }
+  }
+
+  private DevHarness start() {
+    dev = DevHarness.start(data, 2, 2, new JsonObject());
+    return dev;
+  }
+
+  private record Hold(String type, long from, long to, long fence) {
+  }
+
+  @Test
+  void fiftyConcurrentClientsNeverOverlapAWriterWithAnyoneElse() throws Exception {
+    start();
+    List<String> ids = List.of(dev.create("a", "hg-1-1"), dev.create("b", "hg-2-1"), dev.create("c", "hg-1-2"));
+    List<List<Hold>> histories = new ArrayList<>();
+    ids.forEach(i -> histories.add(Collections.synchronizedList(new ArrayList<>())));
+    String[] gateways = {"hg-1-1", "hg-1-2", "hg-2-1", "hg-2-2"};
+    ExecutorService pool = Executors.newFixedThreadPool(50);
+    List<Future<Integer>> clients = new ArrayList<>();
+    for (int c = 0; c < 50; c++) {
+      int client = c;
+      clients.add(pool.submit(() -> {
+        int granted = 0;
+        for (int round = 0; round < 8; round++) {
+          int o = (client + round) % ids.size();
+          String type = (client + round) % 3 == 0 ? "write" : "read";
+          HttpResponse<String> r = dev.lock(ids.get(o), type, 5000, 2000, gateways[(client + round) % 4]);
+          if (r.statusCode() == 423) {
+            continue;
+          }
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+          long from = System.nanoTime();
+          JsonObject grant = new JsonObject(r.body());
+          Thread.sleep(2);
+          long to = System.nanoTime();
+          assertThat(dev.delete("/v1/locks/" + grant.getString("token")).statusCode()).isEqualTo(204);
+          histories.get(o).add(new Hold(type, from, to, grant.getLong("fence")));
+          granted++;
+        }
+        return granted;
+      }));
+    }
+    int total = 0;
+    for (Future<Integer> f : clients) {
+      total += f.get(120, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    assertThat(total).as("most requests are granted within their wait").isGreaterThan(200);
+    for (List<Hold> history : histories) {
+      List<Hold> h = new ArrayList<>(history);
+      for (int i = 0; i < h.size(); i++) {
+        for (int j = i + 1; j < h.size(); j++) {
+          Hold a = h.get(i);
+          Hold b = h.get(j);
+          boolean overlap = a.from() < b.to() && b.from() < a.to();
+          if (overlap) {
+            assertThat(a.type().equals("read") && b.type().equals("read"))
+                .as("only readers may overlap: %s and %s", a, b).isTrue();
+          }
+        }
+      }
+      List<Hold> writes = h.stream().filter(x -> x.type().equals("write"))
+          .sorted((x, y) -> Long.compare(x.from(), y.from())).toList();
+      for (int i = 1; i < writes.size(); i++) {
+        assertThat(writes.get(i).fence()).as("fences rise with each write grant").isGreaterThan(writes.get(i - 1).fence());
+      }
+    }
+  }
+
+  @Test
+  void aHolderThatStopsRenewingLosesTheLockAndTheWaiterGetsIt() {
+    start();
+    String id = dev.create("x", "hg-1-1");
+    HttpResponse<String> first = dev.lock(id, "write", 400, 0, "hg-1-1");
+    assertThat(first.statusCode()).isEqualTo(201);
+    long firstFence = new JsonObject(first.body()).getLong("fence");
+    long start = System.nanoTime();
+    HttpResponse<String> waiter = dev.lock(id, "write", 5000, 5000, "hg-2-1");
+    long waitedMs = (System.nanoTime() - start) / 1_000_000;
+    assertThat(waiter.statusCode()).as(waiter.body()).isEqualTo(201);
+    assertThat(waitedMs).as("granted once the first lease (400 ms) expired").isBetween(200L, 2000L);
+    assertThat(new JsonObject(waiter.body()).getLong("fence")).isGreaterThan(firstFence);
+    String oldToken = new JsonObject(first.body()).getString("token");
+    assertThat(dev.post("/v1/locks/" + oldToken + "/renew", "").statusCode()).isEqualTo(410);
+  }
+
+  @Test
+  void renewingKeepsTheLeaseAlive() throws Exception {
+    start();
+    String id = dev.create("x", "hg-1-1");
+    JsonObject grant = new JsonObject(dev.lock(id, "write", 500, 0, "hg-1-1").body());
+    for (int i = 0; i < 6; i++) {
+      Thread.sleep(200);
+      HttpResponse<String> r = dev.post("/v1/locks/" + grant.getString("token") + "/renew", "");
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(new JsonObject(r.body()).getLong("expiresAt")).isGreaterThan(System.currentTimeMillis());
+    }
+    assertThat(dev.lock(id, "read", 1000, 0, "hg-2-1").statusCode()).as("still held after 1.2 s of a 500 ms lease")
+        .isEqualTo(423);
+  }
+
+  @Test
+  void waitersAreServedInArrivalOrderAndATimedOutWaiterGets423() throws Exception {
+    start();
+    String id = dev.create("x", "hg-1-1");
+    JsonObject holder = new JsonObject(dev.lock(id, "write", 10_000, 0, "hg-1-1").body());
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    List<Long> grantOrder = Collections.synchronizedList(new ArrayList<>());
+    List<Future<HttpResponse<String>>> waiters = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      long n = i;
+      waiters.add(pool.submit(() -> {
+        HttpResponse<String> r = dev.lock(id, "write", 300, 10_000, "hg-2-1");
+        grantOrder.add(n);
+        if (r.statusCode() == 201) {
+          dev.delete("/v1/locks/" + new JsonObject(r.body()).getString("token"));
+        }
+        return r;
+      }));
+      // Let each waiter reach the queue before the next one.
+      Thread.sleep(150);
+    }
+    HttpResponse<String> impatient = dev.lock(id, "read", 1000, 200, "hg-1-2");
+    assertThat(impatient.statusCode()).isEqualTo(423);
+    assertThat(impatient.headers().firstValue("Retry-After")).isPresent();
+    assertThat(dev.delete("/v1/locks/" + holder.getString("token")).statusCode()).isEqualTo(204);
+    for (Future<HttpResponse<String>> w : waiters) {
+      assertThat(w.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
+    }
+    pool.shutdown();
+    assertThat(grantOrder).containsExactly(0L, 1L, 2L);
+  }
+
+  @Test
+  void readersShareAndExcludeWriters() {
+    start();
+    String id = dev.create("x", "hg-1-1");
+    assertThat(dev.lock(id, "read", 5000, 0, "hg-1-1").statusCode()).isEqualTo(201);
+    assertThat(dev.lock(id, "read", 5000, 0, "hg-2-2").statusCode()).isEqualTo(201);
+    HttpResponse<String> writer = dev.lock(id, "write", 5000, 0, "hg-1-2");
+    assertThat(writer.statusCode()).isEqualTo(423);
+    HttpResponse<String> put = dev.put("/v1/objects/" + id, "y", "Mistore-Lock-Wait", "100");
+    assertThat(put.statusCode()).as("a write cannot complete while readers hold the object").isEqualTo(423);
+  }
+
+  @Test
+  void badRequestsAreRefusedWithReasons() {
+    start();
+    String id = dev.create("x", "hg-1-1");
+    assertThat(dev.lock(id, "exclusive", 1000, 0, "hg-1-1").statusCode()).isEqualTo(400);
+    assertThat(dev.lock(id, "write", 0, 0, "hg-1-1").statusCode()).isEqualTo(400);
+    assertThat(dev.lock(id, "write", 60_001, 0, "hg-1-1").statusCode()).isEqualTo(400);
+    assertThat(dev.lock(id, "write", 1000, -1, "hg-1-1").statusCode()).isEqualTo(400);
+    assertThat(dev.post("/v1/objects/" + id + "/locks", "not json", "Content-Type", "application/json").statusCode())
+        .isEqualTo(400);
+    assertThat(dev.lock("pop-1.pop-2.hg-1-1.zzz", "write", 1000, 0, "hg-1-1").statusCode()).isEqualTo(404);
+    assertThat(dev.lock("not-an-id", "write", 1000, 0, "hg-1-1").statusCode()).isEqualTo(400);
+    assertThat(dev.post("/v1/locks/nonsense/renew", "").statusCode()).isEqualTo(410);
+    assertThat(dev.delete("/v1/locks/nonsense").statusCode()).isEqualTo(204);
+  }
+
+  @Test
+  void theBackupHonoursLiveLeasesAndGrantsNewOnesOnceThePrimaryIsGone() {
+    start();
+    String id = dev.create("x", "hg-1-1");
+    assertThat(id).startsWith("pop-1.pop-2.");
+    JsonObject held = new JsonObject(dev.lock(id, "write", 1500, 0, "hg-2-1").body());
+    dev.cluster.stopRole(Role.POP, "pop-1").toCompletionStage().toCompletableFuture().join();
+    Eventually.await("pop-1 seen down", Duration.ofSeconds(5), () -> dev.cluster.directory()
+        .find(Role.POP, "pop-1").map(e -> e.status().wireName().equals("down")).orElse(false));
+    long takeover = System.nanoTime();
+    HttpResponse<String> refused = dev.lock(id, "write", 1000, 0, "hg-2-1");
+    assertThat(refused.statusCode()).as("the mirrored lease is honoured by the backup").isEqualTo(423);
+    HttpResponse<String> next = dev.lock(id, "write", 1000, 5000, "hg-2-2");
+    long waitedMs = (System.nanoTime() - takeover) / 1_000_000;
+    assertThat(next.statusCode()).as(next.body()).isEqualTo(201);
+    assertThat(waitedMs).as("the backup gave the old lease a full TTL from takeover").isGreaterThanOrEqualTo(1000);
+    assertThat(new JsonObject(next.body()).getLong("fence")).isGreaterThan(held.getLong("fence"));
+  }
+}
