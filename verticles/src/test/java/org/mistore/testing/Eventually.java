@@ -27,4 +27,18 @@ public final class Eventually {
       }
     }
   }
+
+  /** Polls {@code supplier} until {@code accept} holds for its value, then returns that value. */
+  public static <T> T value(String what, Duration within, java.util.function.Supplier<T> supplier,
+      java.util.function.Predicate<T> accept) {
+    Object[] last = new Object[1];
+    await(what, within, () -> {
+      T v = supplier.get();
+      last[0] = v;
+      return accept.test(v);
+    });
+    @SuppressWarnings("unchecked")
+    T v = (T) last[0];
+    return v;
+  }
 }

@@ -1,0 +1,174 @@
+package org.mistore.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.mistore.testing.ClusterView;
+import org.mistore.testing.Eventually;
+import org.mistore.testing.Http;
+import org.mistore.testing.NodeProcess;
+import org.mistore.testing.ProcessCluster;
+
+/** Objects across real node processes: durability through kill -9, fences across restarts, big streams. */
+@Tag("cluster")
+@Timeout(400)
+class ObjectFailureIT {
+  @TempDir
+  Path dir;
+  private ProcessCluster cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private static HttpClient client() {
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  }
+
+  private ProcessCluster twoPopsAndAGateway(List<String> hgJvm) {
+    cluster = new ProcessCluster(dir, 3000, "pop-1", "pop-2", "hg-1")
+        .node("pop-1", List.of(), "--role", "pop", "--region", "north")
+        .node("pop-2", List.of(), "--role", "pop", "--region", "south")
+        .node("hg-1", hgJvm, "--role", "hg", "--region", "north", "--pop", "pop-1");
+    for (String id : List.of("pop-1", "pop-2", "hg-1")) {
+      cluster.start(id);
+    }
+    for (String id : List.of("pop-1", "pop-2", "hg-1")) {
+      cluster.get(id).awaitReady(Duration.ofSeconds(90));
+    }
+    NodeProcess hg = cluster.get("hg-1");
+    Eventually.await("both POPs up as seen by the HG", Duration.ofSeconds(30), () ->
+        "up".equals(ClusterView.statuses(hg.url()).get("pop/pop-1"))
+            && "up".equals(ClusterView.statuses(hg.url()).get("pop/pop-2")));
+    return cluster;
+  }
+
+  @Test
+  void anAcknowledgedWriteSurvivesKillNineOfThePrimaryAndFencesKeepRising() {
+    twoPopsAndAGateway(List.of());
+    String hg = cluster.get("hg-1").url();
+    HttpResponse<String> created = Http.send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects"))
+        .POST(HttpRequest.BodyPublishers.ofString("first")).build());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = new JsonObject(created.body()).getString("id");
+    assertThat(id).startsWith("pop-1.pop-2.hg-1.");
+
+    JsonObject lock = new JsonObject(Http.send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects/" + id + "/locks"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"write\"}")).build()).body());
+    long fenceBefore = lock.getLong("fence");
+    HttpResponse<String> written = Http.send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects/" + id))
+        .PUT(HttpRequest.BodyPublishers.ofString("second, acknowledged")).header("Mistore-Lock", lock.getString("token"))
+        .build());
+    assertThat(written.statusCode()).isEqualTo(200);
+
+    cluster.get("pop-1").kill();
+    cluster.start("pop-1").awaitReady(Duration.ofSeconds(90));
+    Eventually.await("restarted pop-1 up as seen by the HG", Duration.ofSeconds(30),
+        () -> "up".equals(ClusterView.statuses(hg).get("pop/pop-1")));
+
+    HttpResponse<String> read = Eventually.value("read after restart", Duration.ofSeconds(20),
+        () -> Http.get(hg + "/v1/objects/" + id), r -> r.statusCode() == 200);
+    assertThat(read.body()).isEqualTo("second, acknowledged");
+    assertThat(read.headers().firstValue("Mistore-Version")).hasValue("2");
+    assertThat(new JsonArray(Http.get(hg + "/v1/objects/" + id + "/versions").body())).hasSize(2);
+
+    HttpResponse<String> again = Http.send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects/" + id + "/locks"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"write\",\"waitMs\":15000}")).build());
+    assertThat(again.statusCode()).as(again.body()).isEqualTo(201);
+    assertThat(new JsonObject(again.body()).getLong("fence")).isGreaterThan(fenceBefore);
+  }
+
+  /** A deterministic 1 GiB stream, never held in memory. */
+  private static InputStream stream(long size, long seed) {
+    return new InputStream() {
+      final Random random = new Random(seed);
+      final byte[] chunk = new byte[65536];
+      int at = chunk.length;
+      long left = size;
+
+      @Override
+      public int read() {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        if (left == 0) {
+          return -1;
+        }
+        if (at == chunk.length) {
+          random.nextBytes(chunk);
+          at = 0;
+        }
+        int n = (int) Math.min(Math.min(len, chunk.length - at), left);
+        System.arraycopy(chunk, at, b, off, n);
+        at += n;
+        left -= n;
+        return n;
+      }
+    };
+  }
+
+  private static String sha256(InputStream in) throws Exception {
+    MessageDigest md = MessageDigest.getInstance("SHA-256");
+    byte[] buf = new byte[1 << 16];
+    for (int n; (n = in.read(buf)) > 0; ) {
+      md.update(buf, 0, n);
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  @Test
+  void aGigabyteStreamsThroughAnHgWithSixtyFourMegabytesOfHeap() throws Exception {
+    twoPopsAndAGateway(List.of("-Xmx64m"));
+    String hg = cluster.get("hg-1").url();
+    long size = 1L << 30;
+    String expected = sha256(stream(size, 42));
+    long t0 = System.nanoTime();
+    HttpResponse<String> created = client().send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects"))
+            .timeout(Duration.ofMinutes(5))
+            .POST(HttpRequest.BodyPublishers.fromPublisher(
+                HttpRequest.BodyPublishers.ofInputStream(() -> stream(size, 42)), size)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    long putMs = (System.nanoTime() - t0) / 1_000_000;
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    JsonObject body = new JsonObject(created.body());
+    assertThat(body.getLong("size")).isEqualTo(size);
+    assertThat(body.getString("sha256")).isEqualTo(expected);
+
+    long t1 = System.nanoTime();
+    HttpResponse<InputStream> read = client().send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects/"
+        + body.getString("id"))).timeout(Duration.ofMinutes(5)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(read.statusCode()).isEqualTo(200);
+    String got;
+    try (InputStream in = read.body()) {
+      got = sha256(in);
+    }
+    long getMs = (System.nanoTime() - t1) / 1_000_000;
+    assertThat(got).isEqualTo(expected);
+    assertThat(cluster.get("hg-1").isAlive()).isTrue();
+    System.out.printf("1 GiB through an HG with -Xmx64m: PUT %d ms (%.1f MB/s), GET %d ms (%.1f MB/s), HG RSS %d KiB%n",
+        putMs, size / 1e3 / putMs, getMs, size / 1e3 / getMs, cluster.get("hg-1").rssKib());
+  }
+}
