@@ -95,7 +95,7 @@ public final class WireReader {
   /** A copy of the next length-prefixed run of bytes, so the value does not alias the frame. */
   public Buffer readBuffer() {
     int n = readLength("buffer");
-    Buffer b = buffer.getBuffer(pos, pos + n).copy();
+    Buffer b = buffer.slice(pos, pos + n).copy();
     pos += n;
     return b;
   }

@@ -9,7 +9,7 @@ import java.util.ArrayDeque;
 import org.mistore.codecs.Addresses;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.hg.Gateway;
-import org.mistore.pop.PopObjectStore;
+import org.mistore.store.Checksums;
 
 /**
  * Streams bytes {@code [from, to]} of a version to the response block by block, fetching up to
@@ -55,7 +55,7 @@ final class Download {
       int index = nextToFetch++;
       ahead.add(gateway.<Buffer>owner(meta.ref().id(), Addresses.OWNER_READ_BLOCK, meta.block(index))
           .map(Message::body)
-          .compose(block -> PopObjectStore.sha256(block).equals(meta.blockSha256().get(index))
+          .compose(block -> Checksums.sha256(block).equals(meta.blockSha256().get(index))
               ? Future.succeededFuture(block)
               : Future.failedFuture(new IllegalStateException("block " + index + " of " + meta.ref().id()
                   + " failed its checksum"))));

@@ -5,7 +5,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -13,7 +12,7 @@ import org.mistore.codecs.BlockRef;
 import org.mistore.codecs.StoreBlock;
 import org.mistore.codecs.VersionRef;
 import org.mistore.hg.Gateway;
-import org.mistore.pop.PopObjectStore;
+import org.mistore.store.Checksums;
 
 /**
  * Streams one request body into blocks sent through the gateway's POP to the object's primary and
@@ -31,7 +30,7 @@ final class Upload {
   private final int blockSize;
   private final int maxInFlight;
   private final long maxBytes;
-  private final MessageDigest whole = sha();
+  private final MessageDigest whole = Checksums.sha256();
   private final List<String> blockShas = new ArrayList<>();
   private final Promise<Result> done = Promise.promise();
   private Buffer current;
@@ -48,14 +47,6 @@ final class Upload {
     this.maxInFlight = maxInFlight;
     this.maxBytes = maxBytes;
     this.current = Buffer.buffer(Math.min(blockSize, 64 * 1024));
-  }
-
-  static MessageDigest sha() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   Future<Result> run() {
@@ -82,7 +73,7 @@ final class Upload {
       fail(new HttpProblem(413, "Content Too Large", "body exceeds the maximum object size of " + maxBytes + " bytes"));
       return;
     }
-    whole.update(chunk.getBytes());
+    Checksums.update(whole, chunk);
     int at = 0;
     while (at < chunk.length()) {
       int take = Math.min(blockSize - current.length(), chunk.length() - at);
@@ -97,7 +88,7 @@ final class Upload {
   private void dispatch() {
     Buffer block = current;
     current = Buffer.buffer(Math.min(blockSize, 64 * 1024));
-    String sha = PopObjectStore.sha256(block);
+    String sha = Checksums.sha256(block);
     int index = blockShas.size();
     blockShas.add(sha);
     inFlight++;

@@ -2,9 +2,7 @@ package org.mistore.pop;
 
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +15,7 @@ import org.mistore.codecs.FailureCode;
 import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.lock.FenceStore;
+import org.mistore.store.Checksums;
 import org.mistore.store.RoleStore;
 
 /**
@@ -86,14 +85,6 @@ public final class PopObjectStore implements FenceStore {
     return Codecs.VERSION_META.decode(Buffer.buffer(raw));
   }
 
-  public static String sha256(Buffer data) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data.getBytes()));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   /** Next creation counter of an HG (ids it creates are never reused). */
   public Future<Long> nextCounter(String hg) {
     return store.write(db -> counters.merge(hg, 1L, Long::sum));
@@ -102,7 +93,7 @@ public final class PopObjectStore implements FenceStore {
   /** Stores a block durably after checking its length and checksum. */
   public Future<Void> putBlock(BlockRef ref, Buffer data) {
     return store.write(db -> {
-      if (data.length() != ref.length() || !sha256(data).equals(ref.sha256())) {
+      if (data.length() != ref.length() || !Checksums.sha256(data).equals(ref.sha256())) {
         throw new StoreFailure(FailureCode.BAD_REQUEST, "block " + ref.index() + " does not match its checksum");
       }
       blocks.put(blockKey(ref), data.getBytes());

@@ -42,9 +42,11 @@ public final class NodeProcess implements AutoCloseable {
     cmd.add("-jar");
     cmd.add(jar().toString());
     cmd.addAll(args);
-    Path log = dir.resolve(name + ".log");
+    // Logs outlive the test's temporary folder, for post-mortems: target/it-logs.
+    Path log = Path.of("target", "it-logs", name + ".log");
     try {
       Files.createDirectories(dir);
+      Files.createDirectories(log.getParent());
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       return new NodeProcess(name, p, log, httpPort);
     } catch (IOException e) {
