@@ -234,7 +234,7 @@ final class OwnerService implements LockMirror {
     LockGrant g = new LockGrant(body.getString("token"), LockType.parse(body.getString("type")),
         ObjectId.parse(body.getString("id")), body.getLong("fence"), body.getLong("version"),
         body.getLong("expiresAt"));
-    store.recordFence(g.id(), g.fence())
+    store.recordCeiling(g.id(), body.getLong("ceiling"))
         .onSuccess(f -> {
           locks.mirrorGrant(g, body.getLong("ttlMs"));
           m.reply("ok");
@@ -250,7 +250,8 @@ final class OwnerService implements LockMirror {
     }
     JsonObject body = new JsonObject().put("op", "grant").put("token", grant.token())
         .put("type", grant.type().wireName()).put("id", grant.id().render()).put("fence", grant.fence())
-        .put("version", grant.version()).put("expiresAt", grant.expiresAt()).put("ttlMs", ttlMs);
+        .put("version", grant.version()).put("expiresAt", grant.expiresAt()).put("ttlMs", ttlMs)
+        .put("ceiling", store.ceiling(grant.id()));
     return bus().request(Addresses.pop(peer.get(), Addresses.OWNER_MIRROR_LOCK), body).mapEmpty();
   }
 

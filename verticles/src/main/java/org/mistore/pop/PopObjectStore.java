@@ -30,6 +30,12 @@ public final class PopObjectStore implements FenceStore {
   private final ConcurrentNavigableMap<String, byte[]> blocks;
   private final ConcurrentMap<String, Long> fences;
   private final ConcurrentMap<String, Long> counters;
+  /** Fences per object reserved durably and not yet given: {next, last}. Used on the POP's event loop. */
+  private final java.util.Map<String, long[]> fenceRanges = new java.util.HashMap<>();
+  /** Durable ceilings this POP wrote or read, so the event loop never reads MapDB for them. */
+  private final java.util.Map<String, Long> knownCeilings = new java.util.HashMap<>();
+  /** Fences reserved per durable write. */
+  static final long FENCE_BATCH = 1024;
 
   private PopObjectStore(RoleStore store) {
     this.store = store;
@@ -178,16 +184,46 @@ public final class PopObjectStore implements FenceStore {
 
   @Override
   public Future<Long> nextFence(ObjectId id) {
-    return store.write(db -> fences.merge(id.render(), 1L, Long::sum));
+    String key = id.render();
+    long[] range = fenceRanges.get(key);
+    if (range != null && range[0] <= range[1]) {
+      return Future.succeededFuture(range[0]++);
+    }
+    return store.write(db -> {
+      long stored = fences.getOrDefault(key, 0L);
+      long ceiling = stored + FENCE_BATCH;
+      fences.put(key, ceiling);
+      return new long[] {stored + 1, ceiling};
+    }).map(reserved -> {
+      fenceRanges.put(key, new long[] {reserved[0] + 1, reserved[1]});
+      knownCeilings.merge(key, reserved[1], Math::max);
+      return reserved[0];
+    });
   }
 
   @Override
-  public Future<Long> recordFence(ObjectId id, long fence) {
-    return store.write(db -> fences.merge(id.render(), fence, Math::max));
+  public long ceiling(ObjectId id) {
+    long[] range = fenceRanges.get(id.render());
+    return range == null ? knownCeilings.getOrDefault(id.render(), 0L) : range[1];
+  }
+
+  @Override
+  public Future<Void> recordCeiling(ObjectId id, long ceiling) {
+    String key = id.render();
+    if (knownCeilings.getOrDefault(key, 0L) >= ceiling) {
+      return Future.succeededFuture();
+    }
+    // A range this POP reserved earlier is void once the primary's ceiling passes it.
+    fenceRanges.remove(key);
+    return store.write(db -> fences.merge(key, ceiling, Math::max))
+        .onSuccess(durable -> knownCeilings.merge(key, durable, Math::max))
+        .mapEmpty();
   }
 
   @Override
   public Future<Long> currentFence(ObjectId id) {
-    return store.read(db -> fences.getOrDefault(id.render(), 0L));
+    long[] range = fenceRanges.get(id.render());
+    return range != null ? Future.succeededFuture(range[0] - 1)
+        : store.read(db -> fences.getOrDefault(id.render(), 0L));
   }
 }
