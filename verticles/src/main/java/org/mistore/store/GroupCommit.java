@@ -38,6 +38,7 @@ final class GroupCommit {
   private final WorkerExecutor writer;
   private final Queue<Pending<?>> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
 
   GroupCommit(Vertx vertx, DB db, String name) {
     this.vertx = vertx;
@@ -64,6 +65,7 @@ final class GroupCommit {
       }
       if (!completions.isEmpty()) {
         db.commit();
+        commits.incrementAndGet();
       }
       return completions;
     }, true).onComplete(done -> {
@@ -77,6 +79,10 @@ final class GroupCommit {
         drain();
       }
     });
+  }
+
+  long commits() {
+    return commits.get();
   }
 
   Future<Void> close() {

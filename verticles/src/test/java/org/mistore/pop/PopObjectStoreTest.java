@@ -1,0 +1,123 @@
+package org.mistore.pop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.mistore.codecs.BlockRef;
+import org.mistore.codecs.ObjectId;
+import org.mistore.codecs.Role;
+import org.mistore.codecs.VersionMeta;
+import org.mistore.codecs.VersionRef;
+import org.mistore.store.Checksums;
+import org.mistore.store.RoleStore;
+
+@ExtendWith(VertxExtension.class)
+class PopObjectStoreTest {
+  @TempDir
+  Path dir;
+  private final ObjectId id = new ObjectId("pop-1", "pop-2", "hg-1", 7);
+
+  private RoleStore open(Vertx vertx, String pop) {
+    return RoleStore.open(vertx, dir.resolve(pop + ".db"), pop, Role.POP).await();
+  }
+
+  private static Buffer block(int n) {
+    return Buffer.buffer(("block-" + n).repeat(100));
+  }
+
+  private static BlockRef ref(VersionRef v, int index, Buffer data) {
+    return new BlockRef(v, index, data.length(), Checksums.sha256(data));
+  }
+
+  @Test
+  void fencesRiseAcrossReopenAndAcrossATakeoverByTheBackup(Vertx vertx) {
+    RoleStore primaryFile = open(vertx, "pop-1");
+    PopObjectStore primary = PopObjectStore.open(primaryFile).await();
+    long last = 0;
+    for (int i = 0; i < 5; i++) {
+      long f = primary.nextFence(id).await();
+      assertThat(f).isGreaterThan(last);
+      last = f;
+    }
+    long ceiling = primary.ceiling(id);
+    primaryFile.close().await();
+
+    RoleStore reopenedFile = open(vertx, "pop-1");
+    PopObjectStore reopened = PopObjectStore.open(reopenedFile).await();
+    assertThat(reopened.nextFence(id).await()).as("after a restart").isGreaterThan(last);
+    reopenedFile.close().await();
+
+    RoleStore backupFile = open(vertx, "pop-2");
+    PopObjectStore backup = PopObjectStore.open(backupFile).await();
+    backup.recordCeiling(id, ceiling).await();
+    assertThat(backup.nextFence(id).await()).as("at the backup taking over").isGreaterThan(ceiling);
+    backupFile.close().await();
+  }
+
+  @Test
+  void concurrentWritesShareCommits(Vertx vertx) {
+    RoleStore file = open(vertx, "pop-1");
+    PopObjectStore store = PopObjectStore.open(file).await();
+    long before = file.commitCount();
+    VersionRef v1 = new VersionRef(id, 1);
+    List<Future<Void>> writes = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      Buffer data = block(i);
+      writes.add(store.putBlock(ref(v1, i, data), data));
+    }
+    Future.all(writes).await();
+    long commits = file.commitCount() - before;
+    assertThat(commits).as("200 durable writes in fewer commits").isBetween(1L, 199L);
+    file.close().await();
+  }
+
+  @Test
+  void aVersionCommitsOnlyWhenItFollowsTheHeadAndAllItsBlocksAreHere(Vertx vertx) {
+    RoleStore file = open(vertx, "pop-1");
+    PopObjectStore store = PopObjectStore.open(file).await();
+    VersionRef v1 = new VersionRef(id, 1);
+    Buffer a = block(1);
+    Buffer b = block(2);
+    int blockSize = a.length();
+    VersionMeta meta = new VersionMeta(v1, a.length() + b.length(), "text/plain", "0".repeat(64), blockSize,
+        List.of(Checksums.sha256(a), Checksums.sha256(b)), 1, "hg-1", false);
+    store.putBlock(ref(v1, 0, a), a).await();
+    assertThatThrownBy(() -> store.commit(meta).await()).hasMessageContaining("block 1");
+    store.putBlock(ref(v1, 1, b), b).await();
+    VersionMeta v3 = new VersionMeta(new VersionRef(id, 3), 0, "", "0".repeat(64), blockSize, List.of(), 1, "hg-1",
+        true);
+    assertThatThrownBy(() -> store.commit(v3).await()).hasMessageContaining("does not follow");
+    assertThat(store.commit(meta).await()).isEqualTo(meta);
+    assertThat(store.commit(meta).await()).as("the same commit again is idempotent").isEqualTo(meta);
+    assertThat(store.block(ref(v1, 1, b)).await()).contains(b);
+    Buffer wrong = block(3);
+    assertThatThrownBy(() -> store.putBlock(new BlockRef(v1, 0, wrong.length(), Checksums.sha256(a)), wrong).await())
+        .hasMessageContaining("checksum");
+    file.close().await();
+  }
+
+  @Test
+  void blocksOfAnUncommittedVersionAreCollectedOnReopen(Vertx vertx) {
+    RoleStore file = open(vertx, "pop-1");
+    PopObjectStore store = PopObjectStore.open(file).await();
+    VersionRef v2 = new VersionRef(id, 2);
+    Buffer data = block(9);
+    store.putBlock(ref(v2, 0, data), data).await();
+    assertThat(store.block(ref(v2, 0, data)).await()).isPresent();
+    file.close().await();
+    RoleStore again = open(vertx, "pop-1");
+    PopObjectStore reopened = PopObjectStore.open(again).await();
+    assertThat(reopened.block(ref(v2, 0, data)).await()).isEmpty();
+    again.close().await();
+  }
+}
