@@ -55,13 +55,18 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     router.get("/v1/cluster").handler(this::cluster);
     Gateways gateways = Gateways.of(vertx, gatewayToPop, selectableGateway);
-    new ObjectRoutes(gateways, limits).mount(router);
+    ObjectService objects = new ObjectService(limits);
+    new ObjectRoutes(gateways, objects).mount(router);
+    new WebSocketApi(gateways, objects).mount(router);
     new LockRoutes(gateways, limits).mount(router);
     router.route().failureHandler(Problems::handle);
     for (int status : new int[] {400, 404, 405, 413, 500, 501}) {
       router.errorHandler(status, Problems::handle);
     }
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port));
+    // A WebSocket message carries a payload base64-encoded (4/3 larger) plus the JSON around it.
+    int wsMessage = limits.webSocketMaxBytes() / 3 * 4 + 65536;
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
+        .setMaxWebSocketMessageSize(wsMessage));
     return server.requestHandler(router).listen();
   }
 

@@ -39,6 +39,7 @@ final class Upload {
   private boolean ended;
   private boolean paused;
 
+  /** {@code request} is null for {@link #runWhole}. */
   Upload(HttpServerRequest request, Gateway gateway, VersionRef ref, int blockSize, int maxInFlight, long maxBytes) {
     this.request = request;
     this.gateway = gateway;
@@ -47,6 +48,17 @@ final class Upload {
     this.maxInFlight = maxInFlight;
     this.maxBytes = maxBytes;
     this.current = Buffer.buffer(Math.min(blockSize, 64 * 1024));
+  }
+
+  /** Stores an in-memory body (WebSocket payloads). */
+  Future<Result> runWhole(Buffer data) {
+    chunk(data);
+    ended = true;
+    if (current.length() > 0 && !done.future().isComplete()) {
+      dispatch();
+    }
+    finishIfDone();
+    return done.future();
   }
 
   Future<Result> run() {
@@ -92,7 +104,7 @@ final class Upload {
     int index = blockShas.size();
     blockShas.add(sha);
     inFlight++;
-    if (inFlight >= maxInFlight && !paused && !ended) {
+    if (inFlight >= maxInFlight && !paused && !ended && request != null) {
       paused = true;
       request.pause();
     }
@@ -118,7 +130,7 @@ final class Upload {
   }
 
   private void fail(Throwable e) {
-    if (done.tryFail(e) && !ended) {
+    if (done.tryFail(e) && !ended && request != null) {
       // Stop reading: whatever else arrives is discarded.
       request.handler(b -> { });
       request.resume();

@@ -59,10 +59,12 @@ public record NodeSettings(
   public static final Setting LOCK_MAX_WAIT_MS = new Setting("lock-max-wait-ms", "60000", "Longest waitMs a lock request may ask for.");
   public static final Setting BLOCKS_IN_FLIGHT = new Setting("blocks-in-flight", "4", "Blocks of one upload or download in transit at once (the request is paused beyond).");
 
+  public static final Setting WEBSOCKET_MAX_BYTES = new Setting("websocket-max-bytes", "8388608", "Largest object a WebSocket put or get carries (base64 in one message); larger objects need HTTP.");
+
   public static final List<Setting> ALL = List.of(ROLES, ID, REGION, POP, DATA, HTTP_HOST, HTTP_PORT, CLUSTER_NAME,
       CLUSTER_HOST, CLUSTER_PORT, EVENTBUS_PORT, MEMBERS, CLUSTER_CONFIG, HEARTBEAT_INTERVAL_MS, FAILURE_DETECTION_MS,
       CAPACITY_BYTES, BLOCK_SIZE, MAX_OBJECT_BYTES, LOCK_DEFAULT_TTL_MS, LOCK_MAX_TTL_MS, LOCK_WAIT_DEFAULT_MS,
-      LOCK_MAX_WAIT_MS, BLOCKS_IN_FLIGHT);
+      LOCK_MAX_WAIT_MS, BLOCKS_IN_FLIGHT, WEBSOCKET_MAX_BYTES);
 
   /** Validates a merged configuration; {@link StartupException} naming the key on any bad value. */
   public static NodeSettings from(JsonObject c) {
@@ -110,7 +112,15 @@ public record NodeSettings(
       throw new StartupException(BLOCKS_IN_FLIGHT.key() + " must be 1..64");
     }
     return new Limits((int) block, positiveLong(c, MAX_OBJECT_BYTES), defaultTtl, maxTtl,
-        positiveLong(c, LOCK_WAIT_DEFAULT_MS), positiveLong(c, LOCK_MAX_WAIT_MS), (int) inFlight);
+        positiveLong(c, LOCK_WAIT_DEFAULT_MS), positiveLong(c, LOCK_MAX_WAIT_MS), (int) inFlight, wsMax(c));
+  }
+
+  private static int wsMax(JsonObject c) {
+    long v = positiveLong(c, WEBSOCKET_MAX_BYTES);
+    if (v > 64 * 1048576) {
+      throw new StartupException(WEBSOCKET_MAX_BYTES.key() + " must be at most 67108864");
+    }
+    return (int) v;
   }
 
   private static String text(JsonObject c, Setting s) {

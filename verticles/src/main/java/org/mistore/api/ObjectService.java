@@ -1,0 +1,203 @@
+package org.mistore.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.mistore.codecs.Addresses;
+import org.mistore.codecs.LockGrant;
+import org.mistore.codecs.LockRequest;
+import org.mistore.codecs.LockType;
+import org.mistore.codecs.ObjectId;
+import org.mistore.codecs.VersionMeta;
+import org.mistore.codecs.VersionRef;
+import org.mistore.hg.Gateway;
+import org.mistore.lock.LockTable;
+import org.mistore.node.Limits;
+
+/**
+ * The object operations a gateway performs for its clients, whatever the transport (HTTP or
+ * WebSocket): create, write under the write lock, resolve a read in one of the consistency modes,
+ * list versions. Failures are {@link HttpProblem}s carrying the contract's status.
+ */
+final class ObjectService {
+  static final String TOMBSTONE_SHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  static final List<String> CONSISTENCIES = List.of("atomic", "rw-exclusive", "monotonic");
+
+  /** A body to store: a streaming HTTP request, or bytes already in memory (WebSocket). */
+  record Body(HttpServerRequest request, Buffer data, String contentType) {
+    static Body streamed(HttpServerRequest request, String contentType) {
+      return new Body(request, null, contentType);
+    }
+
+    static Body whole(Buffer data, String contentType) {
+      return new Body(null, data, contentType);
+    }
+  }
+
+  /** A resolved read: the version to serve, where it was resolved, and what to release afterwards. */
+  record ReadPlan(VersionMeta meta, String source, Runnable release) {
+  }
+
+  private final Limits limits;
+
+  ObjectService(Limits limits) {
+    this.limits = limits;
+  }
+
+  Limits limits() {
+    return limits;
+  }
+
+  Future<VersionMeta> create(Gateway gateway, Body body) {
+    return gateway.create()
+        .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
+        .compose(id -> upload(gateway, new VersionRef(id, 1), body, Map.of()));
+  }
+
+  /** Streams the body into blocks, then commits the version at the primary (and backup); aborts on failure. */
+  private Future<VersionMeta> upload(Gateway gateway, VersionRef ref, Body body, Map<String, String> commitHeaders) {
+    Upload upload = new Upload(body.request(), gateway, ref, limits.blockSize(), limits.blocksInFlight(),
+        limits.maxObjectBytes());
+    Future<Upload.Result> stored = body.request() != null ? upload.run() : upload.runWhole(body.data());
+    return stored
+        .compose(r -> commit(gateway, new VersionMeta(ref, r.size(), body.contentType(), r.sha256(),
+            limits.blockSize(), r.blockSha256(), System.currentTimeMillis(), gateway.hgId(), false), commitHeaders))
+        .onFailure(e -> gateway.owner(ref.id(), Addresses.OWNER_ABORT,
+            new JsonObject().put("id", ref.id().render()).put("version", ref.version())));
+  }
+
+  private static Future<VersionMeta> commit(Gateway gateway, VersionMeta meta, Map<String, String> headers) {
+    return gateway.<VersionMeta>owner(meta.ref().id(), Addresses.OWNER_COMMIT, meta, headers, 30_000)
+        .map(Message::body)
+        .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
+  }
+
+  /** A held write lock: its fence, the object's head version, and whether the gateway must release it. */
+  private record WriteLock(String token, long fence, long head, boolean ours, long keepAlive) {
+  }
+
+  private Future<WriteLock> writeLock(Gateway gateway, ObjectId id, String clientToken, long waitMs) {
+    if (clientToken != null) {
+      String token = clientToken.trim();
+      if (!LockTable.objectOf(token).map(id::equals).orElse(false)) {
+        return Future.failedFuture(new HttpProblem(409, "Conflict", "Mistore-Lock is not a lock on this object"));
+      }
+      return gateway.<JsonObject>owner(id, Addresses.OWNER_RENEW, new JsonObject().put("token", token))
+          .recover(e -> Future.failedFuture(BusErrors.toHttp(e) instanceof HttpProblem p && p.status() == 410
+              ? new HttpProblem(409, "Conflict", "Mistore-Lock is not a live lock") : BusErrors.toHttp(e)))
+          .compose(m -> "write".equals(m.body().getString("type"))
+              ? head(gateway, id).map(h -> new WriteLock(token, m.body().getLong("fence"), h, false, -1))
+              : Future.failedFuture(new HttpProblem(409, "Conflict", "Mistore-Lock is a read lock, not a write lock")));
+    }
+    long ttl = limits.lockDefaultTtlMs();
+    return LockRoutes.acquire(gateway, new LockRequest(id, LockType.WRITE, ttl, waitMs, gateway.hgId()))
+        .map(g -> new WriteLock(g.token(), g.fence(), g.version(), true,
+            gateway.vertx().setPeriodic(Math.max(100, ttl / 3), t -> gateway.owner(id, Addresses.OWNER_RENEW,
+                new JsonObject().put("token", g.token())))));
+  }
+
+  private static Future<Long> head(Gateway gateway, ObjectId id) {
+    return gateway.<VersionMeta>owner(id, Addresses.OWNER_META, new JsonObject().put("id", id.render()))
+        .map(m -> m.body().ref().version())
+        .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
+  }
+
+  private static void releaseIfOurs(Gateway gateway, WriteLock lock) {
+    if (lock.ours()) {
+      gateway.vertx().cancelTimer(lock.keepAlive());
+      LockRoutes.release(gateway, lock.token());
+    }
+  }
+
+  /**
+   * A new version from {@code body}, or a tombstone when {@code body} is null, under the client's
+   * write lock or one the gateway takes (waiting at most {@code lockWaitMs}) and releases.
+   */
+  Future<VersionMeta> write(Gateway gateway, ObjectId id, Long ifMatch, String clientToken, long lockWaitMs,
+      Body body) {
+    return writeLock(gateway, id, clientToken, lockWaitMs).compose(lock -> {
+      if (ifMatch != null && ifMatch != lock.head()) {
+        releaseIfOurs(gateway, lock);
+        return Future.failedFuture(new HttpProblem(412, "Precondition Failed", "If-Match names version " + ifMatch
+            + ", current is " + lock.head()));
+      }
+      Map<String, String> headers = new HashMap<>(Map.of("lock", lock.token(), "fence", Long.toString(lock.fence())));
+      if (ifMatch != null) {
+        headers.put("if-match", Long.toString(ifMatch));
+      }
+      VersionRef ref = new VersionRef(id, lock.head() + 1);
+      Future<VersionMeta> written = body == null
+          ? commit(gateway, new VersionMeta(ref, 0, "", TOMBSTONE_SHA, limits.blockSize(), List.of(),
+              System.currentTimeMillis(), gateway.hgId(), true), headers)
+          : upload(gateway, ref, body, headers);
+      return written.eventually(() -> {
+        releaseIfOurs(gateway, lock);
+        return Future.succeededFuture();
+      });
+    });
+  }
+
+  /**
+   * Resolves which version a read serves: {@code version > 0} exactly that one; {@code rw-exclusive}
+   * the version named by the client's read lock, or one the gateway takes for the read's duration;
+   * otherwise the head at the acting primary, which must reach {@code minVersion}.
+   */
+  Future<ReadPlan> read(Gateway gateway, ObjectId id, String consistency, long version, long minVersion,
+      String clientToken) {
+    boolean exclusive = "rw-exclusive".equals(consistency) && version == 0;
+    Future<String> lock = !exclusive || clientToken != null
+        ? Future.succeededFuture(clientToken == null ? null : clientToken.trim())
+        : LockRoutes.acquire(gateway, new LockRequest(id, LockType.READ, limits.lockDefaultTtlMs(),
+            limits.lockWaitDefaultMs(), gateway.hgId())).map(LockGrant::token);
+    return lock.compose(token -> {
+      Runnable release = exclusive && clientToken == null && token != null
+          ? () -> LockRoutes.release(gateway, token) : () -> { };
+      Map<String, String> headers = exclusive && token != null ? Map.of("lock", token) : Map.of();
+      return gateway.<VersionMeta>owner(id, Addresses.OWNER_META,
+              new JsonObject().put("id", id.render()).put("version", version), headers, 30_000)
+          .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
+          .compose(m -> {
+            VersionMeta meta = m.body();
+            if (meta.ref().version() < minVersion) {
+              return Future.failedFuture(HttpProblem.unavailable("no reachable copy has version " + minVersion
+                  + " or later (newest is " + meta.ref().version() + ")"));
+            }
+            String source = m.headers().get("source");
+            return Future.succeededFuture(new ReadPlan(meta, source == null ? "primary" : source, release));
+          })
+          .onFailure(e -> release.run());
+    });
+  }
+
+  /** Every block of a version in one buffer (small objects only: WebSocket replies). */
+  Future<Buffer> readAll(Gateway gateway, VersionMeta meta) {
+    List<Future<Buffer>> blocks = new java.util.ArrayList<>();
+    for (int i = 0; i < meta.blockCount(); i++) {
+      int index = i;
+      blocks.add(gateway.<Buffer>owner(meta.ref().id(), Addresses.OWNER_READ_BLOCK, meta.block(i))
+          .map(Message::body)
+          .compose(b -> org.mistore.store.Checksums.sha256(b).equals(meta.blockSha256().get(index))
+              ? Future.succeededFuture(b)
+              : Future.failedFuture(new HttpProblem(500, "Internal Server Error", "a block failed its checksum"))));
+    }
+    return Future.all(blocks).map(all -> {
+      Buffer out = Buffer.buffer((int) meta.size());
+      for (int i = 0; i < blocks.size(); i++) {
+        out.appendBuffer(all.resultAt(i));
+      }
+      return out;
+    }).recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
+  }
+
+  Future<JsonArray> versions(Gateway gateway, ObjectId id) {
+    return gateway.<JsonArray>owner(id, Addresses.OWNER_VERSIONS, new JsonObject().put("id", id.render()))
+        .map(Message::body)
+        .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
+  }
+}

@@ -1,0 +1,290 @@
+package org.mistore.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import org.mistore.codecs.Addresses;
+import org.mistore.codecs.LockRequest;
+import org.mistore.codecs.LockType;
+import org.mistore.codecs.ObjectId;
+import org.mistore.codecs.VersionMeta;
+import org.mistore.hg.Gateway;
+import org.mistore.lock.LockTable;
+import org.mistore.node.Limits;
+
+/**
+ * {@code /v1/ws}: the same operations as HTTP over text frames of JSON. Each request carries a
+ * client {@code rid} that its reply echoes with the HTTP status the same call would get; payloads
+ * travel base64 in {@code data}. {@code watch} pushes {@code {"event":"version","id","version"}} for
+ * every version committed anywhere in the cluster. A malformed frame gets a 400 reply; the connection
+ * stays open. The gateway is chosen at the upgrade ({@code Mistore-Gateway} header or {@code ?gateway=}).
+ */
+final class WebSocketApi {
+  private final Gateways gateways;
+  private final ObjectService objects;
+  private final Limits limits;
+
+  WebSocketApi(Gateways gateways, ObjectService objects) {
+    this.gateways = gateways;
+    this.objects = objects;
+    this.limits = objects.limits();
+  }
+
+  void mount(Router router) {
+    router.get("/v1/ws").handler(this::upgrade);
+  }
+
+  private void upgrade(RoutingContext rc) {
+    String asked = RequestParams.query(rc, "gateway");
+    if (asked != null && rc.request().getHeader(Gateways.HEADER) == null) {
+      rc.request().headers().set(Gateways.HEADER, asked);
+    }
+    Gateway gateway = gateways.pick(rc);
+    rc.request().toWebSocket()
+        .onSuccess(ws -> new Session(ws, gateway))
+        .onFailure(e -> rc.fail(HttpProblem.badRequest("WebSocket upgrade failed: " + e.getMessage())));
+  }
+
+  private final class Session {
+    private final ServerWebSocket ws;
+    private final Gateway gateway;
+    private final Set<String> watched = new HashSet<>();
+    private MessageConsumer<JsonObject> events;
+
+    Session(ServerWebSocket ws, Gateway gateway) {
+      this.ws = ws;
+      this.gateway = gateway;
+      ws.textMessageHandler(this::frame);
+      ws.binaryMessageHandler(b -> reply(null, HttpProblem.badRequest("binary frames are not supported: send JSON text")));
+      ws.closeHandler(v -> {
+        if (events != null) {
+          events.unregister();
+        }
+      });
+    }
+
+    private void frame(String text) {
+      JsonObject request;
+      try {
+        request = new JsonObject(text);
+      } catch (DecodeException | ClassCastException e) {
+        reply(null, HttpProblem.badRequest("a frame must be a JSON object"));
+        return;
+      }
+      Object rid = request.getValue("rid");
+      Future<JsonObject> answer;
+      try {
+        answer = handle(request);
+      } catch (HttpProblem p) {
+        answer = Future.failedFuture(p);
+      } catch (RuntimeException e) {
+        answer = Future.failedFuture(HttpProblem.badRequest("malformed request: " + e.getMessage()));
+      }
+      answer.onSuccess(body -> send(body.put("rid", rid))).onFailure(e -> reply(rid, BusErrors.toHttp(e)));
+    }
+
+    private void reply(Object rid, Throwable e) {
+      HttpProblem p = e instanceof HttpProblem h ? h : new HttpProblem(500, "Internal Server Error", "internal error");
+      JsonObject body = new JsonObject().put("rid", rid).put("status", p.status()).put("title", p.title())
+          .put("detail", p.getMessage());
+      if (p.retryAfterSeconds() > 0) {
+        body.put("retryAfter", p.retryAfterSeconds());
+      }
+      send(body);
+    }
+
+    private void send(JsonObject body) {
+      if (!ws.isClosed()) {
+        ws.writeTextMessage(body.encode());
+      }
+    }
+
+    private Future<JsonObject> handle(JsonObject r) {
+      String op = r.getValue("op") instanceof String s ? s : null;
+      if (op == null) {
+        throw HttpProblem.badRequest("op is missing");
+      }
+      return switch (op) {
+        case "create" -> objects.create(gateway, ObjectService.Body.whole(data(r), contentType(r)))
+            .map(meta -> ObjectRoutes.result(meta).put("status", 201));
+        case "put" -> objects.write(gateway, id(r), ifMatch(r), string(r, "lock"), lockWait(r),
+                ObjectService.Body.whole(data(r), contentType(r)))
+            .map(meta -> ObjectRoutes.result(meta).put("status", 200));
+        case "delete" -> objects.write(gateway, id(r), ifMatch(r), string(r, "lock"), lockWait(r), null)
+            .map(meta -> new JsonObject().put("status", 200).put("id", meta.ref().id().render())
+                .put("version", meta.ref().version()));
+        case "get" -> get(r);
+        case "versions" -> objects.versions(gateway, id(r))
+            .map(list -> new JsonObject().put("status", 200).put("id", id(r).render()).put("versions", list));
+        case "lock" -> lock(r);
+        case "renew" -> renew(r);
+        case "unlock" -> LockRoutes.release(gateway, requiredString(r, "token"))
+            .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
+            .map(v -> new JsonObject().put("status", 204));
+        case "watch" -> watch(id(r));
+        case "unwatch" -> {
+          watched.remove(id(r).render());
+          yield Future.succeededFuture(new JsonObject().put("status", 200).put("id", id(r).render()));
+        }
+        default -> throw HttpProblem.badRequest("unknown op '" + op + "'");
+      };
+    }
+
+    private Future<JsonObject> get(JsonObject r) {
+      ObjectId id = id(r);
+      String consistency = string(r, "consistency");
+      if (consistency != null && !ObjectService.CONSISTENCIES.contains(consistency)) {
+        throw HttpProblem.badRequest("consistency must be atomic, rw-exclusive or monotonic");
+      }
+      long version = positive(r, "version");
+      return objects.read(gateway, id, consistency, version, positive(r, "minVersion"), string(r, "lock"))
+          .compose(plan -> {
+            VersionMeta meta = plan.meta();
+            JsonObject head = new JsonObject().put("id", id.render()).put("version", meta.ref().version())
+                .put("source", plan.source());
+            Future<JsonObject> body;
+            if (meta.deleted()) {
+              body = Future.succeededFuture(head.put("status", 404).put("title", "Not Found")
+                  .put("detail", "version " + meta.ref().version() + " is a deletion"));
+            } else if (meta.size() > limits.webSocketMaxBytes()) {
+              body = Future.failedFuture(new HttpProblem(413, "Content Too Large", "object of " + meta.size()
+                  + " bytes is too large for a WebSocket reply; use HTTP GET"));
+            } else {
+              body = objects.readAll(gateway, meta).map(bytes -> head.put("status", 200)
+                  .put("size", meta.size()).put("sha256", meta.sha256()).put("contentType", meta.contentType())
+                  .put("data", Base64.getEncoder().encodeToString(bytes.getBytes())));
+            }
+            return body.eventually(() -> {
+              plan.release().run();
+              return Future.succeededFuture();
+            });
+          });
+    }
+
+    private Future<JsonObject> lock(JsonObject r) {
+      LockType type;
+      try {
+        type = LockType.parse(string(r, "type"));
+      } catch (IllegalArgumentException e) {
+        throw HttpProblem.badRequest(e.getMessage());
+      }
+      long ttl = bounded(r, "ttlMs", 1, limits.lockMaxTtlMs(), limits.lockDefaultTtlMs());
+      long wait = bounded(r, "waitMs", 0, limits.lockMaxWaitMs(), 0);
+      return LockRoutes.acquire(gateway, new LockRequest(id(r), type, ttl, wait, gateway.hgId()))
+          .map(g -> LockRoutes.json(g).put("status", 201));
+    }
+
+    private Future<JsonObject> renew(JsonObject r) {
+      String token = requiredString(r, "token");
+      Optional<ObjectId> id = LockTable.objectOf(token);
+      if (id.isEmpty()) {
+        throw new HttpProblem(410, "Gone", "no such lock");
+      }
+      return gateway.<JsonObject>owner(id.get(), Addresses.OWNER_RENEW, new JsonObject().put("token", token))
+          .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
+          .map(m -> new JsonObject().put("status", 200).put("token", token)
+              .put("expiresAt", m.body().getLong("expiresAt")));
+    }
+
+    private Future<JsonObject> watch(ObjectId id) {
+      watched.add(id.render());
+      Future<Void> ready = Future.succeededFuture();
+      if (events == null) {
+        events = gateway.vertx().eventBus().consumer(Addresses.VERSION_EVENTS, m -> {
+          if (watched.contains(m.body().getString("id"))) {
+            send(new JsonObject().put("event", "version").put("id", m.body().getString("id"))
+                .put("version", m.body().getLong("version")));
+          }
+        });
+        ready = events.completion();
+      }
+      return ready.map(v -> new JsonObject().put("status", 200).put("id", id.render()));
+    }
+  }
+
+  private static ObjectId id(JsonObject r) {
+    try {
+      return ObjectId.parse(requiredString(r, "id"));
+    } catch (IllegalArgumentException e) {
+      throw HttpProblem.badRequest("malformed object id: " + e.getMessage());
+    }
+  }
+
+  private static String string(JsonObject r, String key) {
+    Object v = r.getValue(key);
+    if (v != null && !(v instanceof String)) {
+      throw HttpProblem.badRequest(key + " must be a string");
+    }
+    return (String) v;
+  }
+
+  private static String requiredString(JsonObject r, String key) {
+    String v = string(r, key);
+    if (v == null) {
+      throw HttpProblem.badRequest(key + " is missing");
+    }
+    return v;
+  }
+
+  private static long bounded(JsonObject r, String key, long min, long max, long absent) {
+    Object v = r.getValue(key);
+    if (v == null) {
+      return absent;
+    }
+    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+      throw HttpProblem.badRequest(key + " must be a whole number");
+    }
+    return RequestParams.bounded(key, Long.toString(n.longValue()), min, max, absent);
+  }
+
+  private static long positive(JsonObject r, String key) {
+    return bounded(r, key, 1, Long.MAX_VALUE, 0);
+  }
+
+  private long lockWait(JsonObject r) {
+    return bounded(r, "lockWait", 0, limits.lockMaxWaitMs(), limits.lockWaitDefaultMs());
+  }
+
+  private static Long ifMatch(JsonObject r) {
+    Object v = r.getValue("ifMatch");
+    if (v == null) {
+      return null;
+    }
+    String text = String.valueOf(v).trim();
+    if (text.startsWith("\"") && text.endsWith("\"") && text.length() > 2) {
+      text = text.substring(text.lastIndexOf('.') + 1, text.length() - 1);
+    }
+    return RequestParams.positive("ifMatch", text, 0);
+  }
+
+  private static String contentType(JsonObject r) {
+    String ct = string(r, "contentType");
+    return ct == null || ct.isBlank() ? "application/octet-stream" : ct;
+  }
+
+  private Buffer data(JsonObject r) {
+    String b64 = string(r, "data");
+    if (b64 == null) {
+      return Buffer.buffer();
+    }
+    try {
+      byte[] bytes = Base64.getDecoder().decode(b64);
+      if (bytes.length > limits.webSocketMaxBytes()) {
+        throw new HttpProblem(413, "Content Too Large", "WebSocket payloads are limited to "
+            + limits.webSocketMaxBytes() + " bytes; use HTTP for larger objects");
+      }
+      return Buffer.buffer(bytes);
+    } catch (IllegalArgumentException e) {
+      throw HttpProblem.badRequest("data must be base64");
+    }
+  }
+}

@@ -1,0 +1,155 @@
+package org.mistore.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mistore.testing.DevHarness;
+
+/** {@code /v1/ws} through a dev cluster, with the JDK's WebSocket client. */
+class WebSocketApiTest {
+  @TempDir
+  Path data;
+  private DevHarness dev;
+
+  @AfterEach
+  void close() {
+    if (dev != null) {
+      dev.close();
+    }
+  }
+
+  /** A client socket whose incoming frames queue up for the test. */
+  private static final class Client implements WebSocket.Listener {
+    final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    final StringBuilder partial = new StringBuilder();
+    WebSocket socket;
+    int rid;
+
+    static Client connect(String base, String gateway) {
+      Client c = new Client();
+      c.socket = HttpClient.newHttpClient().newWebSocketBuilder()
+          .buildAsync(URI.create(base.replace("http", "ws") + "/v1/ws?gateway=" + gateway), c).join();
+      return c;
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket ws, CharSequence text, boolean last) {
+      partial.append(text);
+      if (last) {
+        frames.add(new JsonObject(partial.toString()));
+        partial.setLength(0);
+      }
+      ws.request(1);
+      return null;
+    }
+
+    JsonObject next() throws InterruptedException {
+      JsonObject f = frames.poll(20, TimeUnit.SECONDS);
+      assertThat(f).as("a frame within 20 s").isNotNull();
+      return f;
+    }
+
+    /** Sends a request and returns its reply (events arriving meanwhile are kept aside). */
+    JsonObject call(JsonObject request) throws InterruptedException {
+      int id = ++rid;
+      socket.sendText(request.put("rid", id).encode(), true).join();
+      while (true) {
+        JsonObject f = next();
+        if (f.getValue("rid") != null && f.getInteger("rid") == id) {
+          return f;
+        }
+        frames.add(f);
+        Thread.sleep(5);
+      }
+    }
+  }
+
+  private static String b64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void putGetAndWatchAcrossGateways() throws Exception {
+    dev = DevHarness.start(data, 3, 1, new JsonObject());
+    Client writer = Client.connect(dev.base, "hg-1-1");
+    Client watcher = Client.connect(dev.base, "hg-3-1");
+
+    JsonObject created = writer.call(new JsonObject().put("op", "create").put("data", b64("one"))
+        .put("contentType", "text/plain"));
+    assertThat(created.getInteger("status")).isEqualTo(201);
+    String id = created.getString("id");
+    assertThat(created.getLong("version")).isEqualTo(1);
+
+    assertThat(watcher.call(new JsonObject().put("op", "watch").put("id", id)).getInteger("status")).isEqualTo(200);
+    JsonObject put = writer.call(new JsonObject().put("op", "put").put("id", id).put("data", b64("two")));
+    assertThat(put.getInteger("status")).isEqualTo(200);
+    assertThat(put.getLong("version")).isEqualTo(2);
+    JsonObject event = watcher.next();
+    assertThat(event.getString("event")).isEqualTo("version");
+    assertThat(event.getString("id")).isEqualTo(id);
+    assertThat(event.getLong("version")).isEqualTo(2);
+
+    JsonObject got = watcher.call(new JsonObject().put("op", "get").put("id", id));
+    assertThat(got.getInteger("status")).isEqualTo(200);
+    assertThat(new String(Base64.getDecoder().decode(got.getString("data")), StandardCharsets.UTF_8)).isEqualTo("two");
+    assertThat(got.getLong("version")).isEqualTo(2);
+    JsonObject first = watcher.call(new JsonObject().put("op", "get").put("id", id).put("version", 1));
+    assertThat(Base64.getDecoder().decode(first.getString("data"))).isEqualTo("one".getBytes(StandardCharsets.UTF_8));
+    assertThat(writer.call(new JsonObject().put("op", "versions").put("id", id)).getJsonArray("versions")).hasSize(2);
+    assertThat(writer.call(new JsonObject().put("op", "put").put("id", id).put("data", b64("x")).put("ifMatch", 1))
+        .getInteger("status")).isEqualTo(412);
+
+    JsonObject lock = writer.call(new JsonObject().put("op", "lock").put("id", id).put("type", "write")
+        .put("ttlMs", 5000));
+    assertThat(lock.getInteger("status")).isEqualTo(201);
+    assertThat(lock.getLong("fence")).isPositive();
+    JsonObject refused = watcher.call(new JsonObject().put("op", "lock").put("id", id).put("type", "read"));
+    assertThat(refused.getInteger("status")).isEqualTo(423);
+    assertThat(writer.call(new JsonObject().put("op", "renew").put("token", lock.getString("token")))
+        .getInteger("status")).isEqualTo(200);
+    JsonObject underLock = writer.call(new JsonObject().put("op", "put").put("id", id).put("data", b64("three"))
+        .put("lock", lock.getString("token")));
+    assertThat(underLock.getLong("version")).isEqualTo(3);
+    assertThat(writer.call(new JsonObject().put("op", "unlock").put("token", lock.getString("token")))
+        .getInteger("status")).isEqualTo(204);
+    JsonObject deleted = writer.call(new JsonObject().put("op", "delete").put("id", id));
+    assertThat(deleted.getLong("version")).isEqualTo(4);
+    assertThat(watcher.call(new JsonObject().put("op", "get").put("id", id)).getInteger("status")).isEqualTo(404);
+    assertThat(watcher.call(new JsonObject().put("op", "unwatch").put("id", id)).getInteger("status")).isEqualTo(200);
+  }
+
+  @Test
+  void malformedFramesGet400AndTheConnectionStaysOpen() throws Exception {
+    dev = DevHarness.start(data, 2, 1, new JsonObject());
+    Client c = Client.connect(dev.base, "hg-1-1");
+    c.socket.sendText("this is not json", true).join();
+    JsonObject bad = c.next();
+    assertThat(bad.getInteger("status")).isEqualTo(400);
+    assertThat(bad.fieldNames()).contains("title", "detail");
+    assertThat(c.call(new JsonObject().put("op", "teleport")).getInteger("status")).isEqualTo(400);
+    assertThat(c.call(new JsonObject().put("op", "get").put("id", "nope")).getInteger("status")).isEqualTo(400);
+    assertThat(c.call(new JsonObject().put("op", "get").put("id", "pop-1.pop-2.hg-1-1.zz")).getInteger("status"))
+        .isEqualTo(404);
+    assertThat(c.call(new JsonObject().put("op", "create").put("data", "***")).getInteger("status")).isEqualTo(400);
+    assertThat(c.call(new JsonObject().put("op", "lock").put("id", "pop-1.pop-2.hg-1-1.1").put("type", "x"))
+        .getInteger("status")).isEqualTo(400);
+    c.socket.sendBinary(ByteBuffer.wrap(new byte[] {1, 2}), true).join();
+    assertThat(c.next().getInteger("status")).isEqualTo(400);
+    assertThat(c.call(new JsonObject().put("op", "create").put("data", b64("still here"))).getInteger("status"))
+        .isEqualTo(201);
+  }
+}
