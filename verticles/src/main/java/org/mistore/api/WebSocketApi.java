@@ -94,7 +94,8 @@ final class WebSocketApi {
 
     private void reply(Object rid, Throwable e) {
       HttpProblem p = e instanceof HttpProblem h ? h : new HttpProblem(500, "Internal Server Error", "internal error");
-      JsonObject body = new JsonObject().put("rid", rid).put("status", p.status()).put("title", p.title())
+      JsonObject body = new JsonObject().put("rid", rid).put("status", p.status()).put("type", "about:blank")
+          .put("title", p.title())
           .put("detail", p.getMessage());
       if (p.retryAfterSeconds() > 0) {
         body.put("retryAfter", p.retryAfterSeconds());
