@@ -3,13 +3,9 @@ package org.mistore.api;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.ArrayDeque;
-import org.mistore.codecs.Addresses;
 import org.mistore.codecs.VersionMeta;
-import org.mistore.hg.Gateway;
-import org.mistore.store.Checksums;
 
 /**
  * Streams bytes {@code [from, to]} of a version to the response block by block, fetching up to
@@ -18,7 +14,7 @@ import org.mistore.store.Checksums;
  */
 final class Download {
   private final HttpServerResponse response;
-  private final Gateway gateway;
+  private final java.util.function.IntFunction<Future<Buffer>> fetch;
   private final VersionMeta meta;
   private final long from;
   private final long to;
@@ -29,9 +25,11 @@ final class Download {
   private int nextToWrite;
   private final int lastBlock;
 
-  Download(HttpServerResponse response, Gateway gateway, VersionMeta meta, long from, long to, int maxInFlight) {
+  /** {@code fetch} gives a checked block by index. */
+  Download(HttpServerResponse response, java.util.function.IntFunction<Future<Buffer>> fetch, VersionMeta meta,
+      long from, long to, int maxInFlight) {
     this.response = response;
-    this.gateway = gateway;
+    this.fetch = fetch;
     this.meta = meta;
     this.from = from;
     this.to = to;
@@ -53,12 +51,7 @@ final class Download {
   private void fill() {
     while (ahead.size() < maxInFlight && nextToFetch <= lastBlock) {
       int index = nextToFetch++;
-      ahead.add(gateway.<Buffer>owner(meta.ref().id(), Addresses.OWNER_READ_BLOCK, meta.block(index))
-          .map(Message::body)
-          .compose(block -> Checksums.sha256(block).equals(meta.blockSha256().get(index))
-              ? Future.succeededFuture(block)
-              : Future.failedFuture(new IllegalStateException("block " + index + " of " + meta.ref().id()
-                  + " failed its checksum"))));
+      ahead.add(fetch.apply(index));
     }
   }
 

@@ -166,6 +166,6 @@ final class ObjectRoutes {
     if (rc.request().method() == HttpMethod.HEAD) {
       return response.end();
     }
-    return new Download(response, gateway, meta, from, to, limits.blocksInFlight()).run();
+    return new Download(response, i -> service.block(gateway, meta, i), meta, from, to, limits.blocksInFlight()).run();
   }
 }

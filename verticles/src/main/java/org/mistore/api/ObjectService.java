@@ -9,7 +9,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.mistore.codecs.Addresses;
+import org.mistore.codecs.BlockRef;
 import org.mistore.codecs.LockGrant;
 import org.mistore.codecs.LockRequest;
 import org.mistore.codecs.LockType;
@@ -19,6 +21,7 @@ import org.mistore.codecs.VersionRef;
 import org.mistore.hg.Gateway;
 import org.mistore.lock.LockTable;
 import org.mistore.node.Limits;
+import org.mistore.store.Checksums;
 
 /**
  * The object operations a gateway performs for its clients, whatever the transport (HTTP or
@@ -75,6 +78,7 @@ final class ObjectService {
   private static Future<VersionMeta> commit(Gateway gateway, VersionMeta meta, Map<String, String> headers) {
     return gateway.<VersionMeta>owner(meta.ref().id(), Addresses.OWNER_COMMIT, meta, headers, 30_000)
         .map(Message::body)
+        .onSuccess(gateway.cache()::putVersion)
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
   }
 
@@ -151,6 +155,12 @@ final class ObjectService {
   Future<ReadPlan> read(Gateway gateway, ObjectId id, String consistency, long version, long minVersion,
       String clientToken) {
     boolean exclusive = "rw-exclusive".equals(consistency) && version == 0;
+    Optional<VersionMeta> cached = version > 0 ? gateway.cache().version(id, version)
+        : "monotonic".equals(consistency) ? gateway.cache().newest(id).filter(m -> m.ref().version() >= minVersion)
+        : Optional.empty();
+    if (cached.isPresent()) {
+      return Future.succeededFuture(new ReadPlan(cached.get(), "hg-cache", () -> { }));
+    }
     Future<String> lock = !exclusive || clientToken != null
         ? Future.succeededFuture(clientToken == null ? null : clientToken.trim())
         : LockRoutes.acquire(gateway, new LockRequest(id, LockType.READ, limits.lockDefaultTtlMs(),
@@ -168,6 +178,7 @@ final class ObjectService {
               return Future.failedFuture(HttpProblem.unavailable("no reachable copy has version " + minVersion
                   + " or later (newest is " + meta.ref().version() + ")"));
             }
+            gateway.cache().putVersion(meta);
             String source = m.headers().get("source");
             return Future.succeededFuture(new ReadPlan(meta, source == null ? "primary" : source, release));
           })
@@ -175,16 +186,31 @@ final class ObjectService {
     });
   }
 
+  /** Block {@code index} of a version: from the HG cache, else from the acting primary, checked, then cached. */
+  Future<Buffer> block(Gateway gateway, VersionMeta meta, int index) {
+    BlockRef ref = meta.block(index);
+    Optional<Buffer> cached = gateway.cache().block(ref);
+    if (cached.isPresent()) {
+      return Future.succeededFuture(cached.get());
+    }
+    return gateway.<Buffer>owner(meta.ref().id(), Addresses.OWNER_READ_BLOCK, ref)
+        .map(Message::body)
+        .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
+        .compose(b -> {
+          if (!Checksums.sha256(b).equals(ref.sha256())) {
+            return Future.failedFuture(new HttpProblem(500, "Internal Server Error",
+                "block " + index + " of " + meta.ref().id() + " failed its checksum"));
+          }
+          gateway.cache().putBlock(ref, b);
+          return Future.succeededFuture(b);
+        });
+  }
+
   /** Every block of a version in one buffer (small objects only: WebSocket replies). */
   Future<Buffer> readAll(Gateway gateway, VersionMeta meta) {
     List<Future<Buffer>> blocks = new java.util.ArrayList<>();
     for (int i = 0; i < meta.blockCount(); i++) {
-      int index = i;
-      blocks.add(gateway.<Buffer>owner(meta.ref().id(), Addresses.OWNER_READ_BLOCK, meta.block(i))
-          .map(Message::body)
-          .compose(b -> org.mistore.store.Checksums.sha256(b).equals(meta.blockSha256().get(index))
-              ? Future.succeededFuture(b)
-              : Future.failedFuture(new HttpProblem(500, "Internal Server Error", "a block failed its checksum"))));
+      blocks.add(block(gateway, meta, i));
     }
     return Future.all(blocks).map(all -> {
       Buffer out = Buffer.buffer((int) meta.size());
@@ -192,7 +218,7 @@ final class ObjectService {
         out.appendBuffer(all.resultAt(i));
       }
       return out;
-    }).recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
+    });
   }
 
   Future<JsonArray> versions(Gateway gateway, ObjectId id) {

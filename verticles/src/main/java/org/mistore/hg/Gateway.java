@@ -17,8 +17,9 @@ import org.mistore.pop.PopVerticle;
  *
  * @param hgId the gateway's id (recorded as creator and writer)
  * @param popId the gateway's POP
+ * @param cache the HG's owner cache
  */
-public record Gateway(Vertx vertx, String hgId, String popId) {
+public record Gateway(Vertx vertx, String hgId, String popId, HgCache cache) {
 
   public Future<ObjectId> create() {
     return vertx.eventBus().<JsonObject>request(Addresses.pop(popId, Addresses.CREATE),

@@ -61,10 +61,12 @@ public record NodeSettings(
 
   public static final Setting WEBSOCKET_MAX_BYTES = new Setting("websocket-max-bytes", "8388608", "Largest object a WebSocket put or get carries (base64 in one message); larger objects need HTTP.");
 
+  public static final Setting HG_CACHE_BYTES = new Setting("hg-cache-bytes", "8388608", "Bytes of blocks each HG keeps in its owner cache (memory); 0 turns it off.");
+
   public static final List<Setting> ALL = List.of(ROLES, ID, REGION, POP, DATA, HTTP_HOST, HTTP_PORT, CLUSTER_NAME,
       CLUSTER_HOST, CLUSTER_PORT, EVENTBUS_PORT, MEMBERS, CLUSTER_CONFIG, HEARTBEAT_INTERVAL_MS, FAILURE_DETECTION_MS,
       CAPACITY_BYTES, BLOCK_SIZE, MAX_OBJECT_BYTES, LOCK_DEFAULT_TTL_MS, LOCK_MAX_TTL_MS, LOCK_WAIT_DEFAULT_MS,
-      LOCK_MAX_WAIT_MS, BLOCKS_IN_FLIGHT, WEBSOCKET_MAX_BYTES);
+      LOCK_MAX_WAIT_MS, BLOCKS_IN_FLIGHT, WEBSOCKET_MAX_BYTES, HG_CACHE_BYTES);
 
   /** Validates a merged configuration; {@link StartupException} naming the key on any bad value. */
   public static NodeSettings from(JsonObject c) {
@@ -112,7 +114,8 @@ public record NodeSettings(
       throw new StartupException(BLOCKS_IN_FLIGHT.key() + " must be 1..64");
     }
     return new Limits((int) block, positiveLong(c, MAX_OBJECT_BYTES), defaultTtl, maxTtl,
-        positiveLong(c, LOCK_WAIT_DEFAULT_MS), positiveLong(c, LOCK_MAX_WAIT_MS), (int) inFlight, wsMax(c));
+        positiveLong(c, LOCK_WAIT_DEFAULT_MS), positiveLong(c, LOCK_MAX_WAIT_MS), (int) inFlight, wsMax(c),
+        parseLong(c, HG_CACHE_BYTES) < 0 ? 0 : parseLong(c, HG_CACHE_BYTES));
   }
 
   private static int wsMax(JsonObject c) {

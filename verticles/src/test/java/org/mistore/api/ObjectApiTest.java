@@ -132,6 +132,39 @@ class ObjectApiTest {
   }
 
   @Test
+  void theHgCacheServesExactAndMonotonicReadsButAtomicReadsAskThePrimary() {
+    start(new JsonObject());
+    byte[] content = bytes(150_000, 11);
+    String id = new JsonObject(dev.send(dev.request("/v1/objects").header("Mistore-Gateway", "hg-2-1")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(content))).body()).getString("id");
+    assertThat(dev.put("/v1/objects/" + id, "two", "Mistore-Gateway", "hg-3-1").statusCode()).isEqualTo(200);
+    HttpResponse<byte[]> cold = getBytes("/v1/objects/" + id + "?version=1", "Mistore-Gateway", "hg-1-1");
+    assertThat(cold.headers().firstValue("Mistore-Source")).hasValue("primary");
+    HttpResponse<byte[]> warm = getBytes("/v1/objects/" + id + "?version=1", "Mistore-Gateway", "hg-1-1");
+    assertThat(warm.headers().firstValue("Mistore-Source")).hasValue("hg-cache");
+    assertThat(warm.body()).isEqualTo(content);
+    HttpResponse<byte[]> again = getBytes("/v1/objects/" + id + "?version=1", "Mistore-Gateway", "hg-1-1",
+        "Range", "bytes=100-199");
+    assertThat(again.body()).isEqualTo(java.util.Arrays.copyOfRange(content, 100, 200));
+
+    HttpResponse<String> monotonicCold = dev.get("/v1/objects/" + id + "?consistency=monotonic",
+        "Mistore-Gateway", "hg-1-1", "Mistore-Min-Version", "2");
+    assertThat(monotonicCold.headers().firstValue("Mistore-Source")).hasValue("primary");
+    HttpResponse<String> monotonicWarm = dev.get("/v1/objects/" + id + "?consistency=monotonic",
+        "Mistore-Gateway", "hg-1-1", "Mistore-Min-Version", "2");
+    assertThat(monotonicWarm.headers().firstValue("Mistore-Source")).hasValue("hg-cache");
+    assertThat(monotonicWarm.body()).isEqualTo("two");
+
+    assertThat(dev.put("/v1/objects/" + id, "three", "Mistore-Gateway", "hg-3-1").statusCode()).isEqualTo(200);
+    HttpResponse<String> atomic = dev.get("/v1/objects/" + id, "Mistore-Gateway", "hg-1-1");
+    assertThat(atomic.headers().firstValue("Mistore-Source")).hasValue("primary");
+    assertThat(atomic.body()).as("an atomic read is never served stale from a cache").isEqualTo("three");
+    HttpResponse<String> monotonicNewer = dev.get("/v1/objects/" + id + "?consistency=monotonic",
+        "Mistore-Gateway", "hg-1-1", "Mistore-Min-Version", "3");
+    assertThat(monotonicNewer.body()).isEqualTo("three");
+  }
+
+  @Test
   void concurrentWritersFromAllRegionsGetContiguousVersionsWithNoLostUpdate() throws Exception {
     start(new JsonObject());
     String id = dev.create("0", "hg-1-1");
