@@ -33,6 +33,15 @@ public final class Addresses {
   public static final String OWNER_UNLOCK = "owner-unlock";
   public static final String OWNER_MIRROR_LOCK = "owner-mirror-lock";
 
+  /** Verb at a POP: which HGs of its region hold each block of a version ({@code {"id","version"}}). */
+  public static final String PLACEMENT = "placement";
+
+  // Verbs an HG answers for its POP.
+  /** Store one block durably ({@link StoreBlock}). */
+  public static final String HG_STORE_BLOCK = "store-block";
+  /** Read one block ({@link BlockRef} → bytes). */
+  public static final String HG_READ_BLOCK = "read-block";
+
   /** Published when a version commits: body {@code {"id","version"}}. */
   public static final String VERSION_EVENTS = "mistore.objects.all.versions";
 

@@ -36,6 +36,7 @@ final class OwnerService implements LockMirror {
   private final PopObjectStore store;
   private final Owners owners;
   private final LockTable locks;
+  private final Replicator replicator;
 
   OwnerService(Vertx vertx, String self, PopObjectStore store, Owners owners, io.micrometer.core.instrument.MeterRegistry registry) {
     this.vertx = vertx;
@@ -43,6 +44,7 @@ final class OwnerService implements LockMirror {
     this.store = store;
     this.owners = owners;
     this.locks = new LockTable(vertx, store, this, store::head, registry, self);
+    this.replicator = new Replicator(vertx, self, store, owners.directory(), registry);
   }
 
   private EventBus bus() {
@@ -163,6 +165,7 @@ final class OwnerService implements LockMirror {
         .compose(v -> store.commit(meta))
         .onSuccess(committed -> {
           bus().publish(Addresses.VERSION_EVENTS, new JsonObject().put("id", id.render()).put("version", version));
+          replicator.replicate(committed);
           m.reply(committed, new DeliveryOptions().addHeader(SOURCE, sourceFor(id)));
         })
         .onFailure(e -> Replies.fail(m, e));
@@ -178,7 +181,30 @@ final class OwnerService implements LockMirror {
   }
 
   void mirrorCommit(Message<VersionMeta> m) {
-    store.commit(m.body()).onSuccess(v -> m.reply("committed")).onFailure(e -> Replies.fail(m, e));
+    store.commit(m.body())
+        .onSuccess(v -> {
+          m.reply("committed");
+          replicator.replicate(v);
+        })
+        .onFailure(e -> Replies.fail(m, e));
+  }
+
+  /** Body {@code {"id","version"}}: for each block of the version, the HGs of this region holding it. */
+  void placement(Message<JsonObject> m) {
+    ObjectId id = ObjectId.parse(m.body().getString("id"));
+    store.meta(id, m.body().getLong("version"))
+        .compose(found -> found.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(
+            new StoreFailure(FailureCode.NOT_FOUND, "no such version here"))))
+        .compose(meta -> Future.all(java.util.stream.IntStream.range(0, meta.blockCount())
+            .mapToObj(i -> store.placement(meta.block(i))).toList()))
+        .onSuccess(all -> {
+          JsonArray blocks = new JsonArray();
+          for (int i = 0; i < all.size(); i++) {
+            blocks.add(new JsonArray(all.<java.util.List<String>>resultAt(i)));
+          }
+          m.reply(new JsonObject().put("pop", self).put("blocks", blocks));
+        })
+        .onFailure(e -> Replies.fail(m, e));
   }
 
   /** Body {@code {"id","version"}}: drops the blocks of an upload that will not commit, here and at the peer. */

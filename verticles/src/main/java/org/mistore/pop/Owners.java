@@ -17,6 +17,10 @@ public final class Owners {
     this.directory = directory;
   }
 
+  public NodeDirectory directory() {
+    return directory;
+  }
+
   public boolean isDown(String popId) {
     return directory.find(Role.POP, popId).map(e -> e.status() == NodeStatus.DOWN).orElse(false);
   }

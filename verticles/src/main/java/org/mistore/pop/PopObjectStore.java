@@ -15,7 +15,7 @@ import org.mistore.codecs.FailureCode;
 import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.lock.FenceStore;
-import org.mistore.store.Checksums;
+import org.mistore.store.BlockStore;
 import org.mistore.store.RoleStore;
 
 /**
@@ -27,7 +27,9 @@ public final class PopObjectStore implements FenceStore {
   private final RoleStore store;
   private final ConcurrentMap<String, Long> heads;
   private final ConcurrentMap<String, byte[]> versions;
+  private final BlockStore blockStore;
   private final ConcurrentNavigableMap<String, byte[]> blocks;
+  private final ConcurrentMap<String, String> placements;
   private final ConcurrentMap<String, Long> fences;
   private final ConcurrentMap<String, Long> counters;
   /** Fences per object reserved durably and not yet given: {next, last}. Used on the POP's event loop. */
@@ -42,7 +44,9 @@ public final class PopObjectStore implements FenceStore {
     var db = store.db();
     heads = db.hashMap("heads", Serializer.STRING, Serializer.LONG).createOrOpen();
     versions = db.hashMap("versions", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-    blocks = db.treeMap("blocks", Serializer.STRING, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable().createOrOpen();
+    blockStore = new BlockStore(store, db);
+    blocks = blockStore.map();
+    placements = db.hashMap("placements", Serializer.STRING, Serializer.STRING).createOrOpen();
     fences = db.hashMap("fences", Serializer.STRING, Serializer.LONG).createOrOpen();
     counters = db.hashMap("counters", Serializer.STRING, Serializer.LONG).createOrOpen();
   }
@@ -79,12 +83,11 @@ public final class PopObjectStore implements FenceStore {
   }
 
   private static String versionKey(String id, long version) {
-    return id + "/" + String.format("%019d", version);
+    return BlockStore.versionKey(id, version);
   }
 
   private static String blockKey(BlockRef ref) {
-    return versionKey(ref.version().id().render(), ref.version().version()) + "/" + String.format("%010d", ref.index())
-        + "/" + ref.sha256();
+    return BlockStore.key(ref);
   }
 
   private static VersionMeta decode(byte[] raw) {
@@ -98,17 +101,28 @@ public final class PopObjectStore implements FenceStore {
 
   /** Stores a block durably after checking its length and checksum. */
   public Future<Void> putBlock(BlockRef ref, Buffer data) {
+    return blockStore.put(ref, data).recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
+        ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e));
+  }
+
+  public Future<Optional<Buffer>> block(BlockRef ref) {
+    return blockStore.get(ref);
+  }
+
+  /** Records durably which HGs of this POP's region hold a block. */
+  public Future<Void> placed(BlockRef ref, String hg) {
     return store.write(db -> {
-      if (data.length() != ref.length() || !Checksums.sha256(data).equals(ref.sha256())) {
-        throw new StoreFailure(FailureCode.BAD_REQUEST, "block " + ref.index() + " does not match its checksum");
-      }
-      blocks.put(blockKey(ref), data.getBytes());
+      placements.merge(blockKey(ref), hg, (a, b) -> a.contains(b) ? a : a + "," + b);
       return null;
     });
   }
 
-  public Future<Optional<Buffer>> block(BlockRef ref) {
-    return store.read(db -> Optional.ofNullable(blocks.get(blockKey(ref))).map(Buffer::buffer));
+  /** HGs of this region holding block {@code ref}, per the durable index. */
+  public Future<List<String>> placement(BlockRef ref) {
+    return store.read(db -> {
+      String hgs = placements.get(blockKey(ref));
+      return hgs == null ? List.of() : List.of(hgs.split(","));
+    });
   }
 
   /**

@@ -75,6 +75,7 @@ public final class PopVerticle extends RoleVerticle {
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_RENEW), owner::renew).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_UNLOCK), owner::unlock).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_MIRROR_LOCK), owner::mirrorLock).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.PLACEMENT), owner::placement).completion());
     return all;
   }
 
