@@ -5,7 +5,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.mistore.hg.Gateway;
-import org.mistore.hg.HgCache;
+import org.mistore.store.VersionCache;
 
 /**
  * Which gateway serves a request. A production node is its own gateway (its HG, or its POP when it
@@ -23,7 +23,7 @@ public final class Gateways {
   /** {@code hgToPop}: gateway id → its POP, first entry the default. */
   public static Gateways of(Vertx vertx, Map<String, String> hgToPop, boolean selectable, long cacheBytes) {
     Gateways g = new Gateways(selectable);
-    hgToPop.forEach((hg, pop) -> g.byId.put(hg, new Gateway(vertx, hg, pop, new HgCache(cacheBytes))));
+    hgToPop.forEach((hg, pop) -> g.byId.put(hg, new Gateway(vertx, hg, pop, new VersionCache(cacheBytes))));
     return g;
   }
 

@@ -169,8 +169,11 @@ final class ObjectService {
       Runnable release = exclusive && clientToken == null && token != null
           ? () -> LockRoutes.release(gateway, token) : () -> { };
       Map<String, String> headers = exclusive && token != null ? Map.of("lock", token) : Map.of();
-      return gateway.<VersionMeta>owner(id, Addresses.OWNER_META,
-              new JsonObject().put("id", id.render()).put("version", version), headers, 30_000)
+      JsonObject query = new JsonObject().put("id", id.render()).put("version", version);
+      if ("monotonic".equals(consistency)) {
+        query.put("monotonic", true).put("minVersion", minVersion);
+      }
+      return gateway.<VersionMeta>owner(id, Addresses.OWNER_META, query, headers, 30_000)
           .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
           .compose(m -> {
             VersionMeta meta = m.body();

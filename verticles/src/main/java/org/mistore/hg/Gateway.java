@@ -10,6 +10,7 @@ import org.mistore.codecs.Addresses;
 import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.StoreBlock;
 import org.mistore.pop.PopVerticle;
+import org.mistore.store.VersionCache;
 
 /**
  * The client side of an HG: everything a gateway asks goes to its own POP, which mints ids, fans
@@ -19,7 +20,7 @@ import org.mistore.pop.PopVerticle;
  * @param popId the gateway's POP
  * @param cache the HG's owner cache
  */
-public record Gateway(Vertx vertx, String hgId, String popId, HgCache cache) {
+public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache) {
 
   public Future<ObjectId> create() {
     return vertx.eventBus().<JsonObject>request(Addresses.pop(popId, Addresses.CREATE),

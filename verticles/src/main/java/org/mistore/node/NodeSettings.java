@@ -63,10 +63,13 @@ public record NodeSettings(
 
   public static final Setting HG_CACHE_BYTES = new Setting("hg-cache-bytes", "8388608", "Bytes of blocks each HG keeps in its owner cache (memory); 0 turns it off.");
 
+  public static final Setting POP_CACHE_BYTES = new Setting("pop-cache-bytes", "67108864", "Bytes of blocks each POP keeps in its transit cache (memory); 0 turns it off.");
+
   public static final List<Setting> ALL = List.of(ROLES, ID, REGION, POP, DATA, HTTP_HOST, HTTP_PORT, CLUSTER_NAME,
       CLUSTER_HOST, CLUSTER_PORT, EVENTBUS_PORT, MEMBERS, CLUSTER_CONFIG, HEARTBEAT_INTERVAL_MS, FAILURE_DETECTION_MS,
       CAPACITY_BYTES, BLOCK_SIZE, MAX_OBJECT_BYTES, LOCK_DEFAULT_TTL_MS, LOCK_MAX_TTL_MS, LOCK_WAIT_DEFAULT_MS,
-      LOCK_MAX_WAIT_MS, BLOCKS_IN_FLIGHT, WEBSOCKET_MAX_BYTES, HG_CACHE_BYTES);
+      LOCK_MAX_WAIT_MS, BLOCKS_IN_FLIGHT, WEBSOCKET_MAX_BYTES, HG_CACHE_BYTES,
+      POP_CACHE_BYTES);
 
   /** Validates a merged configuration; {@link StartupException} naming the key on any bad value. */
   public static NodeSettings from(JsonObject c) {
@@ -115,7 +118,7 @@ public record NodeSettings(
     }
     return new Limits((int) block, positiveLong(c, MAX_OBJECT_BYTES), defaultTtl, maxTtl,
         positiveLong(c, LOCK_WAIT_DEFAULT_MS), positiveLong(c, LOCK_MAX_WAIT_MS), (int) inFlight, wsMax(c),
-        parseLong(c, HG_CACHE_BYTES) < 0 ? 0 : parseLong(c, HG_CACHE_BYTES));
+        Math.max(0, parseLong(c, HG_CACHE_BYTES)), Math.max(0, parseLong(c, POP_CACHE_BYTES)));
   }
 
   private static int wsMax(JsonObject c) {

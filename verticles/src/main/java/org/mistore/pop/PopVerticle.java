@@ -11,7 +11,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import io.vertx.core.buffer.Buffer;
 import org.mistore.codecs.Addresses;
+import org.mistore.codecs.BlockRef;
+import org.mistore.codecs.VersionMeta;
+import org.mistore.store.Checksums;
+import org.mistore.store.VersionCache;
 import org.mistore.codecs.FailureCode;
 import org.mistore.codecs.NodeIds;
 import org.mistore.codecs.NodeReport;
@@ -38,6 +43,7 @@ public final class PopVerticle extends RoleVerticle {
   private Owners owners;
   private OwnerService owner;
   private PopObjectStore objects;
+  private VersionCache transit;
 
   public PopVerticle(RoleIdentity identity, NodeServices services) {
     super(identity, services);
@@ -52,6 +58,7 @@ public final class PopVerticle extends RoleVerticle {
       objects = s;
       owners = new Owners(services.directory());
       owner = new OwnerService(vertx, identity.id(), objects, owners, services.registry());
+      transit = new VersionCache(services.limits().popCacheBytes());
     });
   }
 
@@ -121,7 +128,10 @@ public final class PopVerticle extends RoleVerticle {
     }
     Future.all(holders.stream().map(pop ->
             vertx.eventBus().request(Addresses.pop(pop, Addresses.OWNER_BLOCK), m.body())).toList())
-        .onSuccess(v -> m.reply("stored"))
+        .onSuccess(v -> {
+          transit.putBlock(m.body().ref(), m.body().data());
+          m.reply("stored");
+        })
         .onFailure(e -> Replies.fail(m, e));
   }
 
@@ -133,6 +143,9 @@ public final class PopVerticle extends RoleVerticle {
       id = ObjectId.parse(m.headers().get(OBJECT));
     } catch (IllegalArgumentException e) {
       m.fail(FailureCode.BAD_REQUEST.code, e.getMessage());
+      return;
+    }
+    if (fromTransitCache(m, verb, id)) {
       return;
     }
     Optional<String> target = owners.actingPrimary(id);
@@ -148,11 +161,40 @@ public final class PopVerticle extends RoleVerticle {
     });
     vertx.eventBus().request(Addresses.pop(target.get(), verb), m.body(), options)
         .onSuccess(reply -> {
+          keepInTransitCache(verb, m.body(), reply.body());
           DeliveryOptions back = new DeliveryOptions();
           reply.headers().forEach(h -> back.addHeader(h.getKey(), h.getValue()));
           m.reply(reply.body(), back);
         })
         .onFailure(e -> Replies.fail(m, e));
+  }
+
+  /**
+   * Serves from the transit cache what a cache may serve (DESIGN section 5): blocks (immutable),
+   * exact versions, and monotonic reads when the cached version reaches the client's minimum.
+   */
+  private boolean fromTransitCache(Message<Object> m, String verb, ObjectId id) {
+    Optional<?> hit = Optional.empty();
+    if (Addresses.OWNER_READ_BLOCK.equals(verb) && m.body() instanceof BlockRef ref) {
+      hit = transit.block(ref);
+    } else if (Addresses.OWNER_META.equals(verb) && m.body() instanceof JsonObject q && m.headers().get("lock") == null) {
+      long version = q.getLong("version", 0L);
+      long min = q.getLong("minVersion", 0L);
+      hit = version > 0 ? transit.version(id, version)
+          : Boolean.TRUE.equals(q.getBoolean("monotonic")) ? transit.newest(id).filter(v -> v.ref().version() >= min)
+          : Optional.empty();
+    }
+    hit.ifPresent(value -> m.reply(value, new DeliveryOptions().addHeader("source", "pop-cache")));
+    return hit.isPresent();
+  }
+
+  private void keepInTransitCache(String verb, Object request, Object reply) {
+    if (reply instanceof VersionMeta meta) {
+      transit.putVersion(meta);
+    } else if (Addresses.OWNER_READ_BLOCK.equals(verb) && request instanceof BlockRef ref && reply instanceof Buffer data
+        && data.length() == ref.length() && Checksums.sha256(data).equals(ref.sha256())) {
+      transit.putBlock(ref, data);
+    }
   }
 
   private static long timeoutOf(Message<?> m) {

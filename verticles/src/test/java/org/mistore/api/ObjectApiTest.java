@@ -132,7 +132,7 @@ class ObjectApiTest {
   }
 
   @Test
-  void theHgCacheServesExactAndMonotonicReadsButAtomicReadsAskThePrimary() {
+  void theVersionCacheServesExactAndMonotonicReadsButAtomicReadsAskThePrimary() {
     start(new JsonObject());
     byte[] content = bytes(150_000, 11);
     String id = new JsonObject(dev.send(dev.request("/v1/objects").header("Mistore-Gateway", "hg-2-1")
@@ -162,6 +162,25 @@ class ObjectApiTest {
     HttpResponse<String> monotonicNewer = dev.get("/v1/objects/" + id + "?consistency=monotonic",
         "Mistore-Gateway", "hg-1-1", "Mistore-Min-Version", "3");
     assertThat(monotonicNewer.body()).isEqualTo("three");
+  }
+
+  @Test
+  void thePopTransitCacheServesAnotherHgOfTheRegion() {
+    start(new JsonObject());
+    byte[] content = bytes(150_000, 12);
+    String id = new JsonObject(dev.send(dev.request("/v1/objects").header("Mistore-Gateway", "hg-3-1")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(content))).body()).getString("id");
+    HttpResponse<byte[]> first = getBytes("/v1/objects/" + id + "?version=1", "Mistore-Gateway", "hg-2-1");
+    assertThat(first.headers().firstValue("Mistore-Source")).hasValue("primary");
+    HttpResponse<byte[]> neighbour = getBytes("/v1/objects/" + id + "?version=1", "Mistore-Gateway", "hg-2-2");
+    assertThat(neighbour.headers().firstValue("Mistore-Source")).hasValue("pop-cache");
+    assertThat(neighbour.body()).isEqualTo(content);
+    HttpResponse<String> monotonic = dev.get("/v1/objects/" + id + "?consistency=monotonic", "Mistore-Gateway", "hg-3-2");
+    assertThat(monotonic.headers().firstValue("Mistore-Source")).as("the writer's POP saw the commit pass")
+        .hasValue("pop-cache");
+    HttpResponse<String> tooNew = dev.get("/v1/objects/" + id + "?consistency=monotonic", "Mistore-Gateway", "hg-2-2",
+        "Mistore-Min-Version", "2");
+    assertThat(tooNew.statusCode()).as("no copy has version 2").isEqualTo(503);
   }
 
   @Test

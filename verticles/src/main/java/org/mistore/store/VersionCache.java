@@ -1,4 +1,4 @@
-package org.mistore.hg;
+package org.mistore.store;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -9,18 +9,18 @@ import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.VersionMeta;
 
 /**
- * The owner cache of one HG: blocks it has read, bounded by bytes, and the metadata of versions it
- * has seen. Versions are immutable, so a cached block or version is never stale; what a cache cannot
+ * A memory cache of versions: blocks, bounded by bytes, and the metadata of versions seen. An HG
+ * keeps one as its owner cache, a POP as its transit cache. Versions are immutable, so a cached block or version is never stale; what a cache cannot
  * know is whether a newer version exists, which is why atomic reads still ask the primary. Evicting
  * never loses data: the durable copies are at the POPs.
  */
-public final class HgCache {
+public final class VersionCache {
   private final Cache<String, Buffer> blocks;
   private final Cache<String, VersionMeta> versions;
   private final Cache<ObjectId, VersionMeta> newest;
   private final long maxBytes;
 
-  public HgCache(long maxBytes) {
+  public VersionCache(long maxBytes) {
     this.maxBytes = maxBytes;
     this.blocks = Caffeine.newBuilder()
         .maximumWeight(maxBytes)

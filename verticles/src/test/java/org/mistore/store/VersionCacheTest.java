@@ -1,4 +1,4 @@
-package org.mistore.hg;
+package org.mistore.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,14 +9,14 @@ import org.mistore.codecs.BlockRef;
 import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.codecs.VersionRef;
-import org.mistore.store.Checksums;
 
-class HgCacheTest {
+
+class VersionCacheTest {
   private final ObjectId id = new ObjectId("pop-1", "pop-2", "hg-1", 1);
 
   @Test
   void blocksAreBoundedByBytesNotByCount() {
-    HgCache cache = new HgCache(1 << 20);
+    VersionCache cache = new VersionCache(1 << 20);
     for (int i = 0; i < 100; i++) {
       Buffer data = Buffer.buffer(new byte[100 * 1024]);
       data.setInt(0, i);
@@ -27,7 +27,7 @@ class HgCacheTest {
 
   @Test
   void aBlockLargerThanAnEighthOfTheCacheIsNotKept() {
-    HgCache cache = new HgCache(1 << 20);
+    VersionCache cache = new VersionCache(1 << 20);
     Buffer big = Buffer.buffer(new byte[200 * 1024]);
     BlockRef ref = new BlockRef(new VersionRef(id, 1), 0, big.length(), Checksums.sha256(big));
     cache.putBlock(ref, big);
@@ -36,7 +36,7 @@ class HgCacheTest {
 
   @Test
   void newestKeepsTheHighestVersionSeen() {
-    HgCache cache = new HgCache(1 << 20);
+    VersionCache cache = new VersionCache(1 << 20);
     VersionMeta v2 = meta(2);
     cache.putVersion(v2);
     cache.putVersion(meta(1));
