@@ -17,11 +17,13 @@ public final class Codecs {
   public static final WireCodec<Ack> ACK = immutable(Ack.class, Ack::write, Ack::read);
   public static final WireCodec<VersionMeta> VERSION_META =
       immutable(VersionMeta.class, VersionMeta::write, VersionMeta::read);
+  public static final WireCodec<CommitRequest> COMMIT_REQUEST =
+      new WireCodec<>(CommitRequest.class, CommitRequest::write, CommitRequest::read, CommitRequest::copy);
   public static final WireCodec<NodeReport> NODE_REPORT = immutable(NodeReport.class, NodeReport::write, NodeReport::read);
 
   public static final List<WireCodec<?>> ALL =
       List.of(OBJECT_ID, VERSION_REF, BLOCK_REF, STORE_BLOCK, LOCK_REQUEST, LOCK_GRANT, ACK, VERSION_META,
-      NODE_REPORT);
+      COMMIT_REQUEST, NODE_REPORT);
 
   private Codecs() {
   }

@@ -29,7 +29,7 @@ class WireCodecTest {
 
   @Test
   void decodingStartsAtTheGivenPosition() {
-    Object value = Samples.all().get(8);
+    Object value = Samples.all().get(9);
     WireCodec<Object> codec = Samples.codecFor(value);
     Buffer wire = Buffer.buffer("prefix");
     codec.encodeToWire(wire, value);

@@ -66,7 +66,9 @@ public final class ApiVerticle extends VerticleBase {
     // A WebSocket message carries a payload base64-encoded (4/3 larger) plus the JSON around it.
     int wsMessage = limits.webSocketMaxBytes() / 3 * 4 + 65536;
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
-        .setMaxWebSocketMessageSize(wsMessage));
+        .setMaxWebSocketMessageSize(wsMessage)
+        // The contract is HTTP/1.1 and WebSocket; h2c upgrades corrupted fast responses in tests.
+        .setHttp2ClearTextEnabled(false));
     return server.requestHandler(router).listen();
   }
 

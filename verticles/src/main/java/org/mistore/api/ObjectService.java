@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.mistore.codecs.Addresses;
 import org.mistore.codecs.BlockRef;
+import org.mistore.codecs.CommitRequest;
 import org.mistore.codecs.LockGrant;
 import org.mistore.codecs.LockRequest;
 import org.mistore.codecs.LockType;
@@ -69,14 +70,15 @@ final class ObjectService {
         limits.maxObjectBytes());
     Future<Upload.Result> stored = body.request() != null ? upload.run() : upload.runWhole(body.data());
     return stored
-        .compose(r -> commit(gateway, new VersionMeta(ref, r.size(), body.contentType(), r.sha256(),
-            limits.blockSize(), r.blockSha256(), System.currentTimeMillis(), gateway.hgId(), false), commitHeaders))
+        .compose(r -> commit(gateway, new CommitRequest(new VersionMeta(ref, r.size(), body.contentType(), r.sha256(),
+            limits.blockSize(), r.blockSha256(), System.currentTimeMillis(), gateway.hgId(), false), r.inline()),
+            commitHeaders))
         .onFailure(e -> gateway.owner(ref.id(), Addresses.OWNER_ABORT,
             new JsonObject().put("id", ref.id().render()).put("version", ref.version())));
   }
 
-  private static Future<VersionMeta> commit(Gateway gateway, VersionMeta meta, Map<String, String> headers) {
-    return gateway.<VersionMeta>owner(meta.ref().id(), Addresses.OWNER_COMMIT, meta, headers, 30_000)
+  private static Future<VersionMeta> commit(Gateway gateway, CommitRequest request, Map<String, String> headers) {
+    return gateway.<VersionMeta>owner(request.meta().ref().id(), Addresses.OWNER_COMMIT, request, headers, 30_000)
         .map(Message::body)
         .onSuccess(gateway.cache()::putVersion)
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
@@ -137,8 +139,8 @@ final class ObjectService {
       }
       VersionRef ref = new VersionRef(id, lock.head() + 1);
       Future<VersionMeta> written = body == null
-          ? commit(gateway, new VersionMeta(ref, 0, "", TOMBSTONE_SHA, limits.blockSize(), List.of(),
-              System.currentTimeMillis(), gateway.hgId(), true), headers)
+          ? commit(gateway, CommitRequest.of(new VersionMeta(ref, 0, "", TOMBSTONE_SHA, limits.blockSize(), List.of(),
+              System.currentTimeMillis(), gateway.hgId(), true)), headers)
           : upload(gateway, ref, body, headers);
       return written.eventually(() -> {
         releaseIfOurs(gateway, lock);

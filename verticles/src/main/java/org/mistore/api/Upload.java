@@ -20,9 +20,14 @@ import org.mistore.store.Checksums;
  * stays bounded whatever the object's size. The whole content's SHA-256 is computed on the way.
  */
 final class Upload {
-  /** What was stored: size, SHA-256 and each block's SHA-256, in order. */
-  record Result(long size, String sha256, List<String> blockSha256) {
+  /**
+   * What was read: size, SHA-256 and each block's SHA-256, in order. A body of at most one block is
+   * not sent ahead: it comes back as {@code inline} (empty otherwise) to travel with the commit.
+   */
+  record Result(long size, String sha256, List<String> blockSha256, Buffer inline) {
   }
+
+  private Buffer inline = Buffer.buffer();
 
   private final HttpServerRequest request;
   private final Gateway gateway;
@@ -53,23 +58,26 @@ final class Upload {
   /** Stores an in-memory body (WebSocket payloads). */
   Future<Result> runWhole(Buffer data) {
     chunk(data);
+    end();
+    return done.future();
+  }
+
+  private void end() {
     ended = true;
     if (current.length() > 0 && !done.future().isComplete()) {
-      dispatch();
+      if (blockShas.isEmpty()) {
+        inline = current;
+        blockShas.add(Checksums.sha256(current));
+      } else {
+        dispatch();
+      }
     }
     finishIfDone();
-    return done.future();
   }
 
   Future<Result> run() {
     request.handler(this::chunk);
-    request.endHandler(v -> {
-      ended = true;
-      if (current.length() > 0) {
-        dispatch();
-      }
-      finishIfDone();
-    });
+    request.endHandler(v -> end());
     request.exceptionHandler(e -> fail(HttpProblem.badRequest("upload interrupted: " + e.getMessage())));
     request.connection().closeHandler(v -> fail(HttpProblem.badRequest("client closed the connection mid-upload")));
     request.resume();
@@ -125,7 +133,7 @@ final class Upload {
 
   private void finishIfDone() {
     if (ended && inFlight == 0) {
-      done.tryComplete(new Result(size, HexFormat.of().formatHex(whole.digest()), List.copyOf(blockShas)));
+      done.tryComplete(new Result(size, HexFormat.of().formatHex(whole.digest()), List.copyOf(blockShas), inline));
     }
   }
 

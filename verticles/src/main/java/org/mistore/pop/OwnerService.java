@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.Optional;
 import org.mistore.codecs.Addresses;
 import org.mistore.codecs.BlockRef;
+import org.mistore.codecs.CommitRequest;
 import org.mistore.codecs.FailureCode;
 import org.mistore.codecs.LockGrant;
 import org.mistore.codecs.LockRequest;
@@ -130,8 +131,9 @@ final class OwnerService implements LockMirror {
    * Commits a version as primary: checks the writer's lock and fence, the precondition and that the
    * version follows the head; then makes it durable on the backup, then here, then announces it.
    */
-  void commit(Message<VersionMeta> m) {
-    VersionMeta meta = m.body();
+  void commit(Message<CommitRequest> m) {
+    CommitRequest request = m.body();
+    VersionMeta meta = request.meta();
     ObjectId id = meta.ref().id();
     long version = meta.ref().version();
     String token = m.headers().get(TOKEN);
@@ -160,9 +162,9 @@ final class OwnerService implements LockMirror {
             return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, "version " + version
                 + " does not follow current version " + head));
           }
-          return mirrorCommit(meta);
+          return mirrorCommit(request);
         })
-        .compose(v -> store.commit(meta))
+        .compose(v -> store.commit(request))
         .onSuccess(committed -> {
           bus().publish(Addresses.VERSION_EVENTS, new JsonObject().put("id", id.render()).put("version", version));
           replicator.replicate(committed);
@@ -171,16 +173,17 @@ final class OwnerService implements LockMirror {
         .onFailure(e -> Replies.fail(m, e));
   }
 
-  private Future<Void> mirrorCommit(VersionMeta meta) {
+  private Future<Void> mirrorCommit(CommitRequest request) {
+    VersionMeta meta = request.meta();
     Optional<String> peer = owners.peerOf(meta.ref().id(), self);
     if (peer.isEmpty()) {
       return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "the other copy-holder of "
           + meta.ref().id() + " is down: the write cannot be made durable on two POPs"));
     }
-    return bus().request(Addresses.pop(peer.get(), Addresses.OWNER_MIRROR_COMMIT), meta).mapEmpty();
+    return bus().request(Addresses.pop(peer.get(), Addresses.OWNER_MIRROR_COMMIT), request).mapEmpty();
   }
 
-  void mirrorCommit(Message<VersionMeta> m) {
+  void mirrorCommit(Message<CommitRequest> m) {
     store.commit(m.body())
         .onSuccess(v -> {
           m.reply("committed");

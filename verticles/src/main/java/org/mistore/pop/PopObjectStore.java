@@ -11,11 +11,13 @@ import java.util.concurrent.ConcurrentNavigableMap;
 import org.mapdb.Serializer;
 import org.mistore.codecs.BlockRef;
 import org.mistore.codecs.Codecs;
+import org.mistore.codecs.CommitRequest;
 import org.mistore.codecs.FailureCode;
 import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.lock.FenceStore;
 import org.mistore.store.BlockStore;
+import org.mistore.store.Checksums;
 import org.mistore.store.RoleStore;
 
 /**
@@ -130,7 +132,22 @@ public final class PopObjectStore implements FenceStore {
    * is durable when the Future completes.
    */
   public Future<VersionMeta> commit(VersionMeta meta) {
-    return store.write(db -> {
+    return commit(CommitRequest.of(meta));
+  }
+
+  /** As {@link #commit(VersionMeta)}, storing the inline block (checked first) in the same commit. */
+  public Future<VersionMeta> commit(CommitRequest request) {
+    VersionMeta meta = request.meta();
+    Future<byte[]> inline = !request.hasInline() ? Future.succeededFuture(null) : store.read(db -> {
+      if (!Checksums.sha256(request.inline()).equals(meta.blockSha256().get(0))) {
+        throw new StoreFailure(FailureCode.BAD_REQUEST, "inline block does not match its checksum");
+      }
+      return request.inline().getBytes();
+    });
+    return inline.compose(bytes -> store.write(db -> {
+      if (bytes != null) {
+        blocks.put(blockKey(meta.block(0)), bytes);
+      }
       String id = meta.ref().id().render();
       long head = heads.getOrDefault(id, 0L);
       if (head >= meta.ref().version()) {
@@ -153,7 +170,7 @@ public final class PopObjectStore implements FenceStore {
       versions.put(versionKey(id, meta.ref().version()), Codecs.VERSION_META.encode(meta).getBytes());
       heads.put(id, meta.ref().version());
       return meta;
-    });
+    }));
   }
 
   /** Drops the blocks of an uncommitted version (an abandoned upload). */

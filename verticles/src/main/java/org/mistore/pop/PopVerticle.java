@@ -74,8 +74,8 @@ public final class PopVerticle extends RoleVerticle {
     all.add(bus.<org.mistore.codecs.BlockRef>consumer(address(Addresses.OWNER_READ_BLOCK), owner::readBlock).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_META), owner::meta).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_VERSIONS), owner::versions).completion());
-    all.add(bus.<org.mistore.codecs.VersionMeta>consumer(address(Addresses.OWNER_COMMIT), owner::commit).completion());
-    all.add(bus.<org.mistore.codecs.VersionMeta>consumer(address(Addresses.OWNER_MIRROR_COMMIT), owner::mirrorCommit)
+    all.add(bus.<org.mistore.codecs.CommitRequest>consumer(address(Addresses.OWNER_COMMIT), owner::commit).completion());
+    all.add(bus.<org.mistore.codecs.CommitRequest>consumer(address(Addresses.OWNER_MIRROR_COMMIT), owner::mirrorCommit)
         .completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_ABORT), owner::abort).completion());
     all.add(bus.<org.mistore.codecs.LockRequest>consumer(address(Addresses.OWNER_LOCK), owner::lock).completion());
