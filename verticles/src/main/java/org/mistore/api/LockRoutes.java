@@ -40,6 +40,19 @@ final class LockRoutes {
         .put("expiresAt", g.expiresAt());
   }
 
+  /** A lock request from {@code {"type","ttlMs","waitMs"}} (HTTP body or WebSocket frame); 400 on bad fields. */
+  static LockRequest request(JsonObject body, ObjectId id, Gateway gateway, Limits limits) {
+    LockType type;
+    try {
+      type = LockType.parse(String.valueOf(body.getValue("type")));
+    } catch (IllegalArgumentException e) {
+      throw HttpProblem.badRequest(e.getMessage());
+    }
+    long ttl = RequestParams.jsonNumber(body, "ttlMs", 1, limits.lockMaxTtlMs(), limits.lockDefaultTtlMs());
+    long wait = RequestParams.jsonNumber(body, "waitMs", 0, limits.lockMaxWaitMs(), 0);
+    return new LockRequest(id, type, ttl, wait, gateway.hgId());
+  }
+
   /** Takes a lock through the gateway; also used by writes and rw-exclusive reads. */
   static Future<LockGrant> acquire(Gateway gateway, LockRequest request) {
     return gateway.<LockGrant>owner(request.id(), Addresses.OWNER_LOCK, request, Map.of(), request.waitMs() + 10_000)
@@ -66,30 +79,12 @@ final class LockRoutes {
     if (body == null) {
       throw HttpProblem.badRequest("lock request body must be a JSON object");
     }
-    LockType type;
-    try {
-      type = LockType.parse(String.valueOf(body.getValue("type")));
-    } catch (IllegalArgumentException e) {
-      throw HttpProblem.badRequest(e.getMessage());
-    }
-    long ttl = number(body, "ttlMs", 1, limits.lockMaxTtlMs(), limits.lockDefaultTtlMs());
-    long wait = number(body, "waitMs", 0, limits.lockMaxWaitMs(), 0);
     Gateway gateway = gateways.pick(rc);
-    acquire(gateway, new LockRequest(id, type, ttl, wait, gateway.hgId()))
+    acquire(gateway, request(body, id, gateway, limits))
         .onSuccess(g -> ApiVerticle.json(rc, 201, json(g)))
         .onFailure(rc::fail);
   }
 
-  private static long number(JsonObject body, String key, long min, long max, long absent) {
-    Object v = body.getValue(key);
-    if (v == null) {
-      return absent;
-    }
-    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
-      throw HttpProblem.badRequest(key + " must be a whole number");
-    }
-    return RequestParams.bounded(key, Long.toString(n.longValue()), min, max, absent);
-  }
 
   private void renew(RoutingContext rc) {
     String token = rc.pathParam("token");

@@ -1,5 +1,6 @@
 package org.mistore.api;
 
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import org.mistore.codecs.ObjectId;
@@ -57,6 +58,18 @@ final class RequestParams {
       // fall through
     }
     throw HttpProblem.badRequest(what + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
+  }
+
+  /** A whole number in [min, max] from a JSON field, or {@code absent} when the field is missing. */
+  static long jsonNumber(JsonObject body, String key, long min, long max, long absent) {
+    Object v = body.getValue(key);
+    if (v == null) {
+      return absent;
+    }
+    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
+      throw HttpProblem.badRequest(key + " must be a whole number");
+    }
+    return bounded(key, Long.toString(n.longValue()), min, max, absent);
   }
 
   /** {@code If-Match: "<id>.<N>"} or {@code N}; null when absent. 412 when it names another object. */

@@ -13,8 +13,6 @@ import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import org.mistore.codecs.Addresses;
-import org.mistore.codecs.LockRequest;
-import org.mistore.codecs.LockType;
 import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.hg.Gateway;
@@ -172,15 +170,7 @@ final class WebSocketApi {
     }
 
     private Future<JsonObject> lock(JsonObject r) {
-      LockType type;
-      try {
-        type = LockType.parse(string(r, "type"));
-      } catch (IllegalArgumentException e) {
-        throw HttpProblem.badRequest(e.getMessage());
-      }
-      long ttl = bounded(r, "ttlMs", 1, limits.lockMaxTtlMs(), limits.lockDefaultTtlMs());
-      long wait = bounded(r, "waitMs", 0, limits.lockMaxWaitMs(), 0);
-      return LockRoutes.acquire(gateway, new LockRequest(id(r), type, ttl, wait, gateway.hgId()))
+      return LockRoutes.acquire(gateway, LockRoutes.request(r, id(r), gateway, limits))
           .map(g -> LockRoutes.json(g).put("status", 201));
     }
 
@@ -236,23 +226,13 @@ final class WebSocketApi {
     return v;
   }
 
-  private static long bounded(JsonObject r, String key, long min, long max, long absent) {
-    Object v = r.getValue(key);
-    if (v == null) {
-      return absent;
-    }
-    if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
-      throw HttpProblem.badRequest(key + " must be a whole number");
-    }
-    return RequestParams.bounded(key, Long.toString(n.longValue()), min, max, absent);
-  }
 
   private static long positive(JsonObject r, String key) {
-    return bounded(r, key, 1, Long.MAX_VALUE, 0);
+    return RequestParams.jsonNumber(r, key, 1, Long.MAX_VALUE, 0);
   }
 
   private long lockWait(JsonObject r) {
-    return bounded(r, "lockWait", 0, limits.lockMaxWaitMs(), limits.lockWaitDefaultMs());
+    return RequestParams.jsonNumber(r, "lockWait", 0, limits.lockMaxWaitMs(), limits.lockWaitDefaultMs());
   }
 
   private static Long ifMatch(JsonObject r) {

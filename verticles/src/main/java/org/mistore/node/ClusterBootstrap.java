@@ -76,7 +76,8 @@ public final class ClusterBootstrap {
       JoinConfig join = network.getJoin();
       join.getMulticastConfig().setEnabled(false);
       join.getAutoDetectionConfig().setEnabled(false);
-      join.getTcpIpConfig().setEnabled(true).setMembers(s.members().isEmpty()
+      // Members not up yet refuse at once; waiting the default 5 s for each only delays the first start.
+      join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(2).setMembers(s.members().isEmpty()
           ? java.util.List.of(s.clusterHost() + ":" + s.clusterPort()) : s.members());
     }
     config.setClusterName(s.clusterName());
