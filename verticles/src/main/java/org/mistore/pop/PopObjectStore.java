@@ -36,6 +36,11 @@ public final class PopObjectStore implements FenceStore {
   private final ConcurrentMap<String, Long> counters;
   /** Fences per object reserved durably and not yet given: {next, last}. Used on the POP's event loop. */
   private final java.util.Map<String, long[]> fenceRanges = new java.util.HashMap<>();
+  /** Heads and versions recently read or committed, so hot objects skip the worker hop; filled from MapDB on a miss. */
+  private final com.github.benmanes.caffeine.cache.Cache<String, Long> headCache =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).executor(Runnable::run).build();
+  private final com.github.benmanes.caffeine.cache.Cache<String, VersionMeta> metaCache =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).executor(Runnable::run).build();
   /** Durable ceilings this POP wrote or read, so the event loop never reads MapDB for them. */
   private final java.util.Map<String, Long> knownCeilings = new java.util.HashMap<>();
   /** Fences reserved per durable write. */
@@ -169,6 +174,8 @@ public final class PopObjectStore implements FenceStore {
       }
       versions.put(versionKey(id, meta.ref().version()), Codecs.VERSION_META.encode(meta).getBytes());
       heads.put(id, meta.ref().version());
+      // Only this writer thread changes heads, so the cache follows the map exactly.
+      headCache.put(id, meta.ref().version());
       return meta;
     }));
   }
@@ -191,12 +198,32 @@ public final class PopObjectStore implements FenceStore {
 
   /** Head version number, 0 when the object has no committed version here. */
   public Future<Long> head(ObjectId id) {
-    return store.read(db -> heads.getOrDefault(id.render(), 0L));
+    String key = id.render();
+    Long cached = headCache.getIfPresent(key);
+    if (cached != null) {
+      return Future.succeededFuture(cached);
+    }
+    return store.read(db -> {
+      long head = heads.getOrDefault(key, 0L);
+      if (head > 0) {
+        // A commit racing this read may already have cached a newer head; never replace it.
+        headCache.asMap().merge(key, head, Math::max);
+      }
+      return head;
+    });
   }
 
   public Future<Optional<VersionMeta>> meta(ObjectId id, long version) {
-    return store.read(db -> Optional.ofNullable(versions.get(versionKey(id.render(), version)))
-        .map(PopObjectStore::decode));
+    String key = versionKey(id.render(), version);
+    VersionMeta cached = metaCache.getIfPresent(key);
+    if (cached != null) {
+      return Future.succeededFuture(Optional.of(cached));
+    }
+    return store.read(db -> {
+      Optional<VersionMeta> found = Optional.ofNullable(versions.get(key)).map(PopObjectStore::decode);
+      found.ifPresent(m -> metaCache.put(key, m));
+      return found;
+    });
   }
 
   public Future<List<VersionMeta>> versions(ObjectId id) {
