@@ -121,14 +121,14 @@ class LockServiceTest {
   void renewingKeepsTheLeaseAlive() throws Exception {
     start();
     String id = dev.create("x", "hg-1-1");
-    JsonObject grant = new JsonObject(dev.lock(id, "write", 500, 0, "hg-1-1").body());
+    JsonObject grant = new JsonObject(dev.lock(id, "write", 800, 0, "hg-1-1").body());
     for (int i = 0; i < 6; i++) {
       Thread.sleep(200);
       HttpResponse<String> r = dev.post("/v1/locks/" + grant.getString("token") + "/renew", "");
       assertThat(r.statusCode()).isEqualTo(200);
       assertThat(new JsonObject(r.body()).getLong("expiresAt")).isGreaterThan(System.currentTimeMillis());
     }
-    assertThat(dev.lock(id, "read", 1000, 0, "hg-2-1").statusCode()).as("still held after 1.2 s of a 500 ms lease")
+    assertThat(dev.lock(id, "read", 1000, 0, "hg-2-1").statusCode()).as("still held after 1.2 s of an 800 ms lease")
         .isEqualTo(423);
   }
 
@@ -151,7 +151,7 @@ class LockServiceTest {
         return r;
       }));
       // Let each waiter reach the queue before the next one.
-      Thread.sleep(150);
+      Thread.sleep(300);
     }
     HttpResponse<String> impatient = dev.lock(id, "read", 1000, 200, "hg-1-2");
     assertThat(impatient.statusCode()).isEqualTo(423);
