@@ -32,6 +32,8 @@ public final class Addresses {
   public static final String OWNER_RENEW = "owner-renew";
   public static final String OWNER_UNLOCK = "owner-unlock";
   public static final String OWNER_MIRROR_LOCK = "owner-mirror-lock";
+  /** The fence ceiling a POP holds for an object ({@code {"id"}} → long): read before reserving fences. */
+  public static final String OWNER_CEILING = "owner-ceiling";
 
   /** Verb at a POP: which HGs of its region hold each block of a version ({@code {"id","version"}}). */
   public static final String PLACEMENT = "placement";

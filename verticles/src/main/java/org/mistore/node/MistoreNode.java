@@ -27,6 +27,7 @@ public final class MistoreNode {
   private final NodeDirectory directory;
   private final AtomicBoolean ready = new AtomicBoolean();
   private final Map<String, String> deployments = new java.util.concurrent.ConcurrentHashMap<>();
+  private NodeServices services;
   private ApiVerticle api;
 
   private MistoreNode(ClusterBootstrap.Booted booted, NodeDirectory directory) {
@@ -38,6 +39,7 @@ public final class MistoreNode {
   public static Future<MistoreNode> start(ClusterBootstrap.Booted booted, NodeDirectory directory, NodeServices services,
       List<RoleIdentity> roles, String httpHost, int httpPort) {
     MistoreNode node = new MistoreNode(booted, directory);
+    node.services = services;
     Vertx vertx = booted.vertx();
     node.api = new ApiVerticle(httpHost, httpPort, directory, booted.registry(), node::isReady, gateways(roles),
         roles.size() > 1 && roles.stream().filter(r -> r.role() == Role.HG).count() > 1, services.limits());
@@ -80,6 +82,13 @@ public final class MistoreNode {
     String deployment = deployments.remove(role.wireName() + "/" + id);
     return deployment == null ? Future.failedFuture("no " + role.wireName() + " " + id + " deployed")
         : booted.vertx().undeploy(deployment);
+  }
+
+  /** Starts a role instance again on its store (a restart after {@link #stopRole}), for tests. */
+  public Future<Void> startRole(RoleIdentity who) {
+    return booted.vertx().deployVerticle(verticle(who, services))
+        .onSuccess(d -> deployments.put(who.role().wireName() + "/" + who.id(), d))
+        .mapEmpty();
   }
 
   public boolean isReady() {

@@ -46,6 +46,19 @@ final class OwnerService implements LockMirror {
     this.owners = owners;
     this.locks = new LockTable(vertx, store, this, store::head, registry, self);
     this.replicator = new Replicator(vertx, self, store, owners.directory(), registry);
+    store.peerCeilings(this::peerCeiling);
+  }
+
+  /** The other copy-holder's fence ceiling (it may have acted as primary meanwhile); 0 when it is down. */
+  private Future<Long> peerCeiling(ObjectId id) {
+    return owners.peerOf(id, self)
+        .map(peer -> bus().<Long>request(Addresses.pop(peer, Addresses.OWNER_CEILING),
+            new JsonObject().put("id", id.render()), new DeliveryOptions().setSendTimeout(2000)).map(m -> m.body()))
+        .orElse(Future.succeededFuture(0L));
+  }
+
+  void ceiling(Message<JsonObject> m) {
+    store.durableCeiling(ObjectId.parse(m.body().getString("id"))).onSuccess(m::reply).onFailure(e -> Replies.fail(m, e));
   }
 
   private EventBus bus() {

@@ -240,6 +240,16 @@ public final class PopObjectStore implements FenceStore {
     });
   }
 
+  /**
+   * Where a new fence range starts at least: the other copy-holder's ceiling, since it may have
+   * granted fences while acting primary. Set by the POP; 0 when it cannot be asked.
+   */
+  public void peerCeilings(java.util.function.Function<ObjectId, Future<Long>> peerCeiling) {
+    this.peerCeiling = peerCeiling;
+  }
+
+  private java.util.function.Function<ObjectId, Future<Long>> peerCeiling = id -> Future.succeededFuture(0L);
+
   @Override
   public Future<Long> nextFence(ObjectId id) {
     String key = id.render();
@@ -247,16 +257,23 @@ public final class PopObjectStore implements FenceStore {
     if (range != null && range[0] <= range[1]) {
       return Future.succeededFuture(range[0]++);
     }
-    return store.write(db -> {
-      long stored = fences.getOrDefault(key, 0L);
+    return peerCeiling.apply(id).recover(e -> Future.succeededFuture(0L)).compose(peer -> store.write(db -> {
+      long stored = Math.max(peer, fences.getOrDefault(key, 0L));
       long ceiling = stored + FENCE_BATCH;
       fences.put(key, ceiling);
       return new long[] {stored + 1, ceiling};
-    }).map(reserved -> {
+    })).map(reserved -> {
       fenceRanges.put(key, new long[] {reserved[0] + 1, reserved[1]});
       knownCeilings.merge(key, reserved[1], Math::max);
       return reserved[0];
     });
+  }
+
+  /** The highest fence this POP may have given or recorded for {@code id}. */
+  public Future<Long> durableCeiling(ObjectId id) {
+    long[] range = fenceRanges.get(id.render());
+    long known = range == null ? 0 : range[1];
+    return store.read(db -> Math.max(known, fences.getOrDefault(id.render(), 0L)));
   }
 
   @Override

@@ -83,6 +83,7 @@ public final class PopVerticle extends RoleVerticle {
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_UNLOCK), owner::unlock).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_MIRROR_LOCK), owner::mirrorLock).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.PLACEMENT), owner::placement).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_CEILING), owner::ceiling).completion());
     return all;
   }
 

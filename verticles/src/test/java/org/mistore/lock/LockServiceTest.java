@@ -208,6 +208,18 @@ class LockServiceTest {
     long waitedMs = (System.nanoTime() - takeover) / 1_000_000;
     assertThat(next.statusCode()).as(next.body()).isEqualTo(201);
     assertThat(waitedMs).as("the backup gave the old lease a full TTL from takeover").isGreaterThanOrEqualTo(1000);
-    assertThat(new JsonObject(next.body()).getLong("fence")).isGreaterThan(held.getLong("fence"));
+    long backupFence = new JsonObject(next.body()).getLong("fence");
+    assertThat(backupFence).isGreaterThan(held.getLong("fence"));
+    assertThat(dev.delete("/v1/locks/" + new JsonObject(next.body()).getString("token"), "Mistore-Gateway", "hg-2-1")
+        .statusCode()).as("released through a region whose POP is up").isEqualTo(204);
+
+    // The primary comes back on its store: it starts its fences above those the backup gave meanwhile.
+    dev.cluster.startRole(new org.mistore.node.RoleIdentity(Role.POP, "pop-1", "region-1", ""))
+        .toCompletionStage().toCompletableFuture().join();
+    Eventually.await("pop-1 seen up again", Duration.ofSeconds(5), () -> dev.cluster.directory()
+        .find(Role.POP, "pop-1").map(e -> e.status().wireName().equals("up")).orElse(false));
+    HttpResponse<String> back = dev.lock(id, "write", 1000, 5000, "hg-1-1");
+    assertThat(back.statusCode()).as(back.body()).isEqualTo(201);
+    assertThat(new JsonObject(back.body()).getLong("fence")).isGreaterThan(backupFence);
   }
 }
