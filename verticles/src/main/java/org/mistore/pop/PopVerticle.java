@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +46,8 @@ public final class PopVerticle extends RoleVerticle {
   private OwnerService owner;
   private PopObjectStore objects;
   private VersionCache transit;
+  /** Forwards waiting on a POP: re-sent at once when the directory declares that POP down. */
+  private final java.util.Map<String, java.util.Set<Runnable>> waitingOn = new java.util.HashMap<>();
 
   public PopVerticle(RoleIdentity identity, NodeServices services) {
     super(identity, services);
@@ -57,8 +61,20 @@ public final class PopVerticle extends RoleVerticle {
     return PopObjectStore.open(store).onSuccess(s -> {
       objects = s;
       owners = new Owners(services.directory());
-      owner = new OwnerService(vertx, identity.id(), objects, owners, services.registry());
+      owner = new OwnerService(vertx, identity.id(), objects, owners, services.registry(),
+          services.failureDetectionMs() + 2000);
       transit = new VersionCache(services.limits().popCacheBytes());
+      services.directory().onDown(e -> {
+        if (e.report().role() == Role.POP) {
+          // Hop onto this verticle's own event loop: waitingOn is only touched there.
+          context.runOnContext(v -> {
+            java.util.Set<Runnable> waiting = waitingOn.remove(e.report().nodeId());
+            if (waiting != null) {
+              waiting.forEach(Runnable::run);
+            }
+          });
+        }
+      });
     });
   }
 
@@ -128,7 +144,8 @@ public final class PopVerticle extends RoleVerticle {
       return;
     }
     Future.all(holders.stream().map(pop ->
-            vertx.eventBus().request(Addresses.pop(pop, Addresses.OWNER_BLOCK), m.body())).toList())
+            vertx.eventBus().request(Addresses.pop(pop, Addresses.OWNER_BLOCK), m.body(),
+                new DeliveryOptions().setSendTimeout(services.failureDetectionMs() + 2000))).toList())
         .onSuccess(v -> {
           transit.putBlock(m.body().ref(), m.body().data());
           m.reply("stored");
@@ -149,25 +166,83 @@ public final class PopVerticle extends RoleVerticle {
     if (fromTransitCache(m, verb, id)) {
       return;
     }
+    long deadline = System.currentTimeMillis() + timeoutOf(m);
+    forward(m, verb, id, deadline);
+  }
+
+  /**
+   * Sends to the acting primary with a timeout of about one failure-detection period. If the target
+   * does not answer and the directory then fails it over, the request goes to the new acting primary,
+   * until the caller's deadline; otherwise the caller gets a 503. Retried verbs are idempotent at the
+   * owner (commits) or harmless (a lock granted by a dead POP dies with it).
+   */
+  private void forward(Message<Object> m, String verb, ObjectId id, long deadline) {
     Optional<String> target = owners.actingPrimary(id);
     if (target.isEmpty()) {
       m.fail(FailureCode.UNAVAILABLE.code, "both POPs holding " + id + " are down");
       return;
     }
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutOf(m));
+    long remaining = deadline - System.currentTimeMillis();
+    long attempt = Math.min(remaining, services.failureDetectionMs() + 2000);
+    if (attempt <= 0) {
+      m.fail(FailureCode.UNAVAILABLE.code, "POP " + target.get() + " serving " + id + " did not answer in time");
+      return;
+    }
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(attempt);
     m.headers().forEach(h -> {
       if (!h.getKey().equals(VERB) && !h.getKey().equals(OBJECT)) {
         options.addHeader(h.getKey(), h.getValue());
       }
     });
+    // Answered once: by the target, or by a re-forward when the target is declared down first.
+    java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable onTargetDown = () -> {
+      if (settled.compareAndSet(false, true)) {
+        forward(m, verb, id, deadline);
+      }
+    };
+    waitingOn.computeIfAbsent(target.get(), k -> new java.util.HashSet<>()).add(onTargetDown);
     vertx.eventBus().request(Addresses.pop(target.get(), verb), m.body(), options)
+        .onComplete(x -> {
+          java.util.Set<Runnable> waiting = waitingOn.get(target.get());
+          if (waiting != null) {
+            waiting.remove(onTargetDown);
+          }
+        })
         .onSuccess(reply -> {
+          if (!settled.compareAndSet(false, true)) {
+            return;
+          }
           keepInTransitCache(verb, m.body(), reply.body());
           DeliveryOptions back = new DeliveryOptions();
           reply.headers().forEach(h -> back.addHeader(h.getKey(), h.getValue()));
           m.reply(reply.body(), back);
         })
-        .onFailure(e -> Replies.fail(m, e));
+        .onFailure(e -> {
+          if (!settled.compareAndSet(false, true)) {
+            return;
+          }
+          boolean unanswered = e instanceof ReplyException r && r.failureType() != ReplyFailure.RECIPIENT_FAILURE;
+          if (unanswered && !owners.actingPrimary(id).equals(target)) {
+            forward(m, verb, id, deadline);
+          } else if (unanswered && deadline - System.currentTimeMillis() > 200) {
+            // Not failed over (yet): look again shortly, while the caller's deadline allows.
+            vertx.setTimer(200, t -> retryIfFailedOver(m, verb, id, deadline, target.get(), e));
+          } else {
+            Replies.fail(m, e);
+          }
+        });
+  }
+
+  private void retryIfFailedOver(Message<Object> m, String verb, ObjectId id, long deadline, String previous,
+      Throwable failure) {
+    if (!owners.actingPrimary(id).equals(Optional.of(previous))) {
+      forward(m, verb, id, deadline);
+    } else if (deadline - System.currentTimeMillis() > 200) {
+      vertx.setTimer(200, t -> retryIfFailedOver(m, verb, id, deadline, previous, failure));
+    } else {
+      Replies.fail(m, failure);
+    }
   }
 
   /**

@@ -98,6 +98,50 @@ class ObjectFailureIT {
     assertThat(new JsonObject(again.body()).getLong("fence")).isGreaterThan(fenceBefore);
   }
 
+  @Test
+  void whileThePrimaryIsDownItsBackupServesAtomicReadsAndLocksAndWritesFailCleanly() {
+    cluster = new ProcessCluster(dir, 3000, "pop-1", "pop-2", "hg-1", "hg-2")
+        .node("pop-1", List.of(), "--role", "pop", "--region", "north")
+        .node("pop-2", List.of(), "--role", "pop", "--region", "south")
+        .node("hg-1", List.of(), "--role", "hg", "--region", "north", "--pop", "pop-1")
+        .node("hg-2", List.of(), "--role", "hg", "--region", "south", "--pop", "pop-2");
+    for (String id : List.of("pop-1", "pop-2", "hg-1", "hg-2")) {
+      cluster.start(id);
+    }
+    for (String id : List.of("pop-1", "pop-2", "hg-1", "hg-2")) {
+      cluster.get(id).awaitReady(Duration.ofSeconds(90));
+    }
+    String north = cluster.get("hg-1").url();
+    String south = cluster.get("hg-2").url();
+    Eventually.await("pop-1 known to the south", Duration.ofSeconds(30),
+        () -> "up".equals(ClusterView.statuses(south).get("pop/pop-1")));
+    HttpResponse<String> created = Http.send(HttpRequest.newBuilder(URI.create(north + "/v1/objects"))
+        .POST(HttpRequest.BodyPublishers.ofString("v1")).build());
+    String id = new JsonObject(created.body()).getString("id");
+    assertThat(Http.send(HttpRequest.newBuilder(URI.create(south + "/v1/objects/" + id))
+        .PUT(HttpRequest.BodyPublishers.ofString("v2, acknowledged")).build()).statusCode()).isEqualTo(200);
+
+    long killedAt = System.nanoTime();
+    cluster.get("pop-1").kill();
+    HttpResponse<String> read = Eventually.value("atomic read served by the backup", Duration.ofSeconds(30),
+        () -> Http.get(south + "/v1/objects/" + id), r -> r.statusCode() == 200
+            && "backup".equals(r.headers().firstValue("Mistore-Source").orElse("")));
+    System.out.printf("kill -9 of the primary POP: first atomic read from the backup after %d ms%n",
+        (System.nanoTime() - killedAt) / 1_000_000);
+    assertThat(read.body()).isEqualTo("v2, acknowledged");
+    assertThat(read.headers().firstValue("Mistore-Version")).hasValue("2");
+    HttpResponse<String> lock = Http.send(HttpRequest.newBuilder(URI.create(south + "/v1/objects/" + id + "/locks"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"read\"}")).build());
+    assertThat(lock.statusCode()).as(lock.body()).isEqualTo(201);
+    HttpResponse<String> write = Http.send(HttpRequest.newBuilder(URI.create(south + "/v1/objects/" + id))
+        .PUT(HttpRequest.BodyPublishers.ofString("v3")).header("Mistore-Lock-Wait", "0").build());
+    assertThat(write.statusCode()).as("no second durable copy, or the read lock: never a silent success")
+        .isIn(423, 503);
+    assertThat(new JsonObject(write.body()).getInteger("status")).isEqualTo(write.statusCode());
+    HttpResponse<String> northRegion = Http.get(north + "/v1/objects/" + id);
+    assertThat(northRegion.statusCode()).as("a region whose POP is down has no service").isEqualTo(503);
+  }
+
   /** A deterministic 1 GiB stream, never held in memory. */
   private static InputStream stream(long size, long seed) {
     return new InputStream() {
