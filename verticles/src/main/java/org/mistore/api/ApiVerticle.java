@@ -54,7 +54,7 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     router.get("/v1/cluster").handler(this::cluster);
-    Gateways gateways = Gateways.of(vertx, gatewayToPop, selectableGateway, limits.hgCacheBytes());
+    Gateways gateways = Gateways.of(vertx, gatewayToPop, selectableGateway, limits.hgCacheBytes(), directory);
     ObjectService objects = new ObjectService(limits);
     new ObjectRoutes(gateways, objects).mount(router);
     new WebSocketApi(gateways, objects).mount(router);

@@ -4,6 +4,9 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.mistore.codecs.Role;
+import org.mistore.directory.NodeDirectory;
+import org.mistore.directory.NodeStatus;
 import org.mistore.hg.Gateway;
 import org.mistore.store.VersionCache;
 
@@ -21,9 +24,11 @@ public final class Gateways {
   }
 
   /** {@code hgToPop}: gateway id → its POP, first entry the default. */
-  public static Gateways of(Vertx vertx, Map<String, String> hgToPop, boolean selectable, long cacheBytes) {
+  public static Gateways of(Vertx vertx, Map<String, String> hgToPop, boolean selectable, long cacheBytes,
+      NodeDirectory directory) {
     Gateways g = new Gateways(selectable);
-    hgToPop.forEach((hg, pop) -> g.byId.put(hg, new Gateway(vertx, hg, pop, new VersionCache(cacheBytes))));
+    hgToPop.forEach((hg, pop) -> g.byId.put(hg, new Gateway(vertx, hg, pop, new VersionCache(cacheBytes),
+        () -> directory.find(Role.POP, pop).map(e -> e.status() == NodeStatus.DOWN).orElse(false))));
     return g;
   }
 

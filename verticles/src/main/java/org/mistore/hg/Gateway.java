@@ -4,6 +4,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import java.util.function.BooleanSupplier;
+import org.mistore.codecs.FailureCode;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import org.mistore.codecs.Addresses;
@@ -19,22 +23,38 @@ import org.mistore.store.VersionCache;
  * @param hgId the gateway's id (recorded as creator and writer)
  * @param popId the gateway's POP
  * @param cache the HG's owner cache
+ * @param popDown whether the directory knows the POP down
  */
-public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache) {
+public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache, BooleanSupplier popDown) {
+
+  /** Fails at once, with a reason, when this gateway's POP is known down: the region has no service. */
+  private <T> Future<T> popUnavailable() {
+    return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, FailureCode.UNAVAILABLE.code,
+        "POP " + popId + " of this gateway's region is down: the region has no service until it returns"));
+  }
 
   public Future<ObjectId> create() {
+    if (popDown.getAsBoolean()) {
+      return popUnavailable();
+    }
     return vertx.eventBus().<JsonObject>request(Addresses.pop(popId, Addresses.CREATE),
             new JsonObject().put("creator", hgId))
         .map(m -> ObjectId.parse(m.body().getString("id")));
   }
 
   public Future<Void> writeBlock(StoreBlock block) {
+    if (popDown.getAsBoolean()) {
+      return popUnavailable();
+    }
     return vertx.eventBus().request(Addresses.pop(popId, Addresses.WRITE_BLOCK), block).mapEmpty();
   }
 
   /** Calls {@code verb} on the acting primary of {@code id} through this gateway's POP. */
   public <T> Future<Message<T>> owner(ObjectId id, String verb, Object body, Map<String, String> headers,
       long timeoutMs) {
+    if (popDown.getAsBoolean()) {
+      return popUnavailable();
+    }
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs + 1000)
         .addHeader(PopVerticle.VERB, verb)
         .addHeader(PopVerticle.OBJECT, id.render())

@@ -38,7 +38,7 @@ public final class DevCluster {
       int httpPort) {
     List<RoleIdentity> topology = topology(pops, hgsPerPop);
     Launch.checkDataFolder(data);
-    Launch.checkPortFree(httpHost, httpPort);
+    Launch.checkPortFree(httpHost, httpPort, "serve HTTP");
     ClusterBootstrap.Booted booted = ClusterBootstrap.local();
     NodeDirectory directory = new NodeDirectory(booted.vertx(), tunables.failureDetectionMs());
     NodeServices services = new NodeServices(booted.vertx(), directory, booted.memberId(), booted.registry(), data,

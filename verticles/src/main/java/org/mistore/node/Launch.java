@@ -19,7 +19,10 @@ public final class Launch {
    */
   public static MistoreNode node(NodeSettings s) {
     checkDataFolder(s.data());
-    checkPortFree(s.httpHost(), s.httpPort());
+    checkPortFree(s.httpHost(), s.httpPort(), "serve HTTP");
+    if (s.clusterConfig() == null) {
+      checkPortFree(s.clusterHost(), s.clusterPort(), "listen for the cluster");
+    }
     AtomicReference<NodeDirectory> directoryRef = new AtomicReference<>();
     ClusterBootstrap.Booted booted = ClusterBootstrap.clustered(s, member -> {
       NodeDirectory d = directoryRef.get();
@@ -52,14 +55,14 @@ public final class Launch {
     }
   }
 
-  static void checkPortFree(String host, int port) {
+  static void checkPortFree(String host, int port, String what) {
     if (port == 0) {
       return;
     }
     try (ServerSocket socket = new ServerSocket()) {
       socket.bind(new InetSocketAddress(host, port));
     } catch (IOException e) {
-      throw new StartupException("cannot serve HTTP on " + host + ":" + port + ": " + SettingsLoader.oneLine(e));
+      throw new StartupException("cannot " + what + " on " + host + ":" + port + ": " + SettingsLoader.oneLine(e));
     }
   }
 }

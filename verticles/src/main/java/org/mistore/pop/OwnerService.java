@@ -38,12 +38,9 @@ final class OwnerService implements LockMirror {
   private final Owners owners;
   private final LockTable locks;
   private final Replicator replicator;
-  private final DeliveryOptions peerOptions;
 
-  /** @param peerTimeoutMs how long to wait for the other copy-holder before giving up (about one detection period) */
   OwnerService(Vertx vertx, String self, PopObjectStore store, Owners owners,
-      io.micrometer.core.instrument.MeterRegistry registry, long peerTimeoutMs) {
-    this.peerOptions = new DeliveryOptions().setSendTimeout(peerTimeoutMs);
+      io.micrometer.core.instrument.MeterRegistry registry) {
     this.vertx = vertx;
     this.self = self;
     this.store = store;
@@ -197,7 +194,7 @@ final class OwnerService implements LockMirror {
       return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "the other copy-holder of "
           + meta.ref().id() + " is down: the write cannot be made durable on two POPs"));
     }
-    return bus().request(Addresses.pop(peer.get(), Addresses.OWNER_MIRROR_COMMIT), request, peerOptions).mapEmpty();
+    return bus().request(Addresses.pop(peer.get(), Addresses.OWNER_MIRROR_COMMIT), request).mapEmpty();
   }
 
   void mirrorCommit(Message<CommitRequest> m) {
@@ -298,7 +295,7 @@ final class OwnerService implements LockMirror {
         .put("type", grant.type().wireName()).put("id", grant.id().render()).put("fence", grant.fence())
         .put("version", grant.version()).put("expiresAt", grant.expiresAt()).put("ttlMs", ttlMs)
         .put("ceiling", store.ceiling(grant.id()));
-    return bus().request(Addresses.pop(peer.get(), Addresses.OWNER_MIRROR_LOCK), body, peerOptions).mapEmpty();
+    return bus().request(Addresses.pop(peer.get(), Addresses.OWNER_MIRROR_LOCK), body).mapEmpty();
   }
 
   @Override

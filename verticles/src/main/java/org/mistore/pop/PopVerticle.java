@@ -61,8 +61,7 @@ public final class PopVerticle extends RoleVerticle {
     return PopObjectStore.open(store).onSuccess(s -> {
       objects = s;
       owners = new Owners(services.directory());
-      owner = new OwnerService(vertx, identity.id(), objects, owners, services.registry(),
-          services.failureDetectionMs() + 2000);
+      owner = new OwnerService(vertx, identity.id(), objects, owners, services.registry());
       transit = new VersionCache(services.limits().popCacheBytes());
       services.directory().onDown(e -> {
         if (e.report().role() == Role.POP) {
@@ -144,8 +143,7 @@ public final class PopVerticle extends RoleVerticle {
       return;
     }
     Future.all(holders.stream().map(pop ->
-            vertx.eventBus().request(Addresses.pop(pop, Addresses.OWNER_BLOCK), m.body(),
-                new DeliveryOptions().setSendTimeout(services.failureDetectionMs() + 2000))).toList())
+            vertx.eventBus().request(Addresses.pop(pop, Addresses.OWNER_BLOCK), m.body())).toList())
         .onSuccess(v -> {
           transit.putBlock(m.body().ref(), m.body().data());
           m.reply("stored");
@@ -171,9 +169,9 @@ public final class PopVerticle extends RoleVerticle {
   }
 
   /**
-   * Sends to the acting primary with a timeout of about one failure-detection period. If the target
-   * does not answer and the directory then fails it over, the request goes to the new acting primary,
-   * until the caller's deadline; otherwise the caller gets a 503. Retried verbs are idempotent at the
+   * Sends to the acting primary. If the directory declares the target down before it answers, or it
+   * has no handler, the request goes to the new acting primary, until the caller's deadline;
+   * otherwise the caller gets a 503. Retried verbs are idempotent at the
    * owner (commits) or harmless (a lock granted by a dead POP dies with it).
    */
   private void forward(Message<Object> m, String verb, ObjectId id, long deadline) {
@@ -182,8 +180,9 @@ public final class PopVerticle extends RoleVerticle {
       m.fail(FailureCode.UNAVAILABLE.code, "both POPs holding " + id + " are down");
       return;
     }
-    long remaining = deadline - System.currentTimeMillis();
-    long attempt = Math.min(remaining, services.failureDetectionMs() + 2000);
+    // The whole remaining time: a live target may legitimately be slow (a 1 GiB commit checks every
+    // block); a dead one is handled by the directory's down event, which re-forwards at once.
+    long attempt = deadline - System.currentTimeMillis();
     if (attempt <= 0) {
       m.fail(FailureCode.UNAVAILABLE.code, "POP " + target.get() + " serving " + id + " did not answer in time");
       return;

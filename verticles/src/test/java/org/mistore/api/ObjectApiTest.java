@@ -9,7 +9,6 @@ import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -18,27 +17,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.mistore.testing.DevHarness;
+import org.mistore.testing.DevClusterTestBase;
 
 /** The object API through a dev cluster of 3 regions: the contract of API.md, end to end. */
-class ObjectApiTest {
-  @TempDir
-  Path data;
-  private DevHarness dev;
-
-  @AfterEach
-  void close() {
-    if (dev != null) {
-      dev.close();
-    }
-  }
-
-  private DevHarness start(JsonObject overrides) {
-    dev = DevHarness.start(data, 3, 2, overrides.put("block-size", 65536));
-    return dev;
+class ObjectApiTest extends DevClusterTestBase {
+  private void start(JsonObject overrides) {
+    start(3, 2, overrides.put("block-size", 65536));
   }
 
   private static byte[] bytes(int size, int seed) {

@@ -8,30 +8,16 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.mistore.testing.DevHarness;
+import org.mistore.testing.DevClusterTestBase;
 
 /** {@code /v1/ws} through a dev cluster, with the JDK's WebSocket client. */
-class WebSocketApiTest {
-  @TempDir
-  Path data;
-  private DevHarness dev;
-
-  @AfterEach
-  void close() {
-    if (dev != null) {
-      dev.close();
-    }
-  }
-
+class WebSocketApiTest extends DevClusterTestBase {
   /** A client socket whose incoming frames queue up for the test. */
   private static final class Client implements WebSocket.Listener {
     final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
@@ -84,7 +70,7 @@ class WebSocketApiTest {
 
   @Test
   void putGetAndWatchAcrossGateways() throws Exception {
-    dev = DevHarness.start(data, 3, 1, new JsonObject());
+    start(3, 1, new JsonObject());
     Client writer = Client.connect(dev.base, "hg-1-1");
     Client watcher = Client.connect(dev.base, "hg-3-1");
 
@@ -134,7 +120,7 @@ class WebSocketApiTest {
 
   @Test
   void malformedFramesGet400AndTheConnectionStaysOpen() throws Exception {
-    dev = DevHarness.start(data, 2, 1, new JsonObject());
+    start(2, 1, new JsonObject());
     Client c = Client.connect(dev.base, "hg-1-1");
     c.socket.sendText("this is not json", true).join();
     JsonObject bad = c.next();

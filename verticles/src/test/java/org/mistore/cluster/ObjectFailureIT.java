@@ -138,6 +138,8 @@ class ObjectFailureIT {
     assertThat(write.statusCode()).as("no second durable copy, or the read lock: never a silent success")
         .isIn(423, 503);
     assertThat(new JsonObject(write.body()).getInteger("status")).isEqualTo(write.statusCode());
+    Eventually.await("the north HG knows its POP down", Duration.ofSeconds(10),
+        () -> "down".equals(ClusterView.statuses(north).get("pop/pop-1")));
     HttpResponse<String> northRegion = Http.get(north + "/v1/objects/" + id);
     assertThat(northRegion.statusCode()).as("a region whose POP is down has no service").isEqualTo(503);
   }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,29 +12,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.mistore.codecs.Role;
-import org.mistore.testing.DevHarness;
+import org.mistore.testing.DevClusterTestBase;
 import org.mistore.testing.Eventually;
 
 /** The lock service through the HTTP API of a dev cluster (2 regions, real POP verticles and stores). */
-class LockServiceTest {
-  @TempDir
-  Path data;
-  private DevHarness dev;
-
-  @AfterEach
-  void close() {
-    if (dev != null) {
-      dev.close();
-    }
-  }
-
-  private DevHarness start() {
-    dev = DevHarness.start(data, 2, 2, new JsonObject());
-    return dev;
+class LockServiceTest extends DevClusterTestBase {
+  private void start() {
+    start(2, 2, new JsonObject());
   }
 
   private record Hold(String type, long from, long to, long fence) {

@@ -79,6 +79,18 @@ class LauncherTest {
   }
 
   @Test
+  void clusterPortInUseIsOneClearLine() throws Exception {
+    try (ServerSocket busy = new ServerSocket()) {
+      busy.bind(new InetSocketAddress("127.0.0.1", 0));
+      Result r = run("node", "--role", "dc", "--id", "dc-1", "--region", "core", "--data", dir.toString(),
+          "--http-port", "0", "--cluster-port", Integer.toString(busy.getLocalPort()));
+      assertThat(r.code()).isEqualTo(1);
+      assertThat(r.err().strip()).startsWith("mistore: cannot listen for the cluster on 127.0.0.1:" + busy.getLocalPort())
+          .doesNotContain("\n");
+    }
+  }
+
+  @Test
   void dataFolderThatIsAFileIsRefused() throws Exception {
     Path file = Files.writeString(dir.resolve("not-a-folder"), "x");
     Result r = run("node", "--role", "dc", "--id", "dc-1", "--region", "core", "--data", file.toString());

@@ -6,34 +6,20 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpRequest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.mistore.codecs.Addresses;
 import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.VersionMeta;
-import org.mistore.testing.DevHarness;
+import org.mistore.testing.DevClusterTestBase;
 import org.mistore.testing.Eventually;
 
 /** After a write is acknowledged, primary and backup each place every block on an HG of their region. */
-class ReplicationTest {
-  @TempDir
-  Path data;
-  private DevHarness dev;
-
-  @AfterEach
-  void close() {
-    if (dev != null) {
-      dev.close();
-    }
-  }
-
+class ReplicationTest extends DevClusterTestBase {
   private JsonArray placement(String pop, ObjectId id, long version) {
     return dev.cluster.vertx().eventBus().<JsonObject>request(Addresses.pop(pop, Addresses.PLACEMENT),
         new JsonObject().put("id", id.render()).put("version", version)).await().body().getJsonArray("blocks");
@@ -41,7 +27,7 @@ class ReplicationTest {
 
   @Test
   void everyBlockGetsAnHgCopyInThePrimaryAndTheBackupRegion() {
-    dev = DevHarness.start(data, 3, 2, new JsonObject().put("block-size", 65536));
+    start(3, 2, new JsonObject().put("block-size", 65536));
     byte[] content = new byte[200_000];
     new Random(3).nextBytes(content);
     String created = dev.send(dev.request("/v1/objects").header("Mistore-Gateway", "hg-2-2")
