@@ -82,6 +82,14 @@ public abstract class RoleVerticle extends VerticleBase {
     NodeReport report = report();
     services.directory().heard(report);
     sendHeartbeat(report);
-    store.sizeOnDisk().onSuccess(size -> usedBytes = size);
+    // Listing the data folder is a worker-thread job; once every few seconds is enough for a report.
+    long now = System.nanoTime();
+    if (now - lastSized >= SIZE_EVERY_NANOS) {
+      lastSized = now;
+      store.sizeOnDisk().onSuccess(size -> usedBytes = size);
+    }
   }
+
+  private static final long SIZE_EVERY_NANOS = 5_000_000_000L;
+  private long lastSized = System.nanoTime() - SIZE_EVERY_NANOS;
 }
