@@ -44,6 +44,18 @@ public final class Addresses {
   /** Read one block ({@link BlockRef} → bytes). */
   public static final String HG_READ_BLOCK = "read-block";
 
+  // Headers of owner requests and replies (one name each, for both sides).
+  /** A lock token the request acts under. */
+  public static final String HEADER_LOCK = "lock";
+  /** The fence of the write lock a commit is made under. */
+  public static final String HEADER_FENCE = "fence";
+  /** The version a commit's {@code If-Match} names. */
+  public static final String HEADER_IF_MATCH = "if-match";
+  /** On replies: where the version was resolved ({@code primary}, {@code backup}, {@code pop-cache}). */
+  public static final String HEADER_SOURCE = "source";
+  /** The caller's deadline for a relayed request, in milliseconds. */
+  public static final String HEADER_TIMEOUT = "timeout";
+
   /** Published when a version commits: body {@code {"id","version"}}. */
   public static final String VERSION_EVENTS = "mistore.objects.all.versions";
 

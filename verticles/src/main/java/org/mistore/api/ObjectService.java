@@ -133,9 +133,10 @@ final class ObjectService {
         return Future.failedFuture(new HttpProblem(412, "Precondition Failed", "If-Match names version " + ifMatch
             + ", current is " + lock.head()));
       }
-      Map<String, String> headers = new HashMap<>(Map.of("lock", lock.token(), "fence", Long.toString(lock.fence())));
+      Map<String, String> headers = new HashMap<>(Map.of(Addresses.HEADER_LOCK, lock.token(),
+          Addresses.HEADER_FENCE, Long.toString(lock.fence())));
       if (ifMatch != null) {
-        headers.put("if-match", Long.toString(ifMatch));
+        headers.put(Addresses.HEADER_IF_MATCH, Long.toString(ifMatch));
       }
       VersionRef ref = new VersionRef(id, lock.head() + 1);
       Future<VersionMeta> written = body == null
@@ -170,7 +171,7 @@ final class ObjectService {
     return lock.compose(token -> {
       Runnable release = exclusive && clientToken == null && token != null
           ? () -> LockRoutes.release(gateway, token) : () -> { };
-      Map<String, String> headers = exclusive && token != null ? Map.of("lock", token) : Map.of();
+      Map<String, String> headers = exclusive && token != null ? Map.of(Addresses.HEADER_LOCK, token) : Map.of();
       JsonObject query = new JsonObject().put("id", id.render()).put("version", version);
       if ("monotonic".equals(consistency)) {
         query.put("monotonic", true).put("minVersion", minVersion);
@@ -184,7 +185,7 @@ final class ObjectService {
                   + " or later (newest is " + meta.ref().version() + ")"));
             }
             gateway.cache().putVersion(meta);
-            String source = m.headers().get("source");
+            String source = m.headers().get(Addresses.HEADER_SOURCE);
             return Future.succeededFuture(new ReadPlan(meta, source == null ? "primary" : source, release));
           })
           .onFailure(e -> release.run());

@@ -58,7 +58,7 @@ public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs + 1000)
         .addHeader(PopVerticle.VERB, verb)
         .addHeader(PopVerticle.OBJECT, id.render())
-        .addHeader("timeout", Long.toString(timeoutMs));
+        .addHeader(Addresses.HEADER_TIMEOUT, Long.toString(timeoutMs));
     headers.forEach(options::addHeader);
     return vertx.eventBus().request(Addresses.pop(popId, Addresses.RELAY), body, options);
   }

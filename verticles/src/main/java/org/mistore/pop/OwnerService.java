@@ -27,11 +27,6 @@ import org.mistore.lock.LockTable;
  * mirror them to the backup.
  */
 final class OwnerService implements LockMirror {
-  static final String SOURCE = "source";
-  static final String TOKEN = "lock";
-  static final String FENCE = "fence";
-  static final String IF_MATCH = "if-match";
-
   private final Vertx vertx;
   private final String self;
   private final PopObjectStore store;
@@ -100,7 +95,7 @@ final class OwnerService implements LockMirror {
   void meta(Message<JsonObject> m) {
     ObjectId id = ObjectId.parse(m.body().getString("id"));
     long asked = m.body().getLong("version", 0L);
-    String token = m.headers().get(TOKEN);
+    String token = m.headers().get(Addresses.HEADER_LOCK);
     actAsPrimary(id)
         .compose(v -> {
           if (token != null) {
@@ -118,7 +113,7 @@ final class OwnerService implements LockMirror {
             : store.meta(id, version).compose(found -> found.map(Future::succeededFuture).orElseGet(() ->
                 Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "object " + id + " has no version "
                     + version)))))
-        .onSuccess(meta -> m.reply(meta, new DeliveryOptions().addHeader(SOURCE, sourceFor(id))))
+        .onSuccess(meta -> m.reply(meta, new DeliveryOptions().addHeader(Addresses.HEADER_SOURCE, sourceFor(id))))
         .onFailure(e -> Replies.fail(m, e));
   }
 
@@ -150,8 +145,8 @@ final class OwnerService implements LockMirror {
     VersionMeta meta = request.meta();
     ObjectId id = meta.ref().id();
     long version = meta.ref().version();
-    String token = m.headers().get(TOKEN);
-    String ifMatch = m.headers().get(IF_MATCH);
+    String token = m.headers().get(Addresses.HEADER_LOCK);
+    String ifMatch = m.headers().get(Addresses.HEADER_IF_MATCH);
     actAsPrimary(id)
         .compose(v -> store.head(id))
         .compose(head -> {
@@ -162,7 +157,7 @@ final class OwnerService implements LockMirror {
               return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT,
                   "the write needs a live write lock on " + id));
             }
-            String fence = m.headers().get(FENCE);
+            String fence = m.headers().get(Addresses.HEADER_FENCE);
             if (fence == null || Long.parseLong(fence) != writer.get().fence()) {
               return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, "stale fence " + fence
                   + " (current " + writer.get().fence() + ")"));
@@ -182,7 +177,7 @@ final class OwnerService implements LockMirror {
         .onSuccess(committed -> {
           bus().publish(Addresses.VERSION_EVENTS, new JsonObject().put("id", id.render()).put("version", version));
           replicator.replicate(committed);
-          m.reply(committed, new DeliveryOptions().addHeader(SOURCE, sourceFor(id)));
+          m.reply(committed, new DeliveryOptions().addHeader(Addresses.HEADER_SOURCE, sourceFor(id)));
         })
         .onFailure(e -> Replies.fail(m, e));
   }

@@ -252,14 +252,14 @@ public final class PopVerticle extends RoleVerticle {
     Optional<?> hit = Optional.empty();
     if (Addresses.OWNER_READ_BLOCK.equals(verb) && m.body() instanceof BlockRef ref) {
       hit = transit.block(ref);
-    } else if (Addresses.OWNER_META.equals(verb) && m.body() instanceof JsonObject q && m.headers().get("lock") == null) {
+    } else if (Addresses.OWNER_META.equals(verb) && m.body() instanceof JsonObject q && m.headers().get(Addresses.HEADER_LOCK) == null) {
       long version = q.getLong("version", 0L);
       long min = q.getLong("minVersion", 0L);
       hit = version > 0 ? transit.version(id, version)
           : Boolean.TRUE.equals(q.getBoolean("monotonic")) ? transit.newest(id).filter(v -> v.ref().version() >= min)
           : Optional.empty();
     }
-    hit.ifPresent(value -> m.reply(value, new DeliveryOptions().addHeader("source", "pop-cache")));
+    hit.ifPresent(value -> m.reply(value, new DeliveryOptions().addHeader(Addresses.HEADER_SOURCE, "pop-cache")));
     return hit.isPresent();
   }
 
@@ -273,7 +273,7 @@ public final class PopVerticle extends RoleVerticle {
   }
 
   private static long timeoutOf(Message<?> m) {
-    String t = m.headers().get("timeout");
+    String t = m.headers().get(Addresses.HEADER_TIMEOUT);
     return t == null ? DeliveryOptions.DEFAULT_TIMEOUT : Long.parseLong(t);
   }
 
