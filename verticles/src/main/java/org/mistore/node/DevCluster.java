@@ -1,5 +1,6 @@
 package org.mistore.node;
 
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,11 @@ public final class DevCluster {
       }
     }
     return all;
+  }
+
+  /** The timing, size and capacity settings of a dev cluster, validated as a node's (identity comes from the topology). */
+  public static NodeSettings tunables(JsonObject config) {
+    return NodeSettings.from(config.copy().put("roles", "dc").put("id", "dev").put("region", "dev"));
   }
 
   /** Starts the dev cluster; blocking, call from {@code main} or a test thread. */

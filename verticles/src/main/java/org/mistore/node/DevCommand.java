@@ -27,7 +27,7 @@ final class DevCommand implements Callable<Integer> {
     if (pops < 1 || pops > 50 || hgsPerPop < 1 || hgsPerPop > 100) {
       throw new StartupException("--pops must be 1-50 and --hgs-per-pop 1-100");
     }
-    NodeSettings tunables = devTunables(NodeCommand.loadConfig(null, new JsonObject()));
+    NodeSettings tunables = DevCluster.tunables(NodeCommand.loadConfig(null, new JsonObject()));
     MistoreNode cluster = DevCluster.start(tunables, pops, hgsPerPop, data, httpHost, httpPort);
     String url = "http://" + httpHost + ":" + cluster.httpPort();
     System.out.println("mistore: dev cluster ready: 1 DC, " + pops + " POPs, " + pops * hgsPerPop + " HGs, data in "
@@ -36,10 +36,5 @@ final class DevCommand implements Callable<Integer> {
         + "/v1/cluster; pick a gateway with header Mistore-Gateway: hg-P-H, default hg-1-1)");
     ShutdownOnSignal.awaitSignal(cluster, "dev cluster");
     return 0;
-  }
-
-  /** The timing and capacity settings, validated as a node's would be (identity is fixed by the topology). */
-  static NodeSettings devTunables(JsonObject config) {
-    return NodeSettings.from(config.copy().put("roles", "dc").put("id", "dev").put("region", "dev"));
   }
 }

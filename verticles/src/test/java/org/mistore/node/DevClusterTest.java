@@ -22,7 +22,7 @@ class DevClusterTest {
   private MistoreNode cluster;
 
   static NodeSettings tunables() {
-    return DevCommand.devTunables(new JsonObject().put("heartbeat-interval-ms", 200).put("failure-detection-ms", 1000));
+    return DevCluster.tunables(new JsonObject().put("heartbeat-interval-ms", 200).put("failure-detection-ms", 1000));
   }
 
   @AfterEach

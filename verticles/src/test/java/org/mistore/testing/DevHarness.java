@@ -22,9 +22,8 @@ public final class DevHarness implements AutoCloseable {
 
   /** Fast failure detection so failover tests run in seconds. */
   public static NodeSettings tunables(JsonObject overrides) {
-    JsonObject c = new JsonObject().put("roles", "dc").put("id", "dev").put("region", "dev")
-        .put("heartbeat-interval-ms", 100).put("failure-detection-ms", 600).mergeIn(overrides);
-    return NodeSettings.from(c);
+    return DevCluster.tunables(new JsonObject().put("heartbeat-interval-ms", 100).put("failure-detection-ms", 600)
+        .mergeIn(overrides));
   }
 
   public static DevHarness start(Path data, int pops, int hgsPerPop, JsonObject overrides) {
