@@ -74,7 +74,11 @@ final class RequestParams {
 
   /** {@code If-Match: "<id>.<N>"} or {@code N}; null when absent. 412 when it names another object. */
   static Long ifMatch(RoutingContext rc, ObjectId id) {
-    String raw = rc.request().getHeader("If-Match");
+    return ifMatch(rc.request().getHeader("If-Match"), id);
+  }
+
+  /** An If-Match value ({@code "<id>.<N>"} or {@code N}) from any transport; null when absent. */
+  static Long ifMatch(String raw, ObjectId id) {
     if (raw == null) {
       return null;
     }

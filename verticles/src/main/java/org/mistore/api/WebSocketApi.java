@@ -237,14 +237,7 @@ final class WebSocketApi {
 
   private static Long ifMatch(JsonObject r) {
     Object v = r.getValue("ifMatch");
-    if (v == null) {
-      return null;
-    }
-    String text = String.valueOf(v).trim();
-    if (text.startsWith("\"") && text.endsWith("\"") && text.length() > 2) {
-      text = text.substring(text.lastIndexOf('.') + 1, text.length() - 1);
-    }
-    return RequestParams.positive("ifMatch", text, 0);
+    return v == null ? null : RequestParams.ifMatch(String.valueOf(v), id(r));
   }
 
   private static String contentType(JsonObject r) {
