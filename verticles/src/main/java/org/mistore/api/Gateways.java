@@ -27,7 +27,9 @@ public final class Gateways {
   public static Gateways of(Vertx vertx, Map<String, String> hgToPop, boolean selectable, long cacheBytes,
       NodeDirectory directory) {
     Gateways g = new Gateways(selectable);
-    hgToPop.forEach((hg, pop) -> g.byId.put(hg, new Gateway(vertx, hg, pop, new VersionCache(cacheBytes),
+    // An HG may run with -Xmx64m and still stream 1 GiB: its cache never takes more than 1/16 of the heap.
+    long cacheCap = Math.min(cacheBytes, Runtime.getRuntime().maxMemory() / 16);
+    hgToPop.forEach((hg, pop) -> g.byId.put(hg, new Gateway(vertx, hg, pop, new VersionCache(cacheCap),
         () -> directory.find(Role.POP, pop).map(e -> e.status() == NodeStatus.DOWN).orElse(false))));
     return g;
   }

@@ -166,6 +166,9 @@ final class ObjectRoutes {
     if (rc.request().method() == HttpMethod.HEAD) {
       return response.end();
     }
-    return new Download(response, i -> service.block(gateway, meta, i), meta, from, to, limits.blocksInFlight()).run();
+    // Read-ahead also bounded by the heap: each block in flight costs a few copies of itself on the way in.
+    int ahead = (int) Math.max(1, Math.min(limits.blocksInFlight(),
+        Runtime.getRuntime().maxMemory() / (32L * meta.blockSize())));
+    return new Download(response, i -> service.block(gateway, meta, i), meta, from, to, ahead).run();
   }
 }

@@ -61,7 +61,7 @@ public record NodeSettings(
 
   public static final Setting WEBSOCKET_MAX_BYTES = new Setting("websocket-max-bytes", "8388608", "Largest object a WebSocket put or get carries (base64 in one message); larger objects need HTTP.");
 
-  public static final Setting HG_CACHE_BYTES = new Setting("hg-cache-bytes", "8388608", "Bytes of blocks each HG keeps in its owner cache (memory); 0 turns it off.");
+  public static final Setting HG_CACHE_BYTES = new Setting("hg-cache-bytes", "8388608", "Bytes of blocks each HG keeps in its owner cache (memory), at most 1/16 of the heap; 0 turns it off.");
 
   public static final Setting POP_CACHE_BYTES = new Setting("pop-cache-bytes", "67108864", "Bytes of blocks each POP keeps in its transit cache (memory); 0 turns it off.");
 
