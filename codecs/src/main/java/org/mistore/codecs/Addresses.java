@@ -43,6 +43,13 @@ public final class Addresses {
   public static final String HG_STORE_BLOCK = "store-block";
   /** Read one block ({@link BlockRef} → bytes). */
   public static final String HG_READ_BLOCK = "read-block";
+  /** Every block key the HG holds ({@code {}} → {@code {"keys":[...],"heldBytes","quotaBytes"}}). */
+  public static final String HG_LIST_BLOCKS = "list-blocks";
+  /** Drop one block ({@link BlockRef}); answers even when the block was not there. */
+  public static final String HG_DELETE_BLOCK = "delete-block";
+
+  /** Verb at a POP: its region's placement state (HGs, copies, repair progress) as JSON. */
+  public static final String REGION_STATUS = "region-status";
 
   // Headers of owner requests and replies (one name each, for both sides).
   /** A lock token the request acts under. */

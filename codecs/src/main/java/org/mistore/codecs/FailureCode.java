@@ -6,7 +6,9 @@ package org.mistore.codecs;
  */
 public enum FailureCode {
   BAD_REQUEST(400), NOT_FOUND(404), CONFLICT(409), GONE(410), PRECONDITION_FAILED(412), TOO_LARGE(413),
-  LOCKED(423), INTERNAL(500), UNAVAILABLE(503);
+  LOCKED(423), INTERNAL(500), UNAVAILABLE(503),
+  /** A node's donated quota cannot take what was asked (an HG refusing a block). */
+  FULL(507);
 
   public final int code;
 

@@ -5,10 +5,16 @@ import java.util.regex.Pattern;
 
 /**
  * What is known of one committed version: size, content type, SHA-256 of the whole content, the
- * block size and each block's SHA-256, creation time, the writing HG and whether it is a tombstone.
+ * block size and each block's SHA-256, creation time, the writing HG, whether it is a tombstone, and
+ * the stripe width its blocks are spread over on HGs.
+ *
+ * @param stripes stripe width {@code k} asked for at creation (1..{@value #MAX_STRIPES}); 0 means the
+ *     object's earlier choice, else the region's default
  */
 public record VersionMeta(VersionRef ref, long size, String contentType, String sha256, int blockSize,
-    List<String> blockSha256, long createdAt, String writer, boolean deleted) {
+    List<String> blockSha256, long createdAt, String writer, boolean deleted, int stripes) {
+  /** Widest stripe an object may ask for. */
+  public static final int MAX_STRIPES = 32;
   private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
   /** 2^40 bytes of 64 KiB blocks: more blocks than any configured maximum size can need. */
   public static final int MAX_BLOCKS = 1 << 24;
@@ -28,7 +34,16 @@ public record VersionMeta(VersionRef ref, long size, String contentType, String 
       throw new IllegalArgumentException("version meta has " + blockSha256.size() + " blocks, size needs "
           + expectedBlocks);
     }
+    if (stripes < 0 || stripes > MAX_STRIPES) {
+      throw new IllegalArgumentException("stripe width " + stripes + " is outside 0.." + MAX_STRIPES);
+    }
     blockSha256 = List.copyOf(blockSha256);
+  }
+
+  /** A version that leaves the stripe width to the object's earlier choice or the region's default. */
+  public VersionMeta(VersionRef ref, long size, String contentType, String sha256, int blockSize,
+      List<String> blockSha256, long createdAt, String writer, boolean deleted) {
+    this(ref, size, contentType, sha256, blockSize, blockSha256, createdAt, writer, deleted, 0);
   }
 
   public int blockCount() {
@@ -49,7 +64,7 @@ public record VersionMeta(VersionRef ref, long size, String contentType, String 
     ref.write(w);
     w.writeLong(size).writeString(contentType).writeString(sha256).writeInt(blockSize).writeInt(blockSha256.size());
     blockSha256.forEach(w::writeString);
-    w.writeLong(createdAt).writeString(writer).writeBoolean(deleted);
+    w.writeLong(createdAt).writeString(writer).writeBoolean(deleted).writeInt(stripes);
   }
 
   static VersionMeta read(WireReader r) {
@@ -66,8 +81,9 @@ public record VersionMeta(VersionRef ref, long size, String contentType, String 
     long createdAt = r.readLong();
     String writer = r.readString();
     boolean deleted = r.readBoolean();
+    int stripes = r.readInt();
     try {
-      return new VersionMeta(ref, size, contentType, sha, blockSize, blocks, createdAt, writer, deleted);
+      return new VersionMeta(ref, size, contentType, sha, blockSize, blocks, createdAt, writer, deleted, stripes);
     } catch (IllegalArgumentException e) {
       throw new MalformedWireException("version meta: " + e.getMessage());
     }

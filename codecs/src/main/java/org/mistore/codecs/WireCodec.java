@@ -13,7 +13,7 @@ import java.util.function.UnaryOperator;
  */
 public final class WireCodec<T> implements MessageCodec<T, T> {
   /** Bumped when any wire type changes its field layout. */
-  public static final byte FORMAT_VERSION = 1;
+  public static final byte FORMAT_VERSION = 2;
 
   private final Class<T> type;
   private final BiConsumer<T, WireWriter> encoder;

@@ -59,6 +59,7 @@ public final class ApiVerticle extends VerticleBase {
     new ObjectRoutes(gateways, objects).mount(router);
     new WebSocketApi(gateways, objects).mount(router);
     new LockRoutes(gateways, limits).mount(router);
+    new AdminRoutes(vertx, directory).mount(router);
     router.route().failureHandler(Problems::handle);
     for (int status : new int[] {400, 404, 405, 413, 500, 501}) {
       router.errorHandler(status, Problems::handle);

@@ -64,8 +64,9 @@ final class ObjectRoutes {
   private void create(RoutingContext rc) {
     hold(rc);
     checkDeclaredLength(rc);
-    RequestParams.bounded("Mistore-Stripes", rc.request().getHeader("Mistore-Stripes"), 1, 32, 0);
-    service.create(gateways.pick(rc), ObjectService.Body.streamed(rc.request(), contentType(rc)))
+    long stripes = RequestParams.bounded("Mistore-Stripes", rc.request().getHeader("Mistore-Stripes"), 1,
+        VersionMeta.MAX_STRIPES, 0);
+    service.create(gateways.pick(rc), ObjectService.Body.streamed(rc.request(), contentType(rc)), (int) stripes)
         .onSuccess(meta -> {
           versionHeaders(rc.response(), meta.ref().id(), 1);
           rc.response().putHeader("Location", "/v1/objects/" + meta.ref().id().render());
@@ -169,6 +170,12 @@ final class ObjectRoutes {
     // Read-ahead also bounded by the heap: each block in flight costs a few copies of itself on the way in.
     int ahead = (int) Math.max(1, Math.min(limits.blocksInFlight(),
         Runtime.getRuntime().maxMemory() / (32L * meta.blockSize())));
-    return new Download(response, i -> service.block(gateway, meta, i), meta, from, to, ahead).run();
+    // Headers leave with the first bytes: blocks that came from HG copies still name their source.
+    java.util.function.Consumer<String> blockSource = from1 -> {
+      if (!response.headWritten() && "hg-blocks".equals(from1)) {
+        response.putHeader(SOURCE, from1);
+      }
+    };
+    return new Download(response, i -> service.block(gateway, meta, i, blockSource), meta, from, to, ahead).run();
   }
 }

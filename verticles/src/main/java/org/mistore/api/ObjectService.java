@@ -59,19 +59,29 @@ final class ObjectService {
   }
 
   Future<VersionMeta> create(Gateway gateway, Body body) {
+    return create(gateway, body, 0);
+  }
+
+  /** A new object; {@code stripes} is its stripe width on HGs (0: the region's default). */
+  Future<VersionMeta> create(Gateway gateway, Body body, int stripes) {
     return gateway.create()
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
-        .compose(id -> upload(gateway, new VersionRef(id, 1), body, Map.of()));
+        .compose(id -> upload(gateway, new VersionRef(id, 1), body, Map.of(), stripes));
+  }
+
+  private Future<VersionMeta> upload(Gateway gateway, VersionRef ref, Body body, Map<String, String> commitHeaders) {
+    return upload(gateway, ref, body, commitHeaders, 0);
   }
 
   /** Streams the body into blocks, then commits the version at the primary (and backup); aborts on failure. */
-  private Future<VersionMeta> upload(Gateway gateway, VersionRef ref, Body body, Map<String, String> commitHeaders) {
+  private Future<VersionMeta> upload(Gateway gateway, VersionRef ref, Body body, Map<String, String> commitHeaders,
+      int stripes) {
     Upload upload = new Upload(body.request(), gateway, ref, limits.blockSize(), limits.blocksInFlight(),
         limits.maxObjectBytes());
     Future<Upload.Result> stored = body.request() != null ? upload.run() : upload.runWhole(body.data());
     return stored
         .compose(r -> commit(gateway, new CommitRequest(new VersionMeta(ref, r.size(), body.contentType(), r.sha256(),
-            limits.blockSize(), r.blockSha256(), System.currentTimeMillis(), gateway.hgId(), false), r.inline()),
+            limits.blockSize(), r.blockSha256(), System.currentTimeMillis(), gateway.hgId(), false, stripes), r.inline()),
             commitHeaders))
         .onFailure(e -> gateway.owner(ref.id(), Addresses.OWNER_ABORT,
             new JsonObject().put("id", ref.id().render()).put("version", ref.version())));
@@ -194,13 +204,24 @@ final class ObjectService {
 
   /** Block {@code index} of a version: from the HG cache, else from the acting primary, checked, then cached. */
   Future<Buffer> block(Gateway gateway, VersionMeta meta, int index) {
+    return block(gateway, meta, index, source -> { });
+  }
+
+  /** As {@link #block(Gateway, VersionMeta, int)}; {@code source} hears where the owner found the block, if it says. */
+  Future<Buffer> block(Gateway gateway, VersionMeta meta, int index, java.util.function.Consumer<String> source) {
     BlockRef ref = meta.block(index);
     Optional<Buffer> cached = gateway.cache().block(ref);
     if (cached.isPresent()) {
       return Future.succeededFuture(cached.get());
     }
     return gateway.<Buffer>owner(meta.ref().id(), Addresses.OWNER_READ_BLOCK, ref)
-        .map(Message::body)
+        .map(m -> {
+          String from = m.headers().get(Addresses.HEADER_SOURCE);
+          if (from != null) {
+            source.accept(from);
+          }
+          return m.body();
+        })
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
         .compose(b -> {
           if (!Checksums.sha256(b).equals(ref.sha256())) {

@@ -49,7 +49,7 @@ public record NodeSettings(
   public static final Setting CLUSTER_CONFIG = new Setting("cluster-config", "", "A Hazelcast XML/YAML file to use instead of the built-in TCP/IP join (see cluster-config/).");
   public static final Setting HEARTBEAT_INTERVAL_MS = new Setting("heartbeat-interval-ms", "1000", "How often every role sends its heartbeat.");
   public static final Setting FAILURE_DETECTION_MS = new Setting("failure-detection-ms", "5000", "A node silent this long is marked down (also Hazelcast's member timeout, rounded up to seconds).");
-  public static final Setting CAPACITY_BYTES = new Setting("capacity-bytes", "10737418240", "Disk quota this node donates (bytes).");
+  public static final Setting CAPACITY_BYTES = new Setting("capacity-bytes", "10737418240", "Disk quota this node donates (bytes); an HG refuses blocks beyond it.");
 
   public static final Setting BLOCK_SIZE = new Setting("block-size", "1048576", "Block (stripe unit) size in bytes, 64 KiB to 8 MiB.");
   public static final Setting MAX_OBJECT_BYTES = new Setting("max-object-bytes", "1073741824", "Largest object body accepted; larger uploads get 413.");
@@ -65,11 +65,17 @@ public record NodeSettings(
 
   public static final Setting POP_CACHE_BYTES = new Setting("pop-cache-bytes", "67108864", "Bytes of blocks each POP keeps in its transit cache (memory); 0 turns it off.");
 
+  public static final Setting HG_COPIES = new Setting("hg-copies", "1", "Copies r of each block a POP keeps on distinct HGs of its region, 1..8.");
+  public static final Setting STRIPES = new Setting("stripes", "4", "Stripe width k of objects created without Mistore-Stripes, 1..32 (never more than the region's live HGs).");
+  public static final Setting POP_KEEPS_BLOCKS = new Setting("pop-keeps-blocks", "true", "Whether a POP keeps its own durable copy of a block after hg-copies HGs acknowledged it; false drops it then, so reads come from HG blocks.");
+  public static final Setting HG_READ_TIMEOUT_MS = new Setting("hg-read-timeout-ms", "5000", "How long a POP waits for a block from one HG before asking another copy.");
+  public static final Setting REPAIR_BLOCKS_IN_FLIGHT = new Setting("repair-blocks-in-flight", "2", "Blocks a POP copies at once to restore hg-copies after an HG loss or a bad copy (1..16; kept low so clients go first).");
+
   public static final List<Setting> ALL = List.of(ROLES, ID, REGION, POP, DATA, HTTP_HOST, HTTP_PORT, CLUSTER_NAME,
       CLUSTER_HOST, CLUSTER_PORT, EVENTBUS_PORT, MEMBERS, CLUSTER_CONFIG, HEARTBEAT_INTERVAL_MS, FAILURE_DETECTION_MS,
       CAPACITY_BYTES, BLOCK_SIZE, MAX_OBJECT_BYTES, LOCK_DEFAULT_TTL_MS, LOCK_MAX_TTL_MS, LOCK_WAIT_DEFAULT_MS,
       LOCK_MAX_WAIT_MS, BLOCKS_IN_FLIGHT, WEBSOCKET_MAX_BYTES, HG_CACHE_BYTES,
-      POP_CACHE_BYTES);
+      POP_CACHE_BYTES, HG_COPIES, STRIPES, POP_KEEPS_BLOCKS, HG_READ_TIMEOUT_MS, REPAIR_BLOCKS_IN_FLIGHT);
 
   /** Validates a merged configuration; {@link StartupException} naming the key on any bad value. */
   public static NodeSettings from(JsonObject c) {
@@ -118,7 +124,25 @@ public record NodeSettings(
     }
     return new Limits((int) block, positiveLong(c, MAX_OBJECT_BYTES), defaultTtl, maxTtl,
         positiveLong(c, LOCK_WAIT_DEFAULT_MS), positiveLong(c, LOCK_MAX_WAIT_MS), (int) inFlight, wsMax(c),
-        Math.max(0, parseLong(c, HG_CACHE_BYTES)), Math.max(0, parseLong(c, POP_CACHE_BYTES)));
+        Math.max(0, parseLong(c, HG_CACHE_BYTES)), Math.max(0, parseLong(c, POP_CACHE_BYTES)),
+        (int) within(c, HG_COPIES, 1, 8), (int) within(c, STRIPES, 1, 32), bool(c, POP_KEEPS_BLOCKS),
+        positiveLong(c, HG_READ_TIMEOUT_MS), (int) within(c, REPAIR_BLOCKS_IN_FLIGHT, 1, 16));
+  }
+
+  private static long within(JsonObject c, Setting s, long min, long max) {
+    long v = parseLong(c, s);
+    if (v < min || v > max) {
+      throw new StartupException(s.key() + " must be " + min + ".." + max + ", got " + v);
+    }
+    return v;
+  }
+
+  private static boolean bool(JsonObject c, Setting s) {
+    String v = text(c, s);
+    if (!v.equals("true") && !v.equals("false")) {
+      throw new StartupException(s.key() + " must be true or false, not '" + v + "'");
+    }
+    return Boolean.parseBoolean(v);
   }
 
   private static int wsMax(JsonObject c) {

@@ -20,6 +20,7 @@ import org.mistore.codecs.StoreBlock;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.lock.LockMirror;
 import org.mistore.lock.LockTable;
+import org.mistore.placement.RegionPlacement;
 
 /**
  * What a POP does as primary (or acting primary) and as backup of objects: store blocks, commit
@@ -32,16 +33,16 @@ final class OwnerService implements LockMirror {
   private final PopObjectStore store;
   private final Owners owners;
   private final LockTable locks;
-  private final Replicator replicator;
+  private final RegionPlacement replicator;
 
   OwnerService(Vertx vertx, String self, PopObjectStore store, Owners owners,
-      io.micrometer.core.instrument.MeterRegistry registry) {
+      io.micrometer.core.instrument.MeterRegistry registry, RegionPlacement replicator) {
     this.vertx = vertx;
     this.self = self;
     this.store = store;
     this.owners = owners;
     this.locks = new LockTable(vertx, store, this, store::head, registry, self);
-    this.replicator = new Replicator(vertx, self, store, owners.directory(), registry);
+    this.replicator = replicator;
     store.peerCeilings(this::peerCeiling);
   }
 
@@ -83,11 +84,11 @@ final class OwnerService implements LockMirror {
     store.putBlock(b.ref(), b.data()).onSuccess(v -> m.reply("stored")).onFailure(e -> Replies.fail(m, e));
   }
 
+  /** A block from this POP's own copy, else from its region's HG copies (header {@code source: hg-blocks}). */
   void readBlock(Message<BlockRef> m) {
-    store.block(m.body())
-        .compose(found -> found.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(
-            new StoreFailure(FailureCode.NOT_FOUND, "block " + m.body().index() + " not held by " + self))))
-        .onSuccess(m::reply)
+    replicator.read(m.body())
+        .onSuccess(served -> m.reply(served.data(), served.source() == null ? new DeliveryOptions()
+            : new DeliveryOptions().addHeader(Addresses.HEADER_SOURCE, served.source())))
         .onFailure(e -> Replies.fail(m, e));
   }
 

@@ -301,4 +301,66 @@ public final class PopObjectStore implements FenceStore {
     return range != null ? Future.succeededFuture(range[0] - 1)
         : store.read(db -> fences.getOrDefault(id.render(), 0L));
   }
+
+  // Placement on the region's HGs (see org.mistore.placement).
+
+  /** Removes {@code hg} from the HGs recorded as holding a block. */
+  public Future<Void> unplaced(String blockKey, String hg) {
+    return store.write(db -> {
+      placements.computeIfPresent(blockKey, (k, v) -> {
+        String rest = java.util.Arrays.stream(v.split(",")).filter(h -> !h.equals(hg))
+            .collect(java.util.stream.Collectors.joining(","));
+        return rest.isEmpty() ? null : rest;
+      });
+      return null;
+    });
+  }
+
+  /** The whole placement index: block key → HGs holding it (a scan, on a worker thread). */
+  public Future<Map<String, List<String>>> placements() {
+    return store.read(db -> {
+      Map<String, List<String>> all = new java.util.HashMap<>();
+      placements.forEach((k, v) -> all.put(k, List.of(v.split(","))));
+      return all;
+    });
+  }
+
+  /** Keys of the blocks this POP holds itself, in key order. */
+  public Future<List<String>> heldBlockKeys() {
+    return store.read(db -> new ArrayList<>(blocks.keySet()));
+  }
+
+  /** Whether this POP holds its own copy of a block. */
+  public Future<Boolean> holds(BlockRef ref) {
+    return store.read(db -> blocks.containsKey(blockKey(ref)));
+  }
+
+  /** Drops this POP's own copy of a committed block (only once enough HG copies hold it). */
+  public Future<Void> dropBlock(BlockRef ref) {
+    return store.write(db -> {
+      blocks.remove(blockKey(ref));
+      return null;
+    });
+  }
+
+  /** The ref a block key names, if a committed version here names that block. */
+  public Future<Optional<BlockRef>> refOf(String key) {
+    String[] p = key.split("/");
+    if (p.length != 4) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    ObjectId id;
+    long version;
+    int index;
+    try {
+      id = ObjectId.parse(p[0]);
+      version = Long.parseLong(p[1]);
+      index = Integer.parseInt(p[2]);
+    } catch (IllegalArgumentException e) {
+      return Future.succeededFuture(Optional.empty());
+    }
+    return meta(id, version).map(found -> found
+        .filter(m -> index < m.blockCount() && m.blockSha256().get(index).equals(p[3]))
+        .map(m -> m.block(index)));
+  }
 }

@@ -28,6 +28,7 @@ import org.mistore.codecs.StoreBlock;
 import org.mistore.node.NodeServices;
 import org.mistore.node.RoleIdentity;
 import org.mistore.node.RoleVerticle;
+import org.mistore.placement.RegionPlacement;
 
 /**
  * A point of presence: the hub of a region. For its HGs it relays heartbeats, mints object ids (it
@@ -44,6 +45,7 @@ public final class PopVerticle extends RoleVerticle {
   private final Set<String> strangers = ConcurrentHashMap.newKeySet();
   private Owners owners;
   private OwnerService owner;
+  private RegionPlacement placement;
   private PopObjectStore objects;
   private VersionCache transit;
   /** Forwards waiting on a POP: re-sent at once when the directory declares that POP down. */
@@ -61,7 +63,9 @@ public final class PopVerticle extends RoleVerticle {
     return PopObjectStore.open(store).onSuccess(s -> {
       objects = s;
       owners = new Owners(services.directory());
-      owner = new OwnerService(vertx, identity.id(), objects, owners, services.registry());
+      placement = new RegionPlacement(vertx, identity.id(), identity.region(), objects, services.directory(),
+          services.registry(), services.limits());
+      owner = new OwnerService(vertx, identity.id(), objects, owners, services.registry(), placement);
       transit = new VersionCache(services.limits().popCacheBytes());
       services.directory().onDown(e -> {
         if (e.report().role() == Role.POP) {
@@ -99,6 +103,9 @@ public final class PopVerticle extends RoleVerticle {
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_MIRROR_LOCK), owner::mirrorLock).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.PLACEMENT), owner::placement).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_CEILING), owner::ceiling).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.REGION_STATUS), m -> placement.status()
+        .onSuccess(m::reply).onFailure(e -> Replies.fail(m, e))).completion());
+    placement.start(services.heartbeatIntervalMs());
     return all;
   }
 

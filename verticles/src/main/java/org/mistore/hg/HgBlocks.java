@@ -1,0 +1,113 @@
+package org.mistore.hg;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import org.mapdb.DB;
+import org.mapdb.Serializer;
+import org.mistore.codecs.BlockRef;
+import org.mistore.store.BlockStore;
+import org.mistore.store.Checksums;
+import org.mistore.store.RoleStore;
+
+/**
+ * The blocks an HG holds for its POP, within the quota the HG donates. The bytes held are counted in
+ * the same commit as each put and delete, so the quota survives restarts exactly.
+ */
+final class HgBlocks {
+  private static final String HELD = "held-bytes";
+  private final RoleStore store;
+  private final ConcurrentNavigableMap<String, byte[]> blocks;
+  private final ConcurrentMap<String, Long> counters;
+  private final long quota;
+  private volatile long held;
+
+  /** Refused because the block would take the HG past its quota. */
+  static final class QuotaExceeded extends RuntimeException {
+    QuotaExceeded(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private HgBlocks(RoleStore store, DB db, long quota) {
+    this.store = store;
+    this.blocks = new BlockStore(store, db).map();
+    this.counters = db.hashMap("hg-counters", Serializer.STRING, Serializer.LONG).createOrOpen();
+    this.quota = quota;
+    Long known = counters.get(HELD);
+    if (known == null) {
+      // A store written before the count existed: count once.
+      long sum = 0;
+      for (byte[] b : blocks.values()) {
+        sum += b.length;
+      }
+      counters.put(HELD, sum);
+      known = sum;
+    }
+    held = known;
+  }
+
+  /** Opens the maps on the store's writer thread. */
+  static Future<HgBlocks> open(RoleStore store, long quota) {
+    return store.write(db -> new HgBlocks(store, db, quota));
+  }
+
+  long heldBytes() {
+    return held;
+  }
+
+  long quotaBytes() {
+    return quota;
+  }
+
+  /**
+   * Stores a block durably after checking it against its ref; a block already held is acknowledged
+   * again. Fails with {@link QuotaExceeded} when it does not fit, {@link IllegalArgumentException} when
+   * it does not match its ref.
+   */
+  Future<Void> put(BlockRef ref, Buffer data) {
+    return store.read(db -> {
+      if (data.length() != ref.length() || !Checksums.sha256(data).equals(ref.sha256())) {
+        throw new IllegalArgumentException("block " + ref.index() + " does not match its checksum");
+      }
+      return data.getBytes();
+    }).compose(bytes -> store.write(db -> {
+      String key = BlockStore.key(ref);
+      byte[] old = blocks.get(key);
+      long now = counters.getOrDefault(HELD, 0L);
+      long after = now - (old == null ? 0 : old.length) + bytes.length;
+      if (after > quota && after > now) {
+        throw new QuotaExceeded("holds " + now + " of its " + quota + " bytes quota");
+      }
+      blocks.put(key, bytes);
+      counters.put(HELD, after);
+      held = after;
+      return null;
+    }));
+  }
+
+  Future<Optional<Buffer>> get(BlockRef ref) {
+    return store.read(db -> Optional.ofNullable(blocks.get(BlockStore.key(ref))).map(Buffer::buffer));
+  }
+
+  Future<Void> delete(BlockRef ref) {
+    return store.write(db -> {
+      byte[] old = blocks.remove(BlockStore.key(ref));
+      if (old != null) {
+        long after = Math.max(0, counters.getOrDefault(HELD, 0L) - old.length);
+        counters.put(HELD, after);
+        held = after;
+      }
+      return null;
+    });
+  }
+
+  /** Every block key held, in key order. */
+  Future<List<String>> keys() {
+    return store.read(db -> new ArrayList<>(blocks.keySet()));
+  }
+}

@@ -1,0 +1,577 @@
+package org.mistore.placement;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+import org.mistore.codecs.BlockRef;
+import org.mistore.codecs.FailureCode;
+import org.mistore.codecs.NodeReport;
+import org.mistore.codecs.Role;
+import org.mistore.codecs.VersionMeta;
+import org.mistore.directory.NodeDirectory;
+import org.mistore.directory.NodeStatus;
+import org.mistore.node.Limits;
+import org.mistore.pop.PopObjectStore;
+import org.mistore.pop.StoreFailure;
+import org.mistore.store.BlockStore;
+
+/**
+ * A POP's blocks on the HGs of its region: after a version commits, its blocks go round-robin over a
+ * stripe of {@code k} HGs with {@code r} copies each on distinct HGs, recorded in the POP's durable
+ * index. Reads of blocks the POP no longer holds come from those copies, each checked against its
+ * checksum, falling back to another copy. A lost HG's blocks get their copies back from the surviving
+ * ones (or the POP's own); a returning HG's blocks are kept if still wanted, else deleted.
+ *
+ * <p>Everything here runs on the POP verticle's event loop; MapDB work goes through the store.
+ */
+public final class RegionPlacement {
+  private static final System.Logger LOG = System.getLogger(RegionPlacement.class.getName());
+  /** Where a block served from HG copies came from, as the API names it. */
+  public static final String HG_BLOCKS = "hg-blocks";
+  private static final int VERSIONS_AT_ONCE = 2;
+  private static final long RETRY_MS = 3000;
+  private static final long FULL_FOR_NANOS = 10_000_000_000L;
+
+  /** A block and where it was read: {@code null} source for the POP's own copy. */
+  public record Served(Buffer data, String source) {
+  }
+
+  private final Vertx vertx;
+  private final String self;
+  private final String region;
+  private final PopObjectStore store;
+  private final NodeDirectory directory;
+  private final Limits limits;
+  private final HgCopies hgs;
+
+  private final ArrayDeque<VersionMeta> versions = new ArrayDeque<>();
+  private final Map<String, VersionMeta> deferred = new LinkedHashMap<>();
+  private final Map<String, Integer> deferredBlocks = new HashMap<>();
+  private int activeVersions;
+  private final ArrayDeque<String> repairs = new ArrayDeque<>();
+  private final java.util.Set<String> repairsQueued = new java.util.HashSet<>();
+  private final java.util.Set<String> repairRetries = new java.util.LinkedHashSet<>();
+  private int activeRepairs;
+  private long retryTimer = -1;
+  private long watchTimer = -1;
+  /** HGs that refused a block for lack of room: skipped until this time (nanos). */
+  private final Map<String, Long> fullUntil = new HashMap<>();
+  /** HGs seen up, with the start time of the run seen (a new start time means a restart). */
+  private final Map<String, Long> seenStarted = new HashMap<>();
+  private final java.util.Set<String> seenDown = new java.util.HashSet<>();
+  /** Blocks whose copies are being made now. */
+  private final java.util.Set<String> ensuring = new java.util.HashSet<>();
+
+  private final AtomicLong pendingVersions = new AtomicLong();
+  private final AtomicLong unplacedBlocks = new AtomicLong();
+  private final AtomicLong repairPending = new AtomicLong();
+  private final Counter copies;
+  private final Counter refused;
+  private final Counter repaired;
+  private final Counter repairFailures;
+  private final Counter corrupt;
+  private final Counter missing;
+  private final Counter slow;
+  private final Counter hgReads;
+  private final Counter dropped;
+  private final Counter reconciledKept;
+  private final Counter reconciledDeleted;
+
+  public RegionPlacement(Vertx vertx, String self, String region, PopObjectStore store, NodeDirectory directory,
+      MeterRegistry registry, Limits limits) {
+    this.vertx = vertx;
+    this.self = self;
+    this.region = region;
+    this.store = store;
+    this.directory = directory;
+    this.limits = limits;
+    this.hgs = new HgCopies(vertx, limits.hgReadTimeoutMs());
+    List<Tag> tags = List.of(Tag.of("pop", self));
+    registry.gauge("mistore.replication.pending.versions", tags, pendingVersions);
+    registry.gauge("mistore.placement.unplaced.blocks", tags, unplacedBlocks);
+    registry.gauge("mistore.repair.pending.blocks", tags, repairPending);
+    copies = registry.counter("mistore.placement.copies", "pop", self);
+    refused = registry.counter("mistore.placement.refused", "pop", self);
+    repaired = registry.counter("mistore.repair.blocks", "pop", self);
+    repairFailures = registry.counter("mistore.repair.failures", "pop", self);
+    corrupt = registry.counter("mistore.blocks.corrupt", "pop", self);
+    missing = registry.counter("mistore.blocks.missing", "pop", self);
+    slow = registry.counter("mistore.blocks.unanswered", "pop", self);
+    hgReads = registry.counter("mistore.blocks.hg.reads", "pop", self);
+    dropped = registry.counter("mistore.placement.pop.dropped", "pop", self);
+    reconciledKept = registry.counter("mistore.reconcile.kept", "pop", self);
+    reconciledDeleted = registry.counter("mistore.reconcile.deleted", "pop", self);
+  }
+
+  /** Starts watching the region's HGs and resumes placing what a restart left short of copies. Call on the POP's context. */
+  public void start(long watchEveryMs) {
+    watchTimer = vertx.setPeriodic(Math.max(100, watchEveryMs), t -> watch());
+    // Once the region's HGs had time to be heard: blocks held here that lack copies (a restart lost the queue).
+    vertx.setTimer(Math.max(1000, 3 * watchEveryMs),
+        t -> store.heldBlockKeys().onSuccess(keys -> keys.forEach(this::queueRepair)));
+  }
+
+  public void stop() {
+    if (watchTimer >= 0) {
+      vertx.cancelTimer(watchTimer);
+    }
+    if (retryTimer >= 0) {
+      vertx.cancelTimer(retryTimer);
+    }
+  }
+
+  // ---------------------------------------------------------------- who is where
+
+  private boolean isUp(String hg) {
+    return directory.find(Role.HG, hg).map(e -> e.status() == NodeStatus.UP).orElse(false);
+  }
+
+  private List<NodeReport> regionHgs() {
+    return directory.up(Role.HG).stream().filter(r -> r.pop().equals(self)).toList();
+  }
+
+  private List<StripePlan.Candidate> candidates() {
+    long now = System.nanoTime();
+    fullUntil.values().removeIf(until -> until < now);
+    return regionHgs().stream().map(r -> new StripePlan.Candidate(r.nodeId(),
+        fullUntil.containsKey(r.nodeId()) ? 0 : Math.max(0, r.capacityBytes() - r.usedBytes()))).toList();
+  }
+
+  private int copiesWanted() {
+    return limits.hgCopies();
+  }
+
+  // ---------------------------------------------------------------- placement after a commit
+
+  /** Schedules the blocks of a committed version for placement on this region's HGs. */
+  public void replicate(VersionMeta meta) {
+    if (meta.blockCount() == 0) {
+      return;
+    }
+    versions.add(meta);
+    pendingVersions.incrementAndGet();
+    pumpVersions();
+  }
+
+  private void pumpVersions() {
+    while (activeVersions < VERSIONS_AT_ONCE && !versions.isEmpty()) {
+      VersionMeta meta = versions.poll();
+      String key = BlockStore.versionKey(meta.ref().id().render(), meta.ref().version());
+      activeVersions++;
+      placeVersion(meta).onComplete(done -> {
+        activeVersions--;
+        Integer before = deferredBlocks.remove(key);
+        if (before != null) {
+          unplacedBlocks.addAndGet(-before);
+        }
+        int unplaced = done.succeeded() ? done.result() : meta.blockCount();
+        if (unplaced == 0) {
+          pendingVersions.decrementAndGet();
+          deferred.remove(key);
+        } else {
+          LOG.log(System.Logger.Level.WARNING, "POP {0} keeps {1} block(s) of {2} v{3}: the region cannot hold {4} "
+                  + "copies of them now ({5}); placing them again later", self, unplaced, meta.ref().id(),
+              meta.ref().version(), copiesWanted(), done.succeeded() ? "too few live HGs with room"
+                  : done.cause().getMessage());
+          deferred.put(key, meta);
+          deferredBlocks.put(key, unplaced);
+          unplacedBlocks.addAndGet(unplaced);
+          retryLater();
+        }
+        pumpVersions();
+      });
+    }
+  }
+
+  private void retryLater() {
+    if (retryTimer >= 0) {
+      return;
+    }
+    retryTimer = vertx.setTimer(RETRY_MS, t -> {
+      retryTimer = -1;
+      versions.addAll(deferred.values());
+      deferred.clear();
+      List<String> again = new ArrayList<>(repairRetries);
+      repairRetries.clear();
+      again.forEach(this::queueRepair);
+      pumpVersions();
+    });
+  }
+
+  /** The stripe width of a version: its own, else its object's first version's, else the default. */
+  private Future<Integer> stripesOf(VersionMeta meta) {
+    if (meta.stripes() > 0) {
+      return Future.succeededFuture(meta.stripes());
+    }
+    if (meta.ref().version() == 1) {
+      return Future.succeededFuture(limits.stripes());
+    }
+    return store.meta(meta.ref().id(), 1)
+        .map(first -> first.map(VersionMeta::stripes).filter(k -> k > 0).orElse(limits.stripes()));
+  }
+
+  /** Places every block; the result is how many blocks are still short of copies. */
+  private Future<Integer> placeVersion(VersionMeta meta) {
+    return stripesOf(meta).compose(k -> {
+      List<StripePlan.Candidate> live = candidates();
+      if (live.isEmpty()) {
+        return Future.failedFuture("no live HG in the region of " + self);
+      }
+      StripePlan plan = StripePlan.of(live, Math.min(k, VersionMeta.MAX_STRIPES), meta.ref().id().hashCode(),
+          meta.blockSize());
+      int window = Math.max(1, Math.min(4, plan.stripe().size()));
+      return Windowed.run(meta.blockCount(), window, i -> ensure(meta.block(i), plan.order(i)).map(n -> n >= 0));
+    });
+  }
+
+  /**
+   * Brings the live HG copies of a block up to {@code r}, trying {@code order} (then any live HG) for
+   * new copies; then drops the POP's own copy if the POP does not keep blocks. Succeeds with the
+   * number of copies made, or -1 when the block is still short of copies. One pass per block at a time.
+   */
+  private Future<Integer> ensure(BlockRef ref, List<String> order) {
+    String key = BlockStore.key(ref);
+    if (!ensuring.add(key)) {
+      return Future.succeededFuture(0);
+    }
+    return store.placement(ref).compose(holders -> {
+      List<String> live = holders.stream().filter(this::isUp).toList();
+      int need = copiesWanted() - live.size();
+      if (need <= 0) {
+        return dropOwnCopy(ref).map(0);
+      }
+      List<String> targets = new ArrayList<>();
+      for (String hg : order) {
+        if (isUp(hg) && !holders.contains(hg) && !targets.contains(hg)) {
+          targets.add(hg);
+        }
+      }
+      for (String hg : StripePlan.withRoomFirst(candidates(), ref.index(), ref.length())) {
+        if (!holders.contains(hg) && !targets.contains(hg)) {
+          targets.add(hg);
+        }
+      }
+      if (targets.isEmpty()) {
+        return Future.succeededFuture(-1);
+      }
+      return goodCopy(ref, live).compose(data -> placeOn(ref, data, targets, 0, need))
+          .compose(placed -> placed < need ? Future.succeededFuture(-1) : dropOwnCopy(ref).map(placed));
+    }).recover(e -> {
+      LOG.log(System.Logger.Level.DEBUG, "block {0}: {1}", key, e.getMessage());
+      return Future.succeededFuture(-1);
+    }).onComplete(x -> ensuring.remove(key));
+  }
+
+  /** Stores the block on targets in turn until {@code need} took it; the result is how many did. */
+  private Future<Integer> placeOn(BlockRef ref, Buffer data, List<String> targets, int at, int need) {
+    if (need == 0 || at == targets.size()) {
+      return Future.succeededFuture(0);
+    }
+    String hg = targets.get(at);
+    Long until = fullUntil.get(hg);
+    if (until != null && until > System.nanoTime()) {
+      return placeOn(ref, data, targets, at + 1, need);
+    }
+    return hgs.store(hg, ref, data)
+        .compose(v -> store.placed(ref, hg))
+        .map(v -> {
+          copies.increment();
+          return 1;
+        })
+        .recover(e -> {
+          if (HgCopies.isFull(e)) {
+            refused.increment();
+            fullUntil.put(hg, System.nanoTime() + FULL_FOR_NANOS);
+            LOG.log(System.Logger.Level.INFO, "POP {0}: HG {1} is full ({2}); placing elsewhere", self, hg,
+                e.getMessage());
+          }
+          return Future.succeededFuture(0);
+        })
+        .compose(n -> placeOn(ref, data, targets, at + 1, need - n).map(more -> n + more));
+  }
+
+  private Future<Void> dropOwnCopy(BlockRef ref) {
+    if (limits.popKeepsBlocks()) {
+      return Future.succeededFuture();
+    }
+    return store.holds(ref).compose(held -> held
+        ? store.dropBlock(ref).onSuccess(v -> dropped.increment()) : Future.succeededFuture());
+  }
+
+  /** The block's bytes from the POP's own copy, else from a live HG copy (checked). */
+  private Future<Buffer> goodCopy(BlockRef ref, List<String> liveHolders) {
+    return store.block(ref).compose(own -> own.isPresent() ? Future.succeededFuture(own.get())
+        : fromHgs(ref, liveHolders, 0, new ArrayList<>()));
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /**
+   * A block of a committed version: the POP's own copy if it holds one, else an HG copy that passes
+   * its checksum (copies tried in turn, starting at a different one per block so a read spreads over
+   * the stripe). A bad copy is rewritten from the good one; a missing one is re-placed.
+   */
+  public Future<Served> read(BlockRef ref) {
+    return store.block(ref).compose(own -> {
+      if (own.isPresent()) {
+        return Future.succeededFuture(new Served(own.get(), null));
+      }
+      return store.placement(ref).compose(holders -> {
+        List<String> order = new ArrayList<>();
+        int n = holders.size();
+        for (int i = 0; i < n; i++) {
+          order.add(holders.get((ref.index() + i) % n));
+        }
+        order.sort(java.util.Comparator.comparing((String hg) -> !isUp(hg)));
+        return fromHgs(ref, order, 0, new ArrayList<>()).map(data -> new Served(data, HG_BLOCKS));
+      });
+    });
+  }
+
+  private Future<Buffer> fromHgs(BlockRef ref, List<String> order, int at, List<String> bad) {
+    if (at == order.size()) {
+      return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "no good copy of block " + ref.index()
+          + " of " + ref.version().id() + " v" + ref.version().version() + " is reachable (" + order.size()
+          + " HG copies known)"));
+    }
+    String hg = order.get(at);
+    hgReads.increment();
+    return hgs.read(hg, ref).compose(read -> {
+      switch (read.outcome()) {
+        case GOOD -> {
+          bad.forEach(b -> rewrite(b, ref, read.data()));
+          return Future.succeededFuture(read.data());
+        }
+        case CORRUPT -> {
+          corrupt.increment();
+          LOG.log(System.Logger.Level.WARNING, "POP {0}: HG {1} holds a corrupt copy of block {2} of {3}; "
+              + "reading another copy and rewriting it", self, hg, ref.index(), ref.version().id());
+          bad.add(hg);
+        }
+        case MISSING -> {
+          missing.increment();
+          store.unplaced(BlockStore.key(ref), hg).onSuccess(v -> queueRepair(BlockStore.key(ref)));
+        }
+        case FAILED -> slow.increment();
+      }
+      return fromHgs(ref, order, at + 1, bad);
+    });
+  }
+
+  /** Replaces a corrupt copy on an HG with good bytes (the HG checks them again). */
+  private void rewrite(String hg, BlockRef ref, Buffer good) {
+    hgs.store(hg, ref, good)
+        .onSuccess(v -> repaired.increment())
+        .onFailure(e -> {
+          repairFailures.increment();
+          store.unplaced(BlockStore.key(ref), hg).onSuccess(x -> queueRepair(BlockStore.key(ref)));
+        });
+  }
+
+  // ---------------------------------------------------------------- HG loss and return
+
+  private void watch() {
+    for (var entry : directory.snapshot()) {
+      NodeReport r = entry.report();
+      if (r.role() != Role.HG || !r.pop().equals(self)) {
+        continue;
+      }
+      String hg = r.nodeId();
+      if (entry.status() == NodeStatus.UP) {
+        Long started = seenStarted.get(hg);
+        boolean returned = seenDown.remove(hg);
+        if (started == null || started != r.startedAt() || returned) {
+          seenStarted.put(hg, r.startedAt());
+          reconcile(hg);
+        }
+      } else if (seenDown.add(hg)) {
+        lost(hg);
+      }
+    }
+  }
+
+  /** An HG is down: every block it held gets its copies back elsewhere. */
+  private void lost(String hg) {
+    LOG.log(System.Logger.Level.WARNING, "POP {0}: HG {1} is down; restoring {2} copies of its blocks", self, hg,
+        copiesWanted());
+    store.placements().onSuccess(all -> all.forEach((key, holders) -> {
+      if (holders.contains(hg)) {
+        queueRepair(key);
+      }
+    }));
+  }
+
+  private void queueRepair(String key) {
+    if (repairsQueued.add(key)) {
+      repairs.add(key);
+      repairPending.incrementAndGet();
+      pumpRepairs();
+    }
+  }
+
+  private void pumpRepairs() {
+    while (activeRepairs < limits.repairBlocksInFlight() && !repairs.isEmpty()) {
+      String key = repairs.poll();
+      activeRepairs++;
+      store.refOf(key)
+          .compose(ref -> ref.isEmpty() ? Future.succeededFuture(0) : ensure(ref.get(), List.of()))
+          .onComplete(done -> {
+            activeRepairs--;
+            repairsQueued.remove(key);
+            repairPending.decrementAndGet();
+            if (done.succeeded() && done.result() >= 0) {
+              if (done.result() > 0) {
+                repaired.increment();
+              }
+            } else {
+              repairFailures.increment();
+              repairRetries.add(key);
+              retryLater();
+            }
+            pumpRepairs();
+          });
+    }
+  }
+
+  /**
+   * An HG is (back) up: the blocks it holds that a committed version still names are kept and indexed
+   * while the block lacks copies, else deleted; index entries it no longer backs are dropped and
+   * re-placed.
+   */
+  private void reconcile(String hg) {
+    hgs.list(hg).compose(keys -> store.placements().compose(index -> {
+      java.util.Set<String> held = new java.util.HashSet<>(keys);
+      index.forEach((key, holders) -> {
+        if (holders.contains(hg) && !held.contains(key)) {
+          store.unplaced(key, hg).onSuccess(v -> queueRepair(key));
+        }
+      });
+      return Windowed.run(keys.size(), 1, i -> reconcileOne(hg, keys.get(i), index.getOrDefault(keys.get(i),
+          List.of())).map(true)).mapEmpty();
+    })).onFailure(e -> LOG.log(System.Logger.Level.INFO, "POP {0}: reconciling HG {1} failed: {2}", self, hg,
+        e.getMessage()));
+  }
+
+  private Future<Void> reconcileOne(String hg, String key, List<String> holders) {
+    return store.refOf(key).compose(ref -> {
+      if (ref.isEmpty()) {
+        return parse(key).map(r -> hgs.delete(hg, r).onSuccess(v -> reconciledDeleted.increment()))
+            .orElse(Future.succeededFuture());
+      }
+      long others = holders.stream().filter(h -> !h.equals(hg) && isUp(h)).count();
+      if (others >= copiesWanted()) {
+        return hgs.delete(hg, ref.get())
+            .compose(v -> holders.contains(hg) ? store.unplaced(key, hg) : Future.succeededFuture())
+            .onSuccess(v -> reconciledDeleted.increment());
+      }
+      return (holders.contains(hg) ? Future.<Void>succeededFuture() : store.placed(ref.get(), hg))
+          .onSuccess(v -> reconciledKept.increment());
+    }).recover(e -> Future.succeededFuture());
+  }
+
+  /** A ref naming a block key (length unknown: only for deletion, which goes by key). */
+  private static Optional<BlockRef> parse(String key) {
+    String[] p = key.split("/");
+    try {
+      return Optional.of(new BlockRef(new org.mistore.codecs.VersionRef(org.mistore.codecs.ObjectId.parse(p[0]),
+          Long.parseLong(p[1])), Integer.parseInt(p[2]), 0, p[3]));
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  // ---------------------------------------------------------------- status
+
+  /** The region as this POP places blocks in it: HGs, copies, what is short of copies, repair progress. */
+  public Future<io.vertx.core.json.JsonObject> status() {
+    return store.placements().map(index -> {
+      Map<String, Integer> perHg = new HashMap<>();
+      int under = 0;
+      for (List<String> holders : index.values()) {
+        holders.forEach(h -> perHg.merge(h, 1, Integer::sum));
+        if (holders.stream().filter(this::isUp).count() < copiesWanted()) {
+          under++;
+        }
+      }
+      io.vertx.core.json.JsonArray list = new io.vertx.core.json.JsonArray();
+      for (var entry : directory.snapshot()) {
+        NodeReport r = entry.report();
+        if (r.role() == Role.HG && r.pop().equals(self)) {
+          list.add(new io.vertx.core.json.JsonObject().put("id", r.nodeId()).put("status", entry.status().wireName())
+              .put("blocks", perHg.getOrDefault(r.nodeId(), 0)).put("usedBytes", r.usedBytes())
+              .put("capacityBytes", r.capacityBytes()));
+        }
+      }
+      return new io.vertx.core.json.JsonObject()
+          .put("region", region).put("pop", self)
+          .put("copies", copiesWanted()).put("defaultStripes", limits.stripes())
+          .put("popKeepsBlocks", limits.popKeepsBlocks())
+          .put("hgs", list)
+          .put("indexedBlocks", index.size())
+          .put("underReplicatedBlocks", under)
+          .put("unplacedBlocks", unplacedBlocks.get())
+          .put("pendingVersions", pendingVersions.get())
+          .put("repair", new io.vertx.core.json.JsonObject()
+              .put("pendingBlocks", repairPending.get() + repairRetries.size())
+              .put("repairedBlocks", (long) repaired.count())
+              .put("failedAttempts", (long) repairFailures.count()))
+          .put("corruptCopiesFound", (long) corrupt.count())
+          .put("missingCopiesFound", (long) missing.count())
+          .put("refusedForQuota", (long) refused.count());
+    });
+  }
+
+  /** Runs {@code n} indexed jobs with at most {@code width} at once; the result counts the jobs that failed. */
+  static final class Windowed {
+    private final int n;
+    private final int width;
+    private final IntFunction<Future<Boolean>> job;
+    private final Promise<Integer> done = Promise.promise();
+    private int next;
+    private int running;
+    private int failed;
+
+    private Windowed(int n, int width, IntFunction<Future<Boolean>> job) {
+      this.n = n;
+      this.width = width;
+      this.job = job;
+    }
+
+    static Future<Integer> run(int n, int width, IntFunction<Future<Boolean>> job) {
+      Windowed w = new Windowed(n, width, job);
+      w.pump();
+      return w.done.future();
+    }
+
+    private void pump() {
+      if (next == n && running == 0) {
+        done.tryComplete(failed);
+        return;
+      }
+      while (running < width && next < n) {
+        int i = next++;
+        running++;
+        job.apply(i).onComplete(r -> {
+          running--;
+          if (r.failed() || !r.result()) {
+            failed++;
+          }
+          pump();
+        });
+      }
+    }
+  }
+}
