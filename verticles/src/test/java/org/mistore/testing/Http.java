@@ -30,6 +30,18 @@ public final class Http {
     }
   }
 
+  /** As {@link #send}, keeping the body as bytes. */
+  public static HttpResponse<byte[]> sendBytes(HttpRequest request) {
+    try {
+      return CLIENT.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new RuntimeException("request to " + request.uri() + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RuntimeException(e);
+    }
+  }
+
   /** Status of GET url, or -1 when nothing answers. */
   public static int status(String url) {
     try {
