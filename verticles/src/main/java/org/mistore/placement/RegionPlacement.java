@@ -60,6 +60,7 @@ public final class RegionPlacement {
   private final ArrayDeque<VersionMeta> versions = new ArrayDeque<>();
   private final Map<String, VersionMeta> deferred = new LinkedHashMap<>();
   private final Map<String, Integer> deferredBlocks = new HashMap<>();
+  private final java.util.Set<String> warned = new java.util.HashSet<>();
   private int activeVersions;
   private final ArrayDeque<String> repairs = new ArrayDeque<>();
   private final java.util.Set<String> repairsQueued = new java.util.HashSet<>();
@@ -181,8 +182,11 @@ public final class RegionPlacement {
         if (unplaced == 0) {
           pendingVersions.decrementAndGet();
           deferred.remove(key);
+          warned.remove(key);
         } else {
-          LOG.log(System.Logger.Level.WARNING, "POP {0} keeps {1} block(s) of {2} v{3}: the region cannot hold {4} "
+          // Said once per version; later attempts only at debug level.
+          LOG.log(warned.add(key) ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+              "POP {0} keeps {1} block(s) of {2} v{3}: the region cannot hold {4} "
                   + "copies of them now ({5}); placing them again later", self, unplaced, meta.ref().id(),
               meta.ref().version(), copiesWanted(), done.succeeded() ? "too few live HGs with room"
                   : done.cause().getMessage());

@@ -176,4 +176,46 @@ class StripingTest extends DevClusterTestBase {
     return dev.cluster.vertx().eventBus().<JsonObject>request(Addresses.hg(hg, Addresses.HG_LIST_BLOCKS),
         new JsonObject()).await().body().getLong("heldBytes");
   }
+
+  private List<String> hgsHolding(String region) {
+    return region(region).getJsonArray("hgs").stream().map(JsonObject.class::cast)
+        .filter(h -> h.getInteger("blocks") > 0).map(h -> h.getString("id")).toList();
+  }
+
+  private int blocksOn(String hg) {
+    return dev.cluster.vertx().eventBus().<JsonObject>request(Addresses.hg(hg, Addresses.HG_LIST_BLOCKS),
+        new JsonObject()).await().body().getJsonArray("keys").size();
+  }
+
+  @Test
+  void aReturningHgDropsCopiesTheRegionRestoredMeanwhile() {
+    start(2, 4, fromHgs(2));
+    ObjectId id = create(random(4 * BLOCK, 6), "hg-1-1", "Mistore-Stripes", "2");
+    Eventually.await("placed", Duration.ofSeconds(20), () -> settled("region-1", 4));
+    String lost = hgsHolding("region-1").get(0);
+    dev.cluster.stopRole(Role.HG, lost).await();
+    Eventually.await("every block back to two live copies without " + lost, Duration.ofSeconds(20),
+        () -> region("region-1").getInteger("underReplicatedBlocks") == 0 && hgsHolding("region-1").size() >= 3);
+    assertThat(region("region-1").getJsonObject("repair").getLong("repairedBlocks")).isPositive();
+    dev.cluster.startRole(new RoleIdentity(Role.HG, lost, "region-1", "pop-1")).await();
+    Eventually.await(lost + " back with no surplus copy", Duration.ofSeconds(20), () -> blocksOn(lost) == 0);
+    assertThat(region("region-1").getJsonArray("hgs").stream().map(JsonObject.class::cast)
+        .filter(h -> h.getString("id").equals(lost)).findFirst().orElseThrow().getInteger("blocks")).isZero();
+    assertThat(read(id, "hg-1-2").body()).isEqualTo(random(4 * BLOCK, 6));
+  }
+
+  @Test
+  void aReturningHgKeepsCopiesTheRegionStillNeeds() {
+    start(2, 2, fromHgs(2));
+    ObjectId id = create(random(3 * BLOCK, 7), "hg-1-1");
+    Eventually.await("placed", Duration.ofSeconds(20), () -> settled("region-1", 3));
+    dev.cluster.stopRole(Role.HG, "hg-1-2").await();
+    Eventually.await("the region is short of copies (no HG to take them)", Duration.ofSeconds(20),
+        () -> region("region-1").getInteger("underReplicatedBlocks") == 3);
+    dev.cluster.startRole(new RoleIdentity(Role.HG, "hg-1-2", "region-1", "pop-1")).await();
+    Eventually.await("hg-1-2's copies kept and counted again", Duration.ofSeconds(20),
+        () -> region("region-1").getInteger("underReplicatedBlocks") == 0);
+    assertThat(blocksOn("hg-1-2")).isEqualTo(3);
+    assertThat(read(id, "hg-1-1").body()).isEqualTo(random(3 * BLOCK, 7));
+  }
 }
