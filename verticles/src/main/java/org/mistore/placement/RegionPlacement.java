@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayDeque;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.IntFunction;
 import org.mistore.codecs.BlockRef;
 import org.mistore.codecs.FailureCode;
 import org.mistore.codecs.NodeReport;
@@ -42,6 +40,7 @@ public final class RegionPlacement {
   /** Where a block served from HG copies came from, as the API names it. */
   public static final String HG_BLOCKS = "hg-blocks";
   private static final int VERSIONS_AT_ONCE = 2;
+  private static final int BLOCKS_AT_ONCE = 4;
   private static final long RETRY_MS = 3000;
   private static final long FULL_FOR_NANOS = 10_000_000_000L;
 
@@ -56,6 +55,7 @@ public final class RegionPlacement {
   private final NodeDirectory directory;
   private final Limits limits;
   private final HgCopies hgs;
+  private final Reconciler reconciler;
 
   private final ArrayDeque<VersionMeta> versions = new ArrayDeque<>();
   private final Map<String, VersionMeta> deferred = new LinkedHashMap<>();
@@ -73,6 +73,8 @@ public final class RegionPlacement {
   /** HGs seen up, with the start time of the run seen (a new start time means a restart). */
   private final Map<String, Long> seenStarted = new HashMap<>();
   private final java.util.Set<String> seenDown = new java.util.HashSet<>();
+  /** HGs that failed to answer a read lately: asked last until then (nanos). */
+  private final Map<String, Long> suspectUntil = new HashMap<>();
   /** Blocks whose copies are being made now. */
   private final java.util.Set<String> ensuring = new java.util.HashSet<>();
 
@@ -88,8 +90,6 @@ public final class RegionPlacement {
   private final Counter slow;
   private final Counter hgReads;
   private final Counter dropped;
-  private final Counter reconciledKept;
-  private final Counter reconciledDeleted;
 
   public RegionPlacement(Vertx vertx, String self, String region, PopObjectStore store, NodeDirectory directory,
       MeterRegistry registry, Limits limits) {
@@ -100,6 +100,8 @@ public final class RegionPlacement {
     this.directory = directory;
     this.limits = limits;
     this.hgs = new HgCopies(vertx, limits.hgReadTimeoutMs());
+    this.reconciler = new Reconciler(self, store, hgs, this::isUp, limits.hgCopies(), this::queueRepair,
+        registry.counter("mistore.reconcile.kept", "pop", self), registry.counter("mistore.reconcile.deleted", "pop", self));
     List<Tag> tags = List.of(Tag.of("pop", self));
     registry.gauge("mistore.replication.pending.versions", tags, pendingVersions);
     registry.gauge("mistore.placement.unplaced.blocks", tags, unplacedBlocks);
@@ -113,8 +115,6 @@ public final class RegionPlacement {
     slow = registry.counter("mistore.blocks.unanswered", "pop", self);
     hgReads = registry.counter("mistore.blocks.hg.reads", "pop", self);
     dropped = registry.counter("mistore.placement.pop.dropped", "pop", self);
-    reconciledKept = registry.counter("mistore.reconcile.kept", "pop", self);
-    reconciledDeleted = registry.counter("mistore.reconcile.deleted", "pop", self);
   }
 
   /** Starts watching the region's HGs and resumes placing what a restart left short of copies. Call on the POP's context. */
@@ -236,7 +236,8 @@ public final class RegionPlacement {
       }
       StripePlan plan = StripePlan.of(live, Math.min(k, VersionMeta.MAX_STRIPES), meta.ref().id().hashCode(),
           meta.blockSize());
-      int window = Math.max(1, Math.min(4, plan.stripe().size()));
+      // A few blocks at once even on a narrow stripe: an HG's group commit makes one fsync of them.
+      int window = BLOCKS_AT_ONCE;
       return Windowed.run(meta.blockCount(), window, i -> ensure(meta.block(i), plan.order(i)).map(n -> n >= 0));
     });
   }
@@ -317,8 +318,23 @@ public final class RegionPlacement {
 
   /** The block's bytes from the POP's own copy, else from a live HG copy (checked). */
   private Future<Buffer> goodCopy(BlockRef ref, List<String> liveHolders) {
+    List<String> order = new ArrayList<>(liveHolders);
+    order.sort(java.util.Comparator.comparing(this::rank));
     return store.block(ref).compose(own -> own.isPresent() ? Future.succeededFuture(own.get())
-        : fromHgs(ref, liveHolders, 0, new ArrayList<>()));
+        : fromHgs(ref, order, 0, new ArrayList<>()));
+  }
+
+  /** Copies to ask first: 0 for an HG up and answering, 1 for one that just failed to answer, 2 for one down. */
+  private int rank(String hg) {
+    if (!isUp(hg)) {
+      return 2;
+    }
+    Long until = suspectUntil.get(hg);
+    if (until != null && until < System.nanoTime()) {
+      suspectUntil.remove(hg);
+      until = null;
+    }
+    return until == null ? 0 : 1;
   }
 
   // ---------------------------------------------------------------- reads
@@ -339,7 +355,7 @@ public final class RegionPlacement {
         for (int i = 0; i < n; i++) {
           order.add(holders.get((ref.index() + i) % n));
         }
-        order.sort(java.util.Comparator.comparing((String hg) -> !isUp(hg)));
+        order.sort(java.util.Comparator.comparing(this::rank));
         return fromHgs(ref, order, 0, new ArrayList<>()).map(data -> new Served(data, HG_BLOCKS));
       });
     });
@@ -369,7 +385,11 @@ public final class RegionPlacement {
           missing.increment();
           store.unplaced(BlockStore.key(ref), hg).onSuccess(v -> queueRepair(BlockStore.key(ref)));
         }
-        case FAILED -> slow.increment();
+        case FAILED -> {
+          slow.increment();
+          // Until the directory decides, later reads ask this HG last.
+          suspectUntil.put(hg, System.nanoTime() + Math.max(5_000, 2 * limits.hgReadTimeoutMs()) * 1_000_000L);
+        }
       }
       return fromHgs(ref, order, at + 1, bad);
     });
@@ -450,51 +470,9 @@ public final class RegionPlacement {
     }
   }
 
-  /**
-   * An HG is (back) up: the blocks it holds that a committed version still names are kept and indexed
-   * while the block lacks copies, else deleted; index entries it no longer backs are dropped and
-   * re-placed.
-   */
+  /** An HG is (back) up: see {@link Reconciler}. */
   private void reconcile(String hg) {
-    hgs.list(hg).compose(keys -> store.placements().compose(index -> {
-      java.util.Set<String> held = new java.util.HashSet<>(keys);
-      index.forEach((key, holders) -> {
-        if (holders.contains(hg) && !held.contains(key)) {
-          store.unplaced(key, hg).onSuccess(v -> queueRepair(key));
-        }
-      });
-      return Windowed.run(keys.size(), 1, i -> reconcileOne(hg, keys.get(i), index.getOrDefault(keys.get(i),
-          List.of())).map(true)).mapEmpty();
-    })).onFailure(e -> LOG.log(System.Logger.Level.INFO, "POP {0}: reconciling HG {1} failed: {2}", self, hg,
-        e.getMessage()));
-  }
-
-  private Future<Void> reconcileOne(String hg, String key, List<String> holders) {
-    return store.refOf(key).compose(ref -> {
-      if (ref.isEmpty()) {
-        return parse(key).map(r -> hgs.delete(hg, r).onSuccess(v -> reconciledDeleted.increment()))
-            .orElse(Future.succeededFuture());
-      }
-      long others = holders.stream().filter(h -> !h.equals(hg) && isUp(h)).count();
-      if (others >= copiesWanted()) {
-        return hgs.delete(hg, ref.get())
-            .compose(v -> holders.contains(hg) ? store.unplaced(key, hg) : Future.succeededFuture())
-            .onSuccess(v -> reconciledDeleted.increment());
-      }
-      return (holders.contains(hg) ? Future.<Void>succeededFuture() : store.placed(ref.get(), hg))
-          .onSuccess(v -> reconciledKept.increment());
-    }).recover(e -> Future.succeededFuture());
-  }
-
-  /** A ref naming a block key (length unknown: only for deletion, which goes by key). */
-  private static Optional<BlockRef> parse(String key) {
-    String[] p = key.split("/");
-    try {
-      return Optional.of(new BlockRef(new org.mistore.codecs.VersionRef(org.mistore.codecs.ObjectId.parse(p[0]),
-          Long.parseLong(p[1])), Integer.parseInt(p[2]), 0, p[3]));
-    } catch (RuntimeException e) {
-      return Optional.empty();
-    }
+    reconciler.reconcile(hg);
   }
 
   // ---------------------------------------------------------------- status
@@ -536,46 +514,5 @@ public final class RegionPlacement {
           .put("missingCopiesFound", (long) missing.count())
           .put("refusedForQuota", (long) refused.count());
     });
-  }
-
-  /** Runs {@code n} indexed jobs with at most {@code width} at once; the result counts the jobs that failed. */
-  static final class Windowed {
-    private final int n;
-    private final int width;
-    private final IntFunction<Future<Boolean>> job;
-    private final Promise<Integer> done = Promise.promise();
-    private int next;
-    private int running;
-    private int failed;
-
-    private Windowed(int n, int width, IntFunction<Future<Boolean>> job) {
-      this.n = n;
-      this.width = width;
-      this.job = job;
-    }
-
-    static Future<Integer> run(int n, int width, IntFunction<Future<Boolean>> job) {
-      Windowed w = new Windowed(n, width, job);
-      w.pump();
-      return w.done.future();
-    }
-
-    private void pump() {
-      if (next == n && running == 0) {
-        done.tryComplete(failed);
-        return;
-      }
-      while (running < width && next < n) {
-        int i = next++;
-        running++;
-        job.apply(i).onComplete(r -> {
-          running--;
-          if (r.failed() || !r.result()) {
-            failed++;
-          }
-          pump();
-        });
-      }
-    }
   }
 }

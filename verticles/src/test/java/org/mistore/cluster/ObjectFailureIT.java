@@ -46,8 +46,12 @@ class ObjectFailureIT {
   }
 
   private ProcessCluster twoPopsAndAGateway(List<String> hgJvm) {
+    return twoPopsAndAGateway(List.of(), hgJvm);
+  }
+
+  private ProcessCluster twoPopsAndAGateway(List<String> pop1Jvm, List<String> hgJvm) {
     cluster = new ProcessCluster(dir, 3000, "pop-1", "pop-2", "hg-1")
-        .node("pop-1", List.of(), "--role", "pop", "--region", "north")
+        .node("pop-1", pop1Jvm, "--role", "pop", "--region", "north")
         .node("pop-2", List.of(), "--role", "pop", "--region", "south")
         .node("hg-1", hgJvm, "--role", "hg", "--region", "north", "--pop", "pop-1");
     for (String id : List.of("pop-1", "pop-2", "hg-1")) {
@@ -185,9 +189,11 @@ class ObjectFailureIT {
     return HexFormat.of().formatHex(md.digest());
   }
 
+  /** The HG also holds every block (its POP drops its own copies) and serves them back for the read. */
   @Test
   void aGigabyteStreamsThroughAnHgWithSixtyFourMegabytesOfHeap() throws Exception {
-    twoPopsAndAGateway(List.of("-Xmx64m"));
+    twoPopsAndAGateway(List.of("-Dmistore.pop-keeps-blocks=false", "-Dmistore.pop-cache-bytes=0"),
+        List.of("-Xmx64m", "-Dmistore.hg-cache-bytes=0"));
     String hg = cluster.get("hg-1").url();
     long size = 1L << 30;
     String expected = sha256(stream(size, 42));
@@ -202,11 +208,18 @@ class ObjectFailureIT {
     JsonObject body = new JsonObject(created.body());
     assertThat(body.getLong("size")).isEqualTo(size);
     assertThat(body.getString("sha256")).isEqualTo(expected);
+    long placedMs = Eventually.await("every block placed on hg-1", Duration.ofSeconds(180), () -> {
+      JsonObject north = Http.json(cluster.get("pop-1").url() + "/v1/admin/regions/north");
+      return north.getLong("pendingVersions") == 0 && north.getInteger("indexedBlocks") == 1024
+          && north.getInteger("underReplicatedBlocks") == 0;
+    });
 
     long t1 = System.nanoTime();
     HttpResponse<InputStream> read = client().send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects/"
         + body.getString("id"))).timeout(Duration.ofMinutes(5)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
     assertThat(read.statusCode()).isEqualTo(200);
+    assertThat(read.headers().firstValue("Mistore-Source")).as("the POP dropped its copies once hg-1 held them")
+        .hasValue("hg-blocks");
     String got;
     try (InputStream in = read.body()) {
       got = sha256(in);
@@ -214,7 +227,8 @@ class ObjectFailureIT {
     long getMs = (System.nanoTime() - t1) / 1_000_000;
     assertThat(got).isEqualTo(expected);
     assertThat(cluster.get("hg-1").isAlive()).isTrue();
-    System.out.printf("1 GiB through an HG with -Xmx64m: PUT %d ms (%.1f MB/s), GET %d ms (%.1f MB/s), HG RSS %d KiB%n",
-        putMs, size / 1e3 / putMs, getMs, size / 1e3 / getMs, cluster.get("hg-1").rssKib());
+    System.out.printf("1 GiB through an HG with -Xmx64m: PUT %d ms (%.1f MB/s), placed on the HG %d ms later, "
+        + "GET from its blocks %d ms (%.1f MB/s), HG RSS %d KiB%n", putMs, size / 1e3 / putMs, placedMs, getMs,
+        size / 1e3 / getMs, cluster.get("hg-1").rssKib());
   }
 }
