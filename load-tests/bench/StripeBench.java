@@ -14,19 +14,20 @@ import java.util.regex.Pattern;
 /**
  * GET of objects served from HG blocks, by stripe width (JDK only, run with `java StripeBench.java`).
  *
- *   java load-tests/bench/StripeBench.java URL REGION SIZE_BYTES READS K...
+ *   java load-tests/bench/StripeBench.java URL REGIONS SIZE_BYTES READS K...
  *
  * Against a cluster whose POPs drop their own block copies and cache nothing (pop-keeps-blocks=false,
  * pop-cache-bytes=0, hg-cache-bytes=0): for each K, creates an object with Mistore-Stripes: K through
  * gateway hg-1-1, waits until the region's POP has placed it and dropped its copy, then reads it READS
- * times through gateway hg-1-2 (checking every byte) and prints the median time and MB/s.
+ * times through gateway hg-1-2 (checking every byte) and prints the median time and MB/s. REGIONS
+ * (comma-separated) are the regions whose placement must be finished before reading.
  */
 public class StripeBench {
   static final Pattern ID = Pattern.compile("\"id\":\"([^\"]+)\"");
 
   public static void main(String[] args) throws Exception {
     if (args.length < 5) {
-      System.err.println("usage: java StripeBench.java URL REGION SIZE_BYTES READS K...");
+      System.err.println("usage: java StripeBench.java URL REGIONS SIZE_BYTES READS K...");
       System.exit(2);
     }
     String base = args[0];
@@ -50,13 +51,18 @@ public class StripeBench {
       String id = m.group(1);
       long deadline = System.nanoTime() + 120_000_000_000L;
       while (true) {
-        String view = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/admin/regions/" + region)).build(),
-            HttpResponse.BodyHandlers.ofString()).body();
+        StringBuilder view = new StringBuilder();
+        boolean settled = true;
+        for (String r : region.split(",")) {
+          String one = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/admin/regions/" + r)).build(),
+              HttpResponse.BodyHandlers.ofString()).body();
+          settled &= one.contains("\"pendingVersions\":0") && one.contains("\"underReplicatedBlocks\":0");
+          view.append(one);
+        }
         String source = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/objects/" + id))
                 .header("Mistore-Gateway", "hg-1-2").header("Range", "bytes=" + (size - 1) + "-" + (size - 1)).build(),
             HttpResponse.BodyHandlers.discarding()).headers().firstValue("Mistore-Source").orElse("");
-        if (view.contains("\"pendingVersions\":0") && view.contains("\"underReplicatedBlocks\":0")
-            && source.equals("hg-blocks")) {
+        if (settled && source.equals("hg-blocks")) {
           break;
         }
         if (System.nanoTime() > deadline) {
