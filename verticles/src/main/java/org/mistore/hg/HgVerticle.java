@@ -67,11 +67,6 @@ public final class HgVerticle extends RoleVerticle {
             .onFailure(e -> m.fail(FailureCode.INTERNAL.code, e.getMessage()))).completion());
   }
 
-  /** What this HG reports as used: the bytes of blocks it holds, which its quota bounds. */
-  @Override
-  protected Future<Long> usedBytes() {
-    return Future.succeededFuture(blocks == null ? 0L : blocks.heldBytes());
-  }
 
   @Override
   protected void sendHeartbeat(NodeReport report) {

@@ -86,13 +86,8 @@ public abstract class RoleVerticle extends VerticleBase {
     long now = System.nanoTime();
     if (now - lastSized >= SIZE_EVERY_NANOS) {
       lastSized = now;
-      usedBytes().onSuccess(size -> usedBytes = size);
+      store.sizeOnDisk().onSuccess(size -> usedBytes = size);
     }
-  }
-
-  /** What the heartbeat reports as used: the role's store on disk, unless the role counts better. */
-  protected Future<Long> usedBytes() {
-    return store.sizeOnDisk();
   }
 
   private static final long SIZE_EVERY_NANOS = 5_000_000_000L;
