@@ -61,6 +61,8 @@ public final class RegionPlacement {
   private final Map<String, VersionMeta> deferred = new LinkedHashMap<>();
   private final Map<String, Integer> deferredBlocks = new HashMap<>();
   private final java.util.Set<String> warned = new java.util.HashSet<>();
+  /** Versions queued, being placed or waiting to be placed again. */
+  private final java.util.Set<String> inPipeline = new java.util.HashSet<>();
   private int activeVersions;
   private final ArrayDeque<String> repairs = new ArrayDeque<>();
   private final java.util.Set<String> repairsQueued = new java.util.HashSet<>();
@@ -121,8 +123,25 @@ public final class RegionPlacement {
   public void start(long watchEveryMs) {
     watchTimer = vertx.setPeriodic(Math.max(100, watchEveryMs), t -> watch());
     // Once the region's HGs had time to be heard: blocks held here that lack copies (a restart lost the queue).
-    vertx.setTimer(Math.max(1000, 3 * watchEveryMs),
-        t -> store.heldBlockKeys().onSuccess(keys -> keys.forEach(this::queueRepair)));
+    vertx.setTimer(Math.max(1000, 3 * watchEveryMs), t -> resume());
+  }
+
+  /** Versions with blocks held here go through placement again (blocks with their copies cost one index read). */
+  private void resume() {
+    store.heldBlockKeys().onSuccess(keys -> {
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (String key : keys) {
+        String version = key.substring(0, key.lastIndexOf('/', key.lastIndexOf('/') - 1));
+        if (seen.add(version) && !inPipeline.contains(version)) {
+          store.refOf(key).onSuccess(ref -> ref.ifPresent(r -> store.meta(r.version().id(), r.version().version())
+              .onSuccess(meta -> meta.ifPresent(m -> {
+                if (!inPipeline.contains(version)) {
+                  replicate(m);
+                }
+              }))));
+        }
+      }
+    });
   }
 
   public void stop() {
@@ -163,6 +182,7 @@ public final class RegionPlacement {
       return;
     }
     versions.add(meta);
+    inPipeline.add(BlockStore.versionKey(meta.ref().id().render(), meta.ref().version()));
     pendingVersions.incrementAndGet();
     pumpVersions();
   }
@@ -183,6 +203,7 @@ public final class RegionPlacement {
           pendingVersions.decrementAndGet();
           deferred.remove(key);
           warned.remove(key);
+          inPipeline.remove(key);
         } else {
           // Said once per version; later attempts only at debug level.
           LOG.log(warned.add(key) ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
