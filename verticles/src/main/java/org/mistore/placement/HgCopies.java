@@ -36,10 +36,22 @@ final class HgCopies {
   Future<Read> read(String hg, BlockRef ref) {
     return vertx.eventBus().<Buffer>request(Addresses.hg(hg, Addresses.HG_READ_BLOCK), ref,
             new DeliveryOptions().setSendTimeout(readTimeoutMs))
-        .map(m -> good(ref, m.body()) ? new Read(hg, Outcome.GOOD, m.body()) : new Read(hg, Outcome.CORRUPT, null))
-        .recover(e -> Future.succeededFuture(new Read(hg,
+        .recover(e -> Future.failedFuture(new Unread(
             e instanceof ReplyException r && r.failureCode() == FailureCode.NOT_FOUND.code ? Outcome.MISSING
-                : Outcome.FAILED, null)));
+                : Outcome.FAILED)))
+        // Hashing a block is a few milliseconds of CPU: a worker's job, not the event loop's.
+        .compose(m -> vertx.executeBlocking(() -> good(ref, m.body()), false)
+            .map(ok -> ok ? new Read(hg, Outcome.GOOD, m.body()) : new Read(hg, Outcome.CORRUPT, null)))
+        .recover(e -> Future.succeededFuture(new Read(hg, e instanceof Unread u ? u.outcome : Outcome.FAILED, null)));
+  }
+
+  private static final class Unread extends RuntimeException {
+    final Outcome outcome;
+
+    Unread(Outcome outcome) {
+      super(null, null, false, false);
+      this.outcome = outcome;
+    }
   }
 
   static boolean good(BlockRef ref, Buffer data) {

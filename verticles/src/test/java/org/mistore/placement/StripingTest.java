@@ -218,4 +218,26 @@ class StripingTest extends DevClusterTestBase {
     assertThat(blocksOn("hg-1-2")).isEqualTo(3);
     assertThat(read(id, "hg-1-1").body()).isEqualTo(random(3 * BLOCK, 7));
   }
+
+  @Test
+  void aMissingHgCopyIsReadFromAnotherAndPlacedAgain() {
+    start(2, 4, fromHgs(2));
+    byte[] content = random(4 * BLOCK, 8);
+    ObjectId id = create(content, "hg-1-1", "Mistore-Stripes", "2");
+    Eventually.await("placed", Duration.ofSeconds(20), () -> settled("region-1", 4));
+    Eventually.value("the POP's own copies dropped", Duration.ofSeconds(10), () -> read(id, "hg-1-2"),
+        r -> r.headers().firstValue("Mistore-Source").orElse("").equals("hg-blocks"));
+    BlockRef ref = meta(id).block(2);
+    List<String> holders = placement("pop-1", id).getJsonArray(2).stream().map(String::valueOf).toList();
+    String first = holders.get(2 % holders.size());
+    dev.cluster.vertx().eventBus().request(Addresses.hg(first, Addresses.HG_DELETE_BLOCK), ref).await();
+
+    assertThat(read(id, "hg-1-3").body()).isEqualTo(content);
+    Eventually.await("block 2 back to two copies", Duration.ofSeconds(10), () -> {
+      List<String> now = placement("pop-1", id).getJsonArray(2).stream().map(String::valueOf).toList();
+      return now.size() == 2 && now.stream().allMatch(hg -> Checksums.sha256(dev.cluster.vertx().eventBus()
+          .<Buffer>request(Addresses.hg(hg, Addresses.HG_READ_BLOCK), ref).await().body()).equals(ref.sha256()));
+    });
+    assertThat(region("region-1").getLong("missingCopiesFound")).isGreaterThanOrEqualTo(1);
+  }
 }
