@@ -56,6 +56,7 @@ public final class RegionPlacement {
   private final Limits limits;
   private final HgCopies hgs;
   private final Reconciler reconciler;
+  private final HgReads reads;
 
   private final ArrayDeque<VersionMeta> versions = new ArrayDeque<>();
   private final Map<String, VersionMeta> deferred = new LinkedHashMap<>();
@@ -75,8 +76,6 @@ public final class RegionPlacement {
   /** HGs seen up, with the start time of the run seen (a new start time means a restart). */
   private final Map<String, Long> seenStarted = new HashMap<>();
   private final java.util.Set<String> seenDown = new java.util.HashSet<>();
-  /** HGs that failed to answer a read lately: asked last until then (nanos). */
-  private final Map<String, Long> suspectUntil = new HashMap<>();
   /** Blocks whose copies are being made now. */
   private final java.util.Set<String> ensuring = new java.util.HashSet<>();
 
@@ -87,10 +86,6 @@ public final class RegionPlacement {
   private final Counter refused;
   private final Counter repaired;
   private final Counter repairFailures;
-  private final Counter corrupt;
-  private final Counter missing;
-  private final Counter slow;
-  private final Counter hgReads;
   private final Counter dropped;
 
   public RegionPlacement(Vertx vertx, String self, String region, PopObjectStore store, NodeDirectory directory,
@@ -112,11 +107,9 @@ public final class RegionPlacement {
     refused = registry.counter("mistore.placement.refused", "pop", self);
     repaired = registry.counter("mistore.repair.blocks", "pop", self);
     repairFailures = registry.counter("mistore.repair.failures", "pop", self);
-    corrupt = registry.counter("mistore.blocks.corrupt", "pop", self);
-    missing = registry.counter("mistore.blocks.missing", "pop", self);
-    slow = registry.counter("mistore.blocks.unanswered", "pop", self);
-    hgReads = registry.counter("mistore.blocks.hg.reads", "pop", self);
     dropped = registry.counter("mistore.placement.pop.dropped", "pop", self);
+    reads = new HgReads(self, store, hgs, this::isUp, limits.hgReadTimeoutMs(), this::queueRepair, registry,
+        repaired, repairFailures);
   }
 
   /** Starts watching the region's HGs and resumes placing what a restart left short of copies. Call on the POP's context. */
@@ -339,91 +332,15 @@ public final class RegionPlacement {
 
   /** The block's bytes from the POP's own copy, else from a live HG copy (checked). */
   private Future<Buffer> goodCopy(BlockRef ref, List<String> liveHolders) {
-    List<String> order = new ArrayList<>(liveHolders);
-    order.sort(java.util.Comparator.comparing(this::rank));
     return store.block(ref).compose(own -> own.isPresent() ? Future.succeededFuture(own.get())
-        : fromHgs(ref, order, 0, new ArrayList<>()));
-  }
-
-  /** Copies to ask first: 0 for an HG up and answering, 1 for one that just failed to answer, 2 for one down. */
-  private int rank(String hg) {
-    if (!isUp(hg)) {
-      return 2;
-    }
-    Long until = suspectUntil.get(hg);
-    if (until != null && until < System.nanoTime()) {
-      suspectUntil.remove(hg);
-      until = null;
-    }
-    return until == null ? 0 : 1;
+        : reads.fromCopies(ref, liveHolders));
   }
 
   // ---------------------------------------------------------------- reads
 
-  /**
-   * A block of a committed version: the POP's own copy if it holds one, else an HG copy that passes
-   * its checksum (copies tried in turn, starting at a different one per block so a read spreads over
-   * the stripe). A bad copy is rewritten from the good one; a missing one is re-placed.
-   */
+  /** A block of a committed version: see {@link HgReads#read}. */
   public Future<Served> read(BlockRef ref) {
-    return store.block(ref).compose(own -> {
-      if (own.isPresent()) {
-        return Future.succeededFuture(new Served(own.get(), null));
-      }
-      return store.placement(ref).compose(holders -> {
-        List<String> order = new ArrayList<>();
-        int n = holders.size();
-        for (int i = 0; i < n; i++) {
-          order.add(holders.get((ref.index() + i) % n));
-        }
-        order.sort(java.util.Comparator.comparing(this::rank));
-        return fromHgs(ref, order, 0, new ArrayList<>()).map(data -> new Served(data, HG_BLOCKS));
-      });
-    });
-  }
-
-  private Future<Buffer> fromHgs(BlockRef ref, List<String> order, int at, List<String> bad) {
-    if (at == order.size()) {
-      return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "no good copy of block " + ref.index()
-          + " of " + ref.version().id() + " v" + ref.version().version() + " is reachable (" + order.size()
-          + " HG copies known)"));
-    }
-    String hg = order.get(at);
-    hgReads.increment();
-    return hgs.read(hg, ref).compose(read -> {
-      switch (read.outcome()) {
-        case GOOD -> {
-          bad.forEach(b -> rewrite(b, ref, read.data()));
-          return Future.succeededFuture(read.data());
-        }
-        case CORRUPT -> {
-          corrupt.increment();
-          LOG.log(System.Logger.Level.WARNING, "POP {0}: HG {1} holds a corrupt copy of block {2} of {3}; "
-              + "reading another copy and rewriting it", self, hg, ref.index(), ref.version().id());
-          bad.add(hg);
-        }
-        case MISSING -> {
-          missing.increment();
-          store.unplaced(BlockStore.key(ref), hg).onSuccess(v -> queueRepair(BlockStore.key(ref)));
-        }
-        case FAILED -> {
-          slow.increment();
-          // Until the directory decides, later reads ask this HG last.
-          suspectUntil.put(hg, System.nanoTime() + Math.max(5_000, 2 * limits.hgReadTimeoutMs()) * 1_000_000L);
-        }
-      }
-      return fromHgs(ref, order, at + 1, bad);
-    });
-  }
-
-  /** Replaces a corrupt copy on an HG with good bytes (the HG checks them again). */
-  private void rewrite(String hg, BlockRef ref, Buffer good) {
-    hgs.store(hg, ref, good)
-        .onSuccess(v -> repaired.increment())
-        .onFailure(e -> {
-          repairFailures.increment();
-          store.unplaced(BlockStore.key(ref), hg).onSuccess(x -> queueRepair(BlockStore.key(ref)));
-        });
+    return reads.read(ref);
   }
 
   // ---------------------------------------------------------------- HG loss and return
@@ -531,8 +448,8 @@ public final class RegionPlacement {
               .put("pendingBlocks", repairPending.get() + repairRetries.size())
               .put("repairedBlocks", (long) repaired.count())
               .put("failedAttempts", (long) repairFailures.count()))
-          .put("corruptCopiesFound", (long) corrupt.count())
-          .put("missingCopiesFound", (long) missing.count())
+          .put("corruptCopiesFound", reads.corruptFound())
+          .put("missingCopiesFound", reads.missingFound())
           .put("refusedForQuota", (long) refused.count());
     });
   }
