@@ -51,8 +51,12 @@ class StripingTest extends DevClusterTestBase {
   }
 
   private JsonArray placement(String pop, ObjectId id) {
+    return placement(pop, id, 1);
+  }
+
+  private JsonArray placement(String pop, ObjectId id, long version) {
     return dev.cluster.vertx().eventBus().<JsonObject>request(Addresses.pop(pop, Addresses.PLACEMENT),
-        new JsonObject().put("id", id.render()).put("version", 1)).await().body().getJsonArray("blocks");
+        new JsonObject().put("id", id.render()).put("version", version)).await().body().getJsonArray("blocks");
   }
 
   private VersionMeta meta(ObjectId id) {
@@ -239,5 +243,21 @@ class StripingTest extends DevClusterTestBase {
           .<Buffer>request(Addresses.hg(hg, Addresses.HG_READ_BLOCK), ref).await().body()).equals(ref.sha256()));
     });
     assertThat(region("region-1").getLong("missingCopiesFound")).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void laterVersionsKeepTheStripeWidthChosenAtCreation() {
+    start(2, 6, new JsonObject().put("block-size", BLOCK));
+    ObjectId id = create(random(BLOCK, 9), "hg-1-1", "Mistore-Stripes", "2");
+    HttpResponse<String> put = dev.send(dev.request("/v1/objects/" + id.render()).header("Mistore-Gateway", "hg-1-3")
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(random(12 * BLOCK, 10))));
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    for (String pop : List.of(id.primaryPop(), id.backupPop())) {
+      Eventually.await("version 2 placed by " + pop, Duration.ofSeconds(20), () -> placement(pop, id, 2).stream()
+          .allMatch(hgs -> !((JsonArray) hgs).isEmpty()));
+      Set<String> used = new HashSet<>();
+      placement(pop, id, 2).forEach(hgs -> ((JsonArray) hgs).forEach(h -> used.add((String) h)));
+      assertThat(used).as("12 blocks of version 2 at %s on the object's 2-wide stripe", pop).hasSize(2);
+    }
   }
 }
