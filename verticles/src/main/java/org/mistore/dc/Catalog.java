@@ -44,8 +44,12 @@ final class Catalog {
     }
     JsonObject entry = new JsonObject().put("id", id.render()).put("primary", id.primaryPop())
         .put("backup", id.backupPop()).put("head", event.getLong("version", 0L))
-        .put("size", event.getLong("size", 0L)).put("updatedAt", System.currentTimeMillis());
+        .put("updatedAt", System.currentTimeMillis());
+    if (event.containsKey("size")) {
+      entry.put("size", event.getLong("size"));
+    }
     pending.merge(id.render(), entry, (a, b) -> a.getLong("head") >= b.getLong("head") ? a : b);
+    // A head report carries no size: keep the size a version event brought.
     if (!flushing) {
       flushing = true;
       vertx.setTimer(FLUSH_MS, t -> flush(vertx));
@@ -56,8 +60,13 @@ final class Catalog {
     Map<String, JsonObject> batch = pending;
     pending = new HashMap<>();
     store.write(db -> {
-      batch.forEach((key, entry) -> entries.merge(key, entry.encode(), (old, neu) ->
-          new JsonObject(old).getLong("head") >= entry.getLong("head") ? old : neu));
+      batch.forEach((key, entry) -> entries.merge(key, entry.encode(), (old, neu) -> {
+        JsonObject known = new JsonObject(old);
+        if (known.getLong("head") >= entry.getLong("head")) {
+          return old;
+        }
+        return entry.containsKey("size") ? neu : entry.copy().put("size", known.getLong("size", 0L)).encode();
+      }));
       return null;
     }).onComplete(r -> {
       if (pending.isEmpty()) {
@@ -71,10 +80,15 @@ final class Catalog {
   /** What the DC knows of {@code id} (written or still pending). */
   Future<Optional<JsonObject>> where(ObjectId id) {
     JsonObject waiting = pending.get(id.render());
-    if (waiting != null) {
+    if (waiting != null && waiting.containsKey("size")) {
       return Future.succeededFuture(Optional.of(waiting.copy()));
     }
-    return store.read(db -> Optional.ofNullable(entries.get(id.render())).map(JsonObject::new));
+    return store.read(db -> Optional.ofNullable(entries.get(id.render())).map(JsonObject::new)).map(stored -> {
+      if (waiting == null) {
+        return stored;
+      }
+      return Optional.of(waiting.copy().put("size", stored.map(s -> s.getLong("size", 0L)).orElse(0L)));
+    });
   }
 
   Future<Integer> size() {

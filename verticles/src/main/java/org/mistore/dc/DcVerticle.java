@@ -60,6 +60,8 @@ public final class DcVerticle extends RoleVerticle {
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_SYNC), standIn::sync).completion());
     all.add(bus.<JsonObject>consumer(Addresses.VERSION_EVENTS, m -> catalog.heard(vertx, m.body())).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.DC_WHERE), this::where).completion());
+    all.add(bus.<io.vertx.core.json.JsonArray>consumer(address(Addresses.DC_HEADS), m ->
+        m.body().forEach(e -> catalog.heard(vertx, (JsonObject) e))).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.DC_SUMMARY), this::summary).completion());
     return all;
   }

@@ -273,6 +273,28 @@ public final class PopObjectStore implements FenceStore {
     });
   }
 
+  /** Heads of the objects whose primary is {@code primary}, in pages of {@code page} entries: {@code {"id","version"}}. */
+  public Future<List<List<io.vertx.core.json.JsonObject>>> headsOf(String primary, int page) {
+    return store.read(db -> {
+      List<List<io.vertx.core.json.JsonObject>> pages = new ArrayList<>();
+      List<io.vertx.core.json.JsonObject> current = new ArrayList<>();
+      for (Map.Entry<String, Long> e : heads.entrySet()) {
+        if (!e.getKey().startsWith(primary + ".")) {
+          continue;
+        }
+        current.add(new io.vertx.core.json.JsonObject().put("id", e.getKey()).put("version", e.getValue()));
+        if (current.size() == page) {
+          pages.add(current);
+          current = new ArrayList<>();
+        }
+      }
+      if (!current.isEmpty()) {
+        pages.add(current);
+      }
+      return pages;
+    });
+  }
+
   /** The version a client's request id committed, if it did. */
   public Future<Optional<VersionMeta>> requested(ObjectId id, String requestId) {
     return store.read(db -> {

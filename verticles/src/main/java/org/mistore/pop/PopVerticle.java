@@ -63,6 +63,11 @@ public final class PopVerticle extends RoleVerticle {
       owners = new Owners(services.directory());
       owner = new OwnerService(vertx, Role.POP, identity.id(), objects, owners, services.registry());
       transit = new VersionCache(services.limits().popCacheBytes());
+      services.directory().onUp(e -> {
+        if (e.report().role() == Role.DC) {
+          context.runOnContext(v -> reportHeadsTo(e.report().nodeId()));
+        }
+      });
       services.directory().onDown(e -> {
         if (e.report().role() == Role.POP) {
           // Hop onto this verticle's own event loop: waitingOn is only touched there.
@@ -101,6 +106,12 @@ public final class PopVerticle extends RoleVerticle {
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_CEILING), owner::ceiling).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_SYNC), owner::sync).completion());
     return all;
+  }
+
+  /** Tells a DC that (re)appeared the head of every object this POP is primary of, so its catalog catches up. */
+  private void reportHeadsTo(String dc) {
+    objects.headsOf(identity.id(), 500).onSuccess(pages -> pages.forEach(page -> vertx.eventBus()
+        .send(Addresses.dc(dc, Addresses.DC_HEADS), new io.vertx.core.json.JsonArray(page))));
   }
 
   private void relayHeartbeat(NodeReport hg) {

@@ -134,4 +134,29 @@ class FailoverTest extends DevClusterTestBase {
     assertThat(dev.put("/v1/objects/" + id, "x", "Mistore-Request-Id", "has space").statusCode()).isEqualTo(400);
     assertThat(dev.put("/v1/objects/" + id, "x", "Mistore-Request-Id", "r".repeat(129)).statusCode()).isEqualTo(400);
   }
+
+  @Test
+  void aRestartedDcCatchesUpItsCatalogFromThePops() {
+    start(2, 1, new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    Eventually.value("the catalog knows the object", Duration.ofSeconds(5),
+        () -> dev.get("/v1/cluster/objects/" + id), r -> r.statusCode() == 200);
+    dev.cluster.stopRole(Role.DC, "dc-1").toCompletionStage().toCompletableFuture().join();
+    Eventually.await("dc-1 seen down", Duration.ofSeconds(10), () -> dev.cluster.directory()
+        .find(Role.DC, "dc-1").map(e -> e.status().wireName().equals("down")).orElse(false));
+    assertThat(dev.get("/v1/cluster/objects/" + id).statusCode()).as("no DC to ask").isEqualTo(503);
+    for (int v = 2; v <= 3; v++) {
+      assertThat(dev.put("/v1/objects/" + id, "v" + v).statusCode()).isEqualTo(200);
+    }
+    dev.cluster.startRole(new RoleIdentity(Role.DC, "dc-1", "core", "")).toCompletionStage().toCompletableFuture()
+        .join();
+    JsonObject where = Eventually.value("the DC's catalog caught up the versions it missed", Duration.ofSeconds(10),
+        () -> new JsonObject(dev.get("/v1/cluster/objects/" + id).body()), w -> w.getLong("head", 0L) == 3);
+    assertThat(where.getString("primary")).isEqualTo("pop-1");
+    assertThat(where.getLong("size")).as("the size of the last version the DC heard of").isEqualTo(2);
+    assertThat(new JsonObject(dev.get("/v1/cluster").body()).getJsonObject("catalog").getInteger("objects"))
+        .isEqualTo(1);
+    assertThat(dev.get("/v1/cluster/objects/not-an-id").statusCode()).isEqualTo(400);
+    assertThat(dev.get("/v1/cluster/objects/pop-1.pop-2.hg-1-1.zz").statusCode()).isEqualTo(404);
+  }
 }
