@@ -138,9 +138,14 @@ final class CatchUp {
             best = i;
           }
         }
+        // Leases come from whoever acted as primary meanwhile, else from the other POP of the pair
+        // (leases this POP granted before it restarted). A stand-in's mirrored leases may be old
+        // ghosts: ignoring them is safe, since the fence ceiling recorded below still rises above them.
         for (int i = 0; i < asked.size(); i++) {
           Optional<JsonObject> reply = all.resultAt(i);
-          if (reply.isPresent() && (!anyActing || reply.get().getBoolean("acting", false))) {
+          Owners.Holder h = others.get(i);
+          boolean pair = h.role() == Role.POP && (h.id().equals(id.primaryPop()) || h.id().equals(id.backupPop()));
+          if (reply.isPresent() && (anyActing ? reply.get().getBoolean("acting", false) : pair)) {
             installLocks(id, reply.get().getJsonArray("locks", new JsonArray()));
           }
         }
