@@ -53,7 +53,9 @@ final class CatchUp {
   private final Owners owners;
   private final LockTable locks;
   private final AtomicLong epoch = new AtomicLong(1);
-  private final Map<ObjectId, Long> syncedAt = new HashMap<>();
+  /** Objects caught up, with the membership epoch they were caught up in (bounded: a forgotten one is asked again). */
+  private final com.github.benmanes.caffeine.cache.Cache<ObjectId, Long> syncedAt =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(200_000).executor(Runnable::run).build();
   private final Map<ObjectId, Future<Void>> running = new HashMap<>();
   private final Counter versionsCopied;
 
@@ -79,7 +81,7 @@ final class CatchUp {
   /** Completes when this POP holds what the other live holders of {@code id} have (since the last membership change). */
   Future<Void> beforeActing(ObjectId id) {
     long at = epoch.get();
-    Long synced = syncedAt.get(id);
+    Long synced = syncedAt.getIfPresent(id);
     if (synced != null && synced == at) {
       return Future.succeededFuture();
     }
