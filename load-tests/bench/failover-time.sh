@@ -27,7 +27,7 @@ run_once() {
   start pop-2 pop south $((BASE+3)) $((BASE+13))
   start hg-1 hg north $((BASE+4)) $((BASE+14)) pop-1
   start hg-2 hg south $((BASE+5)) $((BASE+15)) pop-2
-  trap 'kill -9 ${pid[*]} 2>/dev/null || true; rm -rf "$dir"' RETURN
+  trap '{ kill -9 ${pid[*]}; wait; } 2>/dev/null || true; rm -rf "$dir"' RETURN
   local north="http://127.0.0.1:$((BASE+14))" south="http://127.0.0.1:$((BASE+15))"
   for url in "$north" "$south"; do
     for _ in $(seq 1 600); do curl -sf "$url/ready" >/dev/null && break; sleep 0.2; done
@@ -38,7 +38,7 @@ run_once() {
   local id; id=$(curl -sf -X POST --data-binary v1 "$north/v1/objects" | sed 's/.*"id":"\([^"]*\)".*/\1/')
   curl -sf -X PUT --data-binary v2 "$south/v1/objects/$id" >/dev/null
   local killed; killed=$(now_ms)
-  kill -9 "${pid[pop-1]}"
+  { kill -9 "${pid[pop-1]}"; wait "${pid[pop-1]}"; } 2>/dev/null || true
   local wrote="" read="" n=3
   while [ -z "$wrote" ] || [ -z "$read" ]; do
     if [ -z "$wrote" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Mistore-Request-Id: w$n" \
