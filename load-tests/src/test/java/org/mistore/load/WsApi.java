@@ -84,7 +84,7 @@ public final class WsApi {
   }
 
   private static WsFrameCheck.Text reply(String name) {
-    return ws.checkTextMessage(name).matching(jsonPath("$.rid").isEL("#{rid}"));
+    return ws.checkTextMessage(name + " reply").matching(jsonPath("$.rid").isEL("#{rid}"));
   }
 
   /** Matches this request's reply or a version event; either must name version {@code next}. */
