@@ -1,5 +1,6 @@
 package org.mistore.load;
 
+import static io.gatling.javaapi.core.CoreDsl.StringBody;
 import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.jsonPath;
 import static io.gatling.javaapi.http.HttpDsl.header;
@@ -91,12 +92,12 @@ public final class Api {
         .check(status().is(200), header("Mistore-Version").isEL("#{version}")));
   }
 
-  /** {@code POST /v1/objects/{id}/locks}: the given statuses pass; a 201 saves {@code token}. */
+  /** {@code POST /v1/objects/{id}/locks}: the given statuses pass (default 201); a grant saves {@code token}. */
   public HttpRequestActionBuilder lock(String name, String type, int waitMs, Integer... okStatuses) {
     Integer[] ok = okStatuses.length == 0 ? new Integer[] {201} : okStatuses;
     return viaGateway(http(name).post("/v1/objects/#{id}/locks")
         .header("Content-Type", "application/json")
-        .body(io.gatling.javaapi.core.CoreDsl.StringBody(
+        .body(StringBody(
             "{\"type\":\"" + type + "\",\"ttlMs\":" + settings.lockTtlMs + ",\"waitMs\":" + waitMs + "}"))
         .check(status().in(ok), jsonPath("$.token").optional().saveAs("token")));
   }

@@ -4,6 +4,8 @@ import static io.gatling.javaapi.core.CoreDsl.ByteArrayBody;
 import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.pause;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
+import static io.gatling.javaapi.http.HttpDsl.http;
+import static io.gatling.javaapi.http.HttpDsl.status;
 
 import io.gatling.javaapi.core.ChainBuilder;
 import io.gatling.javaapi.core.ScenarioBuilder;
@@ -63,9 +65,7 @@ public class HomeSimulation extends Simulation {
             exec(session -> session.remove("token"))
                 .exec(api.lock("home document lock", "write", 2000, 201, 423))
                 .doIf(session -> session.contains("token")).then(
-                    exec(api.viaGateway(io.gatling.javaapi.http.HttpDsl.http("home document read")
-                        .get("/v1/objects/#{id}")
-                        .check(io.gatling.javaapi.http.HttpDsl.status().is(200))))
+                    exec(api.viaGateway(http("home document read").get("/v1/objects/#{id}").check(status().is(200))))
                         .exec(api.putLocked("home document save", ByteArrayBody(doc)))
                         .exec(api.unlock("home document unlock")))
                 .exec(think()));

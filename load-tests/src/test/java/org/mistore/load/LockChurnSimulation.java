@@ -5,6 +5,7 @@ import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 
 import io.gatling.javaapi.core.ChainBuilder;
+import io.gatling.javaapi.core.PopulationBuilder;
 import io.gatling.javaapi.core.ScenarioBuilder;
 import io.gatling.javaapi.core.Simulation;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ public class LockChurnSimulation extends Simulation {
             exec(lockAndRelease(api, "write", 0, true))
                 .exec(lockAndRelease(api, "read", 0, false)));
 
-    List<io.gatling.javaapi.core.PopulationBuilder> populations = new ArrayList<>();
+    List<PopulationBuilder> populations = new ArrayList<>();
     populations.add(Load.users(owners, settings, settings.users));
     if (settings.lockContenders > 0) {
       // The first contender to arrive creates the shared object; the others wait for its id.
