@@ -32,11 +32,24 @@ public final class Addresses {
   public static final String OWNER_RENEW = "owner-renew";
   public static final String OWNER_UNLOCK = "owner-unlock";
   public static final String OWNER_MIRROR_LOCK = "owner-mirror-lock";
+  /**
+   * Catch-up ({@code {"id","from","requester","report"}}): a holder's head, fence ceiling, locks and
+   * the versions it has from {@code from} on, asked by a POP before it acts as an object's primary.
+   */
+  public static final String OWNER_SYNC = "owner-sync";
   /** The fence ceiling a POP holds for an object ({@code {"id"}} → long): read before reserving fences. */
   public static final String OWNER_CEILING = "owner-ceiling";
 
   /** Verb at a POP: which HGs of its region hold each block of a version ({@code {"id","version"}}). */
   public static final String PLACEMENT = "placement";
+
+  // Verbs the DC answers.
+  /** Where an object lives and its head, from the DC's catalog ({@code {"id"}}). */
+  public static final String DC_WHERE = "where";
+  /** Heads a POP reports when the DC (re)appears: {@code [{"id","version"}]}, merged into the catalog. */
+  public static final String DC_HEADS = "heads";
+  /** What the DC's catalog holds ({@code {}} → {@code {"dc","objects"}}). */
+  public static final String DC_SUMMARY = "summary";
 
   // Verbs an HG answers for its POP.
   /** Store one block durably ({@link StoreBlock}). */
@@ -60,6 +73,12 @@ public final class Addresses {
   public static final String HEADER_IF_MATCH = "if-match";
   /** On replies: where the version was resolved ({@code primary}, {@code backup}, {@code pop-cache}). */
   public static final String HEADER_SOURCE = "source";
+  /** The client's request id of a write ({@code Mistore-Request-Id}): a retry answers the first result. */
+  public static final String HEADER_REQUEST_ID = "request-id";
+  /** On mirror commits: the holder is a stand-in, which keeps the versions it is sent without the ones before. */
+  public static final String HEADER_STAND_IN = "stand-in";
+  /** On mirror commits: the POP sending it (where a returning holder catches up from). */
+  public static final String HEADER_FROM = "from";
   /** The caller's deadline for a relayed request, in milliseconds. */
   public static final String HEADER_TIMEOUT = "timeout";
 

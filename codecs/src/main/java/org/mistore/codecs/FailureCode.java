@@ -6,6 +6,8 @@ package org.mistore.codecs;
  */
 public enum FailureCode {
   BAD_REQUEST(400), NOT_FOUND(404), CONFLICT(409), GONE(410), PRECONDITION_FAILED(412), TOO_LARGE(413),
+  /** Between nodes only: the POP asked does not act as the object's primary now; ask the one that does. */
+  MISDIRECTED(421),
   LOCKED(423), INTERNAL(500), UNAVAILABLE(503),
   /** A node's donated quota cannot take what was asked (an HG refusing a block). */
   FULL(507);

@@ -11,6 +11,12 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.Map;
+import java.util.Optional;
+import io.vertx.core.eventbus.DeliveryOptions;
+import org.mistore.codecs.Addresses;
+import org.mistore.codecs.NodeReport;
+import org.mistore.codecs.ObjectId;
+import org.mistore.codecs.Role;
 import java.util.function.BooleanSupplier;
 import org.mistore.directory.DirectoryEntry;
 import org.mistore.directory.NodeDirectory;
@@ -54,6 +60,7 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/ready").handler(this::ready);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     router.get("/v1/cluster").handler(this::cluster);
+    router.get("/v1/cluster/objects/:id").handler(this::where);
     Gateways gateways = Gateways.of(vertx, gatewayToPop, selectableGateway, limits.hgCacheBytes(), directory);
     ObjectService objects = new ObjectService(limits);
     new ObjectRoutes(gateways, objects).mount(router);
@@ -102,7 +109,41 @@ public final class ApiVerticle extends VerticleBase {
       }
       nodes.add(node);
     }
-    json(rc, 200, new JsonObject().put("nodes", nodes));
+    JsonObject body = new JsonObject().put("nodes", nodes);
+    Optional<String> dc = liveDc();
+    if (dc.isEmpty()) {
+      json(rc, 200, body);
+      return;
+    }
+    // What the DC's catalog holds, when it answers quickly; the node list never waits long for it.
+    vertx.eventBus().<JsonObject>request(Addresses.dc(dc.get(), Addresses.DC_SUMMARY), new JsonObject(),
+            new DeliveryOptions().setSendTimeout(CATALOG_TIMEOUT_MS))
+        .onComplete(r -> {
+          if (r.succeeded()) {
+            body.put("catalog", r.result().body());
+          }
+          json(rc, 200, body);
+        });
+  }
+
+  private static final long CATALOG_TIMEOUT_MS = 500;
+
+  private Optional<String> liveDc() {
+    return directory.up(Role.DC).stream().map(NodeReport::nodeId).findFirst();
+  }
+
+  /** The DC's catalog entry of an object: primary, backup, head, size, and who acts for them now. */
+  private void where(RoutingContext rc) {
+    ObjectId id = RequestParams.objectId(rc);
+    Optional<String> dc = liveDc();
+    if (dc.isEmpty()) {
+      Problems.send(rc, 503, "Service Unavailable", "no live DC to ask");
+      return;
+    }
+    vertx.eventBus().<JsonObject>request(Addresses.dc(dc.get(), Addresses.DC_WHERE),
+            new JsonObject().put("id", id.render()))
+        .onSuccess(m -> json(rc, 200, m.body()))
+        .onFailure(e -> rc.fail(BusErrors.toHttp(e)));
   }
 
   static void json(RoutingContext rc, int status, JsonObject body) {

@@ -27,7 +27,7 @@ final class BusErrors {
         case 412 -> new HttpProblem(412, "Precondition Failed", text);
         case 413 -> new HttpProblem(413, "Content Too Large", text);
         case 423 -> locked(text);
-        case 503 -> HttpProblem.unavailable(text);
+        case 421, 503 -> HttpProblem.unavailable(text);
         default -> new HttpProblem(500, "Internal Server Error", "internal error");
       };
     }

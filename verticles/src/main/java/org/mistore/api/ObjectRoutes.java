@@ -16,6 +16,8 @@ final class ObjectRoutes {
   static final String VERSION = "Mistore-Version";
   static final String SOURCE = "Mistore-Source";
   static final String LOCK = "Mistore-Lock";
+  /** A client's id for a write: a retry with the same id answers the first attempt's result. */
+  static final String REQUEST_ID = "Mistore-Request-Id";
   private final Gateways gateways;
   private final Limits limits;
   private final ObjectService service;
@@ -66,7 +68,9 @@ final class ObjectRoutes {
     checkDeclaredLength(rc);
     long stripes = RequestParams.bounded("Mistore-Stripes", rc.request().getHeader("Mistore-Stripes"), 1,
         VersionMeta.MAX_STRIPES, 0);
-    service.create(gateways.pick(rc), ObjectService.Body.streamed(rc.request(), contentType(rc)), (int) stripes)
+    String requestId = RequestParams.requestId(rc.request().getHeader(REQUEST_ID));
+    service.create(gateways.pick(rc), ObjectService.Body.streamed(rc.request(), contentType(rc)), requestId,
+        (int) stripes)
         .onSuccess(meta -> {
           versionHeaders(rc.response(), meta.ref().id(), 1);
           rc.response().putHeader("Location", "/v1/objects/" + meta.ref().id().render());
@@ -102,8 +106,9 @@ final class ObjectRoutes {
     }
     long wait = RequestParams.bounded("Mistore-Lock-Wait", rc.request().getHeader("Mistore-Lock-Wait"), 0,
         limits.lockMaxWaitMs(), limits.lockWaitDefaultMs());
+    String requestId = RequestParams.requestId(rc.request().getHeader(REQUEST_ID));
     service.write(gateways.pick(rc), id, ifMatch, rc.request().getHeader(LOCK), wait,
-            tombstone ? null : ObjectService.Body.streamed(rc.request(), contentType(rc)))
+            tombstone ? null : ObjectService.Body.streamed(rc.request(), contentType(rc)), requestId)
         .onSuccess(meta -> {
           versionHeaders(rc.response(), id, meta.ref().version());
           ApiVerticle.json(rc, 200, tombstone

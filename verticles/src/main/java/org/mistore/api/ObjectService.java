@@ -58,15 +58,25 @@ final class ObjectService {
     return limits;
   }
 
-  Future<VersionMeta> create(Gateway gateway, Body body) {
-    return create(gateway, body, 0);
+  /** A new object; a retry with the same {@code requestId} (may be null) gets the same object and version. */
+  Future<VersionMeta> create(Gateway gateway, Body body, String requestId) {
+    return create(gateway, body, requestId, 0);
   }
 
-  /** A new object; {@code stripes} is its stripe width on HGs (0: the region's default). */
-  Future<VersionMeta> create(Gateway gateway, Body body, int stripes) {
-    return gateway.create()
+  /** As {@link #create(Gateway, Body, String)}; {@code stripes} is its stripe width on HGs (0: the region's default). */
+  Future<VersionMeta> create(Gateway gateway, Body body, String requestId, int stripes) {
+    return gateway.create(requestId)
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
-        .compose(id -> upload(gateway, new VersionRef(id, 1), body, Map.of(), stripes));
+        .compose(id -> upload(gateway, new VersionRef(id, 1), body, withRequestId(Map.of(), requestId), stripes));
+  }
+
+  private static Map<String, String> withRequestId(Map<String, String> headers, String requestId) {
+    if (requestId == null) {
+      return headers;
+    }
+    Map<String, String> all = new HashMap<>(headers);
+    all.put(Addresses.HEADER_REQUEST_ID, requestId);
+    return all;
   }
 
   private Future<VersionMeta> upload(Gateway gateway, VersionRef ref, Body body, Map<String, String> commitHeaders) {
@@ -83,8 +93,13 @@ final class ObjectService {
         .compose(r -> commit(gateway, new CommitRequest(new VersionMeta(ref, r.size(), body.contentType(), r.sha256(),
             limits.blockSize(), r.blockSha256(), System.currentTimeMillis(), gateway.hgId(), false, stripes), r.inline()),
             commitHeaders))
-        .onFailure(e -> gateway.owner(ref.id(), Addresses.OWNER_ABORT,
-            new JsonObject().put("id", ref.id().render()).put("version", ref.version())));
+        .andThen(r -> {
+          // A failed upload, or a retry answered with the version its first attempt made: drop these blocks.
+          if (r.failed() || r.result().ref().version() != ref.version()) {
+            gateway.owner(ref.id(), Addresses.OWNER_ABORT,
+                new JsonObject().put("id", ref.id().render()).put("version", ref.version()));
+          }
+        });
   }
 
   private static Future<VersionMeta> commit(Gateway gateway, CommitRequest request, Map<String, String> headers) {
@@ -136,7 +151,7 @@ final class ObjectService {
    * write lock or one the gateway takes (waiting at most {@code lockWaitMs}) and releases.
    */
   Future<VersionMeta> write(Gateway gateway, ObjectId id, Long ifMatch, String clientToken, long lockWaitMs,
-      Body body) {
+      Body body, String requestId) {
     return writeLock(gateway, id, clientToken, lockWaitMs).compose(lock -> {
       if (ifMatch != null && ifMatch != lock.head()) {
         releaseIfOurs(gateway, lock);
@@ -147,6 +162,9 @@ final class ObjectService {
           Addresses.HEADER_FENCE, Long.toString(lock.fence())));
       if (ifMatch != null) {
         headers.put(Addresses.HEADER_IF_MATCH, Long.toString(ifMatch));
+      }
+      if (requestId != null) {
+        headers.put(Addresses.HEADER_REQUEST_ID, requestId);
       }
       VersionRef ref = new VersionRef(id, lock.head() + 1);
       Future<VersionMeta> written = body == null

@@ -103,4 +103,19 @@ final class RequestParams {
   static String etag(ObjectId id, long version) {
     return "\"" + id.render() + "." + version + "\"";
   }
+
+  /** Longest accepted {@code Mistore-Request-Id}. */
+  static final int MAX_REQUEST_ID = 128;
+
+  /** A client's request id (1-128 visible ASCII characters), null when absent; 400 when malformed. */
+  static String requestId(String raw) {
+    if (raw == null) {
+      return null;
+    }
+    if (raw.isEmpty() || raw.length() > MAX_REQUEST_ID || !raw.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      throw HttpProblem.badRequest("Mistore-Request-Id must be 1-" + MAX_REQUEST_ID
+          + " visible ASCII characters without spaces");
+    }
+    return raw;
+  }
 }

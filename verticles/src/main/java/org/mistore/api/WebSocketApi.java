@@ -113,12 +113,12 @@ final class WebSocketApi {
         throw HttpProblem.badRequest("op is missing");
       }
       return switch (op) {
-        case "create" -> objects.create(gateway, ObjectService.Body.whole(data(r), contentType(r)))
+        case "create" -> objects.create(gateway, ObjectService.Body.whole(data(r), contentType(r)), requestId(r))
             .map(meta -> ObjectRoutes.result(meta).put("status", 201));
         case "put" -> objects.write(gateway, id(r), ifMatch(r), string(r, "lock"), lockWait(r),
-                ObjectService.Body.whole(data(r), contentType(r)))
+                ObjectService.Body.whole(data(r), contentType(r)), requestId(r))
             .map(meta -> ObjectRoutes.result(meta).put("status", 200));
-        case "delete" -> objects.write(gateway, id(r), ifMatch(r), string(r, "lock"), lockWait(r), null)
+        case "delete" -> objects.write(gateway, id(r), ifMatch(r), string(r, "lock"), lockWait(r), null, requestId(r))
             .map(meta -> new JsonObject().put("status", 200).put("id", meta.ref().id().render())
                 .put("version", meta.ref().version()));
         case "get" -> get(r);
@@ -208,6 +208,10 @@ final class WebSocketApi {
     } catch (IllegalArgumentException e) {
       throw HttpProblem.badRequest("malformed object id: " + e.getMessage());
     }
+  }
+
+  private static String requestId(JsonObject r) {
+    return RequestParams.requestId(string(r, "requestId"));
   }
 
   private static String string(JsonObject r, String key) {

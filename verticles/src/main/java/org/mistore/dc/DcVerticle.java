@@ -1,16 +1,35 @@
 package org.mistore.dc;
 
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
 import org.mistore.codecs.Addresses;
+import org.mistore.codecs.BlockRef;
+import org.mistore.codecs.CommitRequest;
+import org.mistore.codecs.FailureCode;
 import org.mistore.codecs.NodeReport;
+import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.Role;
+import org.mistore.codecs.StoreBlock;
 import org.mistore.node.NodeServices;
 import org.mistore.node.RoleIdentity;
 import org.mistore.node.RoleVerticle;
+import org.mistore.pop.OwnerService;
+import org.mistore.pop.Owners;
+import org.mistore.pop.PopObjectStore;
 
-/** The datacenter: metadata, monitoring and stand-in backup. Here it has its identity, store and liveness. */
+/**
+ * The datacenter: durable metadata of every object (its {@link Catalog}), the monitoring view of
+ * the whole cluster (its node directory, fed by every heartbeat), and the stand-in copy-holder: while
+ * an object's primary or backup POP is down, the DC receives the second copy of its blocks, versions
+ * and locks, so every acknowledged write stays on two durable nodes. It never serves as primary.
+ */
 public final class DcVerticle extends RoleVerticle {
+  private OwnerService standIn;
+  private Catalog catalog;
 
   public DcVerticle(RoleIdentity identity, NodeServices services) {
     super(identity, services);
@@ -20,8 +39,61 @@ public final class DcVerticle extends RoleVerticle {
   }
 
   @Override
+  protected Future<?> openRoleStores() {
+    return PopObjectStore.open(store)
+        .onSuccess(objects -> standIn = OwnerService.forStandIn(vertx, identity.id(), objects,
+            new Owners(services.directory()), services.registry()))
+        .compose(v -> Catalog.open(store))
+        .onSuccess(c -> catalog = c);
+  }
+
+  @Override
   protected List<Future<?>> registerConsumers() {
-    return List.of();
+    EventBus bus = vertx.eventBus();
+    List<Future<?>> all = new ArrayList<>();
+    all.add(bus.<StoreBlock>consumer(address(Addresses.OWNER_BLOCK), standIn::storeBlock).completion());
+    all.add(bus.<BlockRef>consumer(address(Addresses.OWNER_READ_BLOCK), standIn::readBlock).completion());
+    all.add(bus.<CommitRequest>consumer(address(Addresses.OWNER_MIRROR_COMMIT), standIn::mirrorCommit).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_ABORT), standIn::abort).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_MIRROR_LOCK), standIn::mirrorLock).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_CEILING), standIn::ceiling).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_SYNC), standIn::sync).completion());
+    all.add(bus.<JsonObject>consumer(Addresses.VERSION_EVENTS, m -> catalog.heard(vertx, m.body())).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.DC_WHERE), this::where).completion());
+    all.add(bus.<io.vertx.core.json.JsonArray>consumer(address(Addresses.DC_HEADS), m ->
+        m.body().forEach(e -> catalog.heard(vertx, (JsonObject) e))).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.DC_SUMMARY), this::summary).completion());
+    return all;
+  }
+
+  /** Body {@code {"id"}}: the catalog entry, with the POPs acting now. */
+  private void where(Message<JsonObject> m) {
+    ObjectId id;
+    try {
+      id = ObjectId.parse(m.body().getString("id"));
+    } catch (RuntimeException e) {
+      m.fail(FailureCode.BAD_REQUEST.code, "malformed object id");
+      return;
+    }
+    Owners owners = new Owners(services.directory());
+    catalog.where(id).onSuccess(found -> {
+      if (found.isEmpty()) {
+        m.fail(FailureCode.NOT_FOUND.code, "the DC knows no version of " + id.render());
+        return;
+      }
+      JsonObject entry = found.get();
+      owners.actingPrimary(id).ifPresent(p -> {
+        entry.put("actingPrimary", p);
+        owners.actingBackup(id, p).ifPresent(b -> entry.put("actingBackup", b.id()));
+      });
+      m.reply(entry);
+    }).onFailure(e -> m.fail(FailureCode.INTERNAL.code, "catalog unreadable"));
+  }
+
+  /** {@code {"dc","objects"}}: how many objects the catalog holds. */
+  private void summary(Message<JsonObject> m) {
+    catalog.size().onSuccess(n -> m.reply(new JsonObject().put("dc", identity.id()).put("objects", n)))
+        .onFailure(e -> m.fail(FailureCode.INTERNAL.code, "catalog unreadable"));
   }
 
   @Override

@@ -33,6 +33,7 @@ public final class NodeDirectory {
   private final long detectionMillis;
   private final ConcurrentMap<String, DirectoryEntry> entries = new ConcurrentHashMap<>();
   private final List<Consumer<DirectoryEntry>> downListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Consumer<DirectoryEntry>> upListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Context context;
   private MessageConsumer<NodeReport> consumer;
   private long sweeper = -1;
@@ -63,9 +64,26 @@ public final class NodeDirectory {
   /** Records a report heard now (also used by the local roles for themselves). */
   public void heard(NodeReport report) {
     DirectoryEntry entry = new DirectoryEntry(report, now(), NodeStatus.UP);
-    entries.merge(entry.key(), entry, (old, neu) ->
-        old.report().sentAt() > neu.report().sentAt() && old.report().startedAt() == neu.report().startedAt()
-            ? old : neu);
+    DirectoryEntry[] before = new DirectoryEntry[1];
+    DirectoryEntry now = entries.merge(entry.key(), entry, (old, neu) -> {
+      before[0] = old;
+      return old.report().sentAt() > neu.report().sentAt() && old.report().startedAt() == neu.report().startedAt()
+          ? old : neu;
+    });
+    DirectoryEntry old = before[0];
+    if (now == entry && (old == null || old.status() == NodeStatus.DOWN
+        || old.report().startedAt() != report.startedAt())) {
+      upListeners.forEach(l -> l.accept(entry));
+    }
+  }
+
+  /**
+   * Called each time a node is heard for the first time, comes back after being down, or restarted
+   * (a new start time). Listeners must be cheap and thread-safe: roles report themselves from their
+   * own event loops.
+   */
+  public void onUp(Consumer<DirectoryEntry> listener) {
+    upListeners.add(listener);
   }
 
   /** A cluster member left: every role it hosted is down now. Safe from any thread. */

@@ -33,12 +33,16 @@ public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache
         "POP " + popId + " of this gateway's region is down: the region has no service until it returns"));
   }
 
-  public Future<ObjectId> create() {
+  /** Mints an object id at this gateway's POP; the same {@code requestId} (may be null) gets the same id. */
+  public Future<ObjectId> create(String requestId) {
     if (popDown.getAsBoolean()) {
       return popUnavailable();
     }
-    return vertx.eventBus().<JsonObject>request(Addresses.pop(popId, Addresses.CREATE),
-            new JsonObject().put("creator", hgId))
+    JsonObject body = new JsonObject().put("creator", hgId);
+    if (requestId != null) {
+      body.put("requestId", requestId);
+    }
+    return vertx.eventBus().<JsonObject>request(Addresses.pop(popId, Addresses.CREATE), body)
         .map(m -> ObjectId.parse(m.body().getString("id")));
   }
 

@@ -293,6 +293,9 @@ public final class LockTable {
   public void mirrorGrant(LockGrant grant, long ttlMs) {
     ObjectLocks o = objects.computeIfAbsent(grant.id(), ObjectLocks::new);
     o.clocksRunning = false;
+    if (byToken.containsKey(grant.token())) {
+      return; // mirrored again (a catch-up after the grant was mirrored): one lease per token
+    }
     Lease lease = new Lease(grant, ttlMs);
     lease.granted = true;
     lease.expiresAt = Long.MAX_VALUE;
@@ -309,6 +312,58 @@ public final class LockTable {
     Lease lease = byToken.get(token);
     if (lease != null) {
       remove(objects.get(lease.grant.id()), lease);
+    }
+  }
+
+  /** A granted lease and its TTL, as handed to a returning primary. */
+  public record Held(LockGrant grant, long ttlMs) {
+  }
+
+  /** The granted leases of {@code id} (live here, or mirrored). */
+  public List<Held> held(ObjectId id) {
+    ObjectLocks o = objects.get(id);
+    if (o == null) {
+      return List.of();
+    }
+    List<Held> out = new ArrayList<>();
+    if (o.writer != null && o.writer.granted) {
+      out.add(new Held(o.writer.grant, o.writer.ttlMs));
+    }
+    o.readers.values().stream().filter(l -> l.granted).forEach(l -> out.add(new Held(l.grant, l.ttlMs)));
+    return out;
+  }
+
+  /**
+   * The object's primary is back and takes its locks over: the leases here stop their clocks and
+   * become mirrored ones again (the primary mirrors their release), and waiters are refused so that
+   * they ask the primary.
+   */
+  public void handBack(ObjectId id) {
+    ObjectLocks o = objects.get(id);
+    if (o == null) {
+      return;
+    }
+    o.clocksRunning = false;
+    List<Lease> leases = new ArrayList<>(o.readers.values());
+    if (o.writer != null) {
+      leases.add(o.writer);
+    }
+    for (Lease l : leases) {
+      if (l.timer >= 0) {
+        vertx.cancelTimer(l.timer);
+        l.timer = -1;
+      }
+      l.expiresAt = Long.MAX_VALUE;
+    }
+    List<Waiter> waiters = new ArrayList<>(o.queue);
+    o.queue.clear();
+    for (Waiter w : waiters) {
+      vertx.cancelTimer(w.timer()[0]);
+      refusals.increment();
+      w.promise().tryFail(new LockRefused("the primary POP of " + id + " is back and now grants its locks", 1));
+    }
+    if (o.idle()) {
+      objects.remove(id, o);
     }
   }
 

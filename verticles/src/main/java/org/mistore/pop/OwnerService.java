@@ -16,6 +16,7 @@ import org.mistore.codecs.LockGrant;
 import org.mistore.codecs.LockRequest;
 import org.mistore.codecs.LockType;
 import org.mistore.codecs.ObjectId;
+import org.mistore.codecs.Role;
 import org.mistore.codecs.StoreBlock;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.lock.LockMirror;
@@ -27,34 +28,54 @@ import org.mistore.placement.RegionPlacement;
  * versions on both copies before they become visible, serve metadata and blocks, run the locks and
  * mirror them to the backup.
  */
-final class OwnerService implements LockMirror {
+public final class OwnerService implements LockMirror {
   private final Vertx vertx;
   private final String self;
+  private final Role selfRole;
   private final PopObjectStore store;
   private final Owners owners;
   private final LockTable locks;
+  /** The region's HG placement: null at the DC, which has no HGs. */
   private final RegionPlacement replicator;
+  private final CatchUp catchUp;
 
-  OwnerService(Vertx vertx, String self, PopObjectStore store, Owners owners,
-      io.micrometer.core.instrument.MeterRegistry registry, RegionPlacement replicator) {
+  /**
+   * A copy-holder's service. POPs ({@code role} POP) act as primary and backup and place blocks on
+   * their HGs ({@code placement}); the DC only stands in as backup ({@link #forStandIn}).
+   */
+  OwnerService(Vertx vertx, Role role, String self, PopObjectStore store, Owners owners,
+      io.micrometer.core.instrument.MeterRegistry registry, RegionPlacement placement) {
     this.vertx = vertx;
     this.self = self;
+    this.selfRole = role;
     this.store = store;
     this.owners = owners;
     this.locks = new LockTable(vertx, store, this, store::head, registry, self);
-    this.replicator = replicator;
+    this.replicator = role == Role.POP ? placement : null;
+    this.catchUp = new CatchUp(vertx, new Owners.Holder(role, self), store, owners, locks, registry);
     store.peerCeilings(this::peerCeiling);
   }
 
-  /** The other copy-holder's fence ceiling (it may have acted as primary meanwhile); 0 when it is down. */
+  /** The DC's side: holds the second copy of objects whose primary or backup POP is down. */
+  public static OwnerService forStandIn(Vertx vertx, String dcId, PopObjectStore store, Owners owners,
+      io.micrometer.core.instrument.MeterRegistry registry) {
+    return new OwnerService(vertx, Role.DC, dcId, store, owners, registry, null);
+  }
+
+  /** The other copy-holder's fence ceiling (it may have acted as primary meanwhile); 0 when nobody holds it. */
   private Future<Long> peerCeiling(ObjectId id) {
     return owners.peerOf(id, self)
-        .map(peer -> bus().<Long>request(Addresses.pop(peer, Addresses.OWNER_CEILING),
+        .map(peer -> bus().<Long>request(peer.address(Addresses.OWNER_CEILING),
             new JsonObject().put("id", id.render()), new DeliveryOptions().setSendTimeout(2000)).map(m -> m.body()))
         .orElse(Future.succeededFuture(0L));
   }
 
-  void ceiling(Message<JsonObject> m) {
+  /** Catch-up request of another holder (see {@link CatchUp}). */
+  public void sync(Message<JsonObject> m) {
+    catchUp.answer(m.body()).onSuccess(m::reply).onFailure(e -> Replies.fail(m, e));
+  }
+
+  public void ceiling(Message<JsonObject> m) {
     store.durableCeiling(ObjectId.parse(m.body().getString("id"))).onSuccess(m::reply).onFailure(e -> Replies.fail(m, e));
   }
 
@@ -62,38 +83,42 @@ final class OwnerService implements LockMirror {
     return vertx.eventBus();
   }
 
-  /** Fails unless this POP may act as primary of {@code id} now; starts mirrored lease clocks on takeover. */
+  /**
+   * Fails unless this POP may act as primary of {@code id} now; first catches up with the other
+   * holders when membership changed, then starts the clocks of leases it took over.
+   */
   private Future<Void> actAsPrimary(ObjectId id) {
-    if (self.equals(id.primaryPop())) {
-      return Future.succeededFuture();
+    boolean acting = selfRole == Role.POP && (self.equals(id.primaryPop())
+        || self.equals(id.backupPop()) && owners.isDown(id.primaryPop()));
+    if (!acting) {
+      return Future.failedFuture(new StoreFailure(FailureCode.MISDIRECTED, selfRole.wireName() + " " + self
+          + " is not acting primary of " + id));
     }
-    if (self.equals(id.backupPop()) && owners.isDown(id.primaryPop())) {
-      locks.takeOver(id);
-      return Future.succeededFuture();
-    }
-    return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "POP " + self + " is not acting primary of "
-        + id + " (primary " + id.primaryPop() + " is not known down)"));
+    return catchUp.beforeActing(id).onSuccess(v -> locks.takeOver(id));
   }
 
   private String sourceFor(ObjectId id) {
     return self.equals(id.primaryPop()) ? "primary" : "backup";
   }
 
-  void storeBlock(Message<StoreBlock> m) {
+  public void storeBlock(Message<StoreBlock> m) {
     StoreBlock b = m.body();
     store.putBlock(b.ref(), b.data()).onSuccess(v -> m.reply("stored")).onFailure(e -> Replies.fail(m, e));
   }
 
-  /** A block from this POP's own copy, else from its region's HG copies (header {@code source: hg-blocks}). */
-  void readBlock(Message<BlockRef> m) {
-    replicator.read(m.body())
+  /** A block from this node's own copy, else (POPs) from its region's HG copies (header {@code source: hg-blocks}). */
+  public void readBlock(Message<BlockRef> m) {
+    (replicator != null ? replicator.read(m.body()) : store.block(m.body())
+        .compose(found -> found.map(data -> Future.succeededFuture(new RegionPlacement.Served(data, null)))
+            .orElseGet(() -> Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "block "
+                + m.body().index() + " not held by " + self)))))
         .onSuccess(served -> m.reply(served.data(), served.source() == null ? new DeliveryOptions()
             : new DeliveryOptions().addHeader(Addresses.HEADER_SOURCE, served.source())))
         .onFailure(e -> Replies.fail(m, e));
   }
 
   /** Body {@code {"id","version"}} (version 0: the head); header {@code lock} names a read lock's version. */
-  void meta(Message<JsonObject> m) {
+  public void meta(Message<JsonObject> m) {
     ObjectId id = ObjectId.parse(m.body().getString("id"));
     long asked = m.body().getLong("version", 0L);
     String token = m.headers().get(Addresses.HEADER_LOCK);
@@ -118,7 +143,7 @@ final class OwnerService implements LockMirror {
         .onFailure(e -> Replies.fail(m, e));
   }
 
-  void versions(Message<JsonObject> m) {
+  public void versions(Message<JsonObject> m) {
     ObjectId id = ObjectId.parse(m.body().getString("id"));
     actAsPrimary(id).compose(v -> store.versions(id))
         .compose(list -> list.isEmpty()
@@ -141,15 +166,38 @@ final class OwnerService implements LockMirror {
    * Commits a version as primary: checks the writer's lock and fence, the precondition and that the
    * version follows the head; then makes it durable on the backup, then here, then announces it.
    */
-  void commit(Message<CommitRequest> m) {
+  public void commit(Message<CommitRequest> m) {
     CommitRequest request = m.body();
     VersionMeta meta = request.meta();
     ObjectId id = meta.ref().id();
     long version = meta.ref().version();
     String token = m.headers().get(Addresses.HEADER_LOCK);
     String ifMatch = m.headers().get(Addresses.HEADER_IF_MATCH);
+    String requestId = m.headers().get(Addresses.HEADER_REQUEST_ID);
     actAsPrimary(id)
-        .compose(v -> store.head(id))
+        .compose(v -> requestId == null ? Future.succeededFuture(Optional.<VersionMeta>empty())
+            : store.requested(id, requestId))
+        .compose(earlier -> earlier.isPresent() ? Future.succeededFuture(earlier.get())
+            : checkAndCommit(m, request, token, ifMatch, requestId))
+        .onSuccess(committed -> {
+          if (committed.ref().version() == version) {
+            bus().publish(Addresses.VERSION_EVENTS, new JsonObject().put("id", id.render()).put("version", version)
+                .put("size", committed.size()));
+            if (replicator != null) {
+              replicator.replicate(committed);
+            }
+          }
+          m.reply(committed, new DeliveryOptions().addHeader(Addresses.HEADER_SOURCE, sourceFor(id)));
+        })
+        .onFailure(e -> Replies.fail(m, e));
+  }
+
+  private Future<VersionMeta> checkAndCommit(Message<CommitRequest> m, CommitRequest request, String token,
+      String ifMatch, String requestId) {
+    VersionMeta meta = request.meta();
+    ObjectId id = meta.ref().id();
+    long version = meta.ref().version();
+    return store.head(id)
         .compose(head -> {
           if (version > 1 || head > 0) {
             Optional<LockGrant> writer = token == null ? Optional.empty()
@@ -172,38 +220,52 @@ final class OwnerService implements LockMirror {
             return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, "version " + version
                 + " does not follow current version " + head));
           }
-          return mirrorCommit(request);
+          return mirrorCommit(request, requestId);
         })
-        .compose(v -> store.commit(request))
-        .onSuccess(committed -> {
-          bus().publish(Addresses.VERSION_EVENTS, new JsonObject().put("id", id.render()).put("version", version));
-          replicator.replicate(committed);
-          m.reply(committed, new DeliveryOptions().addHeader(Addresses.HEADER_SOURCE, sourceFor(id)));
-        })
-        .onFailure(e -> Replies.fail(m, e));
+        .compose(v -> store.commit(request, requestId, false));
   }
 
-  private Future<Void> mirrorCommit(CommitRequest request) {
-    VersionMeta meta = request.meta();
-    Optional<String> peer = owners.peerOf(meta.ref().id(), self);
+  private Future<Void> mirrorCommit(CommitRequest request, String requestId) {
+    ObjectId id = request.meta().ref().id();
+    Optional<Owners.Holder> peer = owners.peerOf(id, self);
     if (peer.isEmpty()) {
-      return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "the other copy-holder of "
-          + meta.ref().id() + " is down: the write cannot be made durable on two POPs"));
+      return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "no live node can hold the second copy of "
+          + id + " (its other POP, the DC and every other POP are down): the write cannot be made durable twice"));
     }
-    return bus().request(Addresses.pop(peer.get(), Addresses.OWNER_MIRROR_COMMIT), request).mapEmpty();
+    DeliveryOptions options = new DeliveryOptions().addHeader(Addresses.HEADER_FROM, self);
+    if (peer.get().role() != Role.POP || !(peer.get().id().equals(id.primaryPop()) || peer.get().id().equals(id.backupPop()))) {
+      options.addHeader(Addresses.HEADER_STAND_IN, "true");
+    }
+    if (requestId != null) {
+      options.addHeader(Addresses.HEADER_REQUEST_ID, requestId);
+    }
+    return bus().request(peer.get().address(Addresses.OWNER_MIRROR_COMMIT), request, options).mapEmpty();
   }
 
-  void mirrorCommit(Message<CommitRequest> m) {
-    store.commit(m.body())
+  /**
+   * Second copy of a commit. A stand-in keeps what it is sent; the other POP of the pair first copies
+   * the versions it missed (it was down) from the sender, so its history has no gap.
+   */
+  public void mirrorCommit(Message<CommitRequest> m) {
+    CommitRequest request = m.body();
+    ObjectId id = request.meta().ref().id();
+    boolean standIn = m.headers().contains(Addresses.HEADER_STAND_IN);
+    String from = m.headers().get(Addresses.HEADER_FROM);
+    Future<Void> ready = standIn || from == null ? Future.succeededFuture()
+        : store.head(id).compose(head -> head >= request.meta().ref().version() - 1 ? Future.succeededFuture()
+            : catchUp.from(new Owners.Holder(Role.POP, from), id));
+    ready.compose(v -> store.commit(request, m.headers().get(Addresses.HEADER_REQUEST_ID), standIn))
         .onSuccess(v -> {
           m.reply("committed");
-          replicator.replicate(v);
+          if (replicator != null) {
+            replicator.replicate(v);
+          }
         })
         .onFailure(e -> Replies.fail(m, e));
   }
 
   /** Body {@code {"id","version"}}: for each block of the version, the HGs of this region holding it. */
-  void placement(Message<JsonObject> m) {
+  public void placement(Message<JsonObject> m) {
     ObjectId id = ObjectId.parse(m.body().getString("id"));
     store.meta(id, m.body().getLong("version"))
         .compose(found -> found.map(Future::succeededFuture).orElseGet(() -> Future.failedFuture(
@@ -221,17 +283,17 @@ final class OwnerService implements LockMirror {
   }
 
   /** Body {@code {"id","version"}}: drops the blocks of an upload that will not commit, here and at the peer. */
-  void abort(Message<JsonObject> m) {
+  public void abort(Message<JsonObject> m) {
     ObjectId id = ObjectId.parse(m.body().getString("id"));
     long version = m.body().getLong("version");
     store.abort(id, version).onComplete(x -> m.reply("aborted"));
-    if (!Boolean.TRUE.equals(m.body().getBoolean("mirrored"))) {
-      owners.peerOf(id, self).ifPresent(peer -> bus().send(Addresses.pop(peer, Addresses.OWNER_ABORT),
+    if (!Boolean.TRUE.equals(m.body().getBoolean("mirrored")) && selfRole == Role.POP) {
+      owners.peerOf(id, self).ifPresent(peer -> bus().send(peer.address(Addresses.OWNER_ABORT),
           m.body().copy().put("mirrored", true)));
     }
   }
 
-  void lock(Message<LockRequest> m) {
+  public void lock(Message<LockRequest> m) {
     LockRequest request = m.body();
     actAsPrimary(request.id())
         .compose(v -> store.head(request.id()))
@@ -242,7 +304,7 @@ final class OwnerService implements LockMirror {
         .onFailure(e -> Replies.fail(m, e));
   }
 
-  void renew(Message<JsonObject> m) {
+  public void renew(Message<JsonObject> m) {
     String token = m.body().getString("token");
     LockTable.objectOf(token).map(this::actAsPrimary).orElse(Future.succeededFuture())
         .onSuccess(v -> locks.renew(token).ifPresentOrElse(
@@ -252,7 +314,7 @@ final class OwnerService implements LockMirror {
         .onFailure(e -> Replies.fail(m, e));
   }
 
-  void unlock(Message<JsonObject> m) {
+  public void unlock(Message<JsonObject> m) {
     String token = m.body().getString("token");
     LockTable.objectOf(token).map(this::actAsPrimary).orElse(Future.succeededFuture())
         .onSuccess(v -> {
@@ -263,7 +325,7 @@ final class OwnerService implements LockMirror {
   }
 
   /** Backup side: {@code {"op":"grant","grant":...,"ttlMs"}} or {@code {"op":"release","token"}}. */
-  void mirrorLock(Message<JsonObject> m) {
+  public void mirrorLock(Message<JsonObject> m) {
     JsonObject body = m.body();
     if ("release".equals(body.getString("op"))) {
       locks.mirrorRelease(body.getString("token"));
@@ -283,7 +345,7 @@ final class OwnerService implements LockMirror {
 
   @Override
   public Future<Void> granted(LockGrant grant, long ttlMs) {
-    Optional<String> peer = owners.peerOf(grant.id(), self);
+    Optional<Owners.Holder> peer = owners.peerOf(grant.id(), self);
     if (peer.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -291,12 +353,12 @@ final class OwnerService implements LockMirror {
         .put("type", grant.type().wireName()).put("id", grant.id().render()).put("fence", grant.fence())
         .put("version", grant.version()).put("expiresAt", grant.expiresAt()).put("ttlMs", ttlMs)
         .put("ceiling", store.ceiling(grant.id()));
-    return bus().request(Addresses.pop(peer.get(), Addresses.OWNER_MIRROR_LOCK), body).mapEmpty();
+    return bus().request(peer.get().address(Addresses.OWNER_MIRROR_LOCK), body).mapEmpty();
   }
 
   @Override
   public void released(LockGrant grant) {
-    owners.peerOf(grant.id(), self).ifPresent(peer -> bus().send(Addresses.pop(peer, Addresses.OWNER_MIRROR_LOCK),
+    owners.peerOf(grant.id(), self).ifPresent(peer -> bus().send(peer.address(Addresses.OWNER_MIRROR_LOCK),
         new JsonObject().put("op", "release").put("token", grant.token())));
   }
 }

@@ -1,16 +1,32 @@
 package org.mistore.pop;
 
+import java.util.Comparator;
 import java.util.Optional;
+import org.mistore.codecs.Addresses;
+import org.mistore.codecs.NodeReport;
 import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.Role;
 import org.mistore.directory.NodeDirectory;
 import org.mistore.directory.NodeStatus;
 
 /**
- * Which POP serves an object now: its primary, or its backup while the primary is down. A POP the
+ * Who holds an object's two durable copies now. Normally its primary and backup POPs. While one of
+ * them is down, the other acts as primary and a stand-in holds the second copy: the DC, or, while the
+ * DC is down too, the first live POP (in id order) that is neither primary nor backup. A node the
  * directory has not heard of yet counts as up: only a node known down is failed over.
  */
 public final class Owners {
+  /** A copy-holder: a POP or the DC. */
+  public record Holder(Role role, String id) {
+    public String address(String verb) {
+      return Addresses.of(role, id, verb);
+    }
+
+    public String describe() {
+      return role.wireName() + " " + id;
+    }
+  }
+
   private final NodeDirectory directory;
 
   public Owners(NodeDirectory directory) {
@@ -22,7 +38,11 @@ public final class Owners {
   }
 
   public boolean isDown(String popId) {
-    return directory.find(Role.POP, popId).map(e -> e.status() == NodeStatus.DOWN).orElse(false);
+    return isDown(Role.POP, popId);
+  }
+
+  private boolean isDown(Role role, String id) {
+    return directory.find(role, id).map(e -> e.status() == NodeStatus.DOWN).orElse(false);
   }
 
   /** The POP acting as primary of {@code id}, empty when primary and backup are both down. */
@@ -33,9 +53,39 @@ public final class Owners {
     return isDown(id.backupPop()) ? Optional.empty() : Optional.of(id.backupPop());
   }
 
-  /** The other copy-holder when {@code self} acts as primary, empty when it is down. */
-  public Optional<String> peerOf(ObjectId id, String self) {
-    String peer = self.equals(id.primaryPop()) ? id.backupPop() : id.primaryPop();
-    return isDown(peer) ? Optional.empty() : Optional.of(peer);
+  /**
+   * The holder of the second copy while {@code actingPrimary} serves {@code id}: the other POP of the
+   * pair when it is up, else a stand-in; empty when nobody can hold it.
+   */
+  public Optional<Holder> actingBackup(ObjectId id, String actingPrimary) {
+    String other = actingPrimary.equals(id.primaryPop()) ? id.backupPop() : id.primaryPop();
+    if (!isDown(other)) {
+      return Optional.of(new Holder(Role.POP, other));
+    }
+    return standIn(id);
+  }
+
+  /** Who stands in for a down copy-holder of {@code id}: the DC if up, else a live POP outside the pair. */
+  public Optional<Holder> standIn(ObjectId id) {
+    Optional<Holder> dc = directory.up(Role.DC).stream().map(NodeReport::nodeId).sorted().findFirst()
+        .map(dcId -> new Holder(Role.DC, dcId));
+    if (dc.isPresent()) {
+      return dc;
+    }
+    return directory.up(Role.POP).stream().map(NodeReport::nodeId)
+        .filter(p -> !p.equals(id.primaryPop()) && !p.equals(id.backupPop()))
+        .min(Comparator.naturalOrder())
+        .map(p -> new Holder(Role.POP, p));
+  }
+
+  /** The copy-holders of {@code id} now: acting primary first, then the acting backup. */
+  public Optional<Holder[]> copySet(ObjectId id) {
+    return actingPrimary(id).flatMap(primary -> actingBackup(id, primary)
+        .map(backup -> new Holder[] {new Holder(Role.POP, primary), backup}));
+  }
+
+  /** The other copy-holder when {@code self} acts as primary: the other POP, else a stand-in. */
+  public Optional<Holder> peerOf(ObjectId id, String self) {
+    return actingBackup(id, self);
   }
 }

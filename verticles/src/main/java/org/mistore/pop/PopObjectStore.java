@@ -34,6 +34,12 @@ public final class PopObjectStore implements FenceStore {
   private final ConcurrentMap<String, String> placements;
   private final ConcurrentMap<String, Long> fences;
   private final ConcurrentMap<String, Long> counters;
+  /** Client request ids of committed writes: {@code <id>|<request id>} → version (retries answer it again). */
+  private final ConcurrentMap<String, Long> requests;
+  /** The request id each version was written under, {@code <id>/<version>} → request id (copied on catch-up). */
+  private final ConcurrentMap<String, String> requestOf;
+  /** Ids minted for a creator's request id: {@code <creator>|<request id>} → counter. */
+  private final ConcurrentMap<String, Long> creations;
   /** Fences per object reserved durably and not yet given: {next, last}. Used on the POP's event loop. */
   private final java.util.Map<String, long[]> fenceRanges = new java.util.HashMap<>();
   /** Heads and versions recently read or committed, so hot objects skip the worker hop; filled from MapDB on a miss. */
@@ -56,6 +62,9 @@ public final class PopObjectStore implements FenceStore {
     placements = db.hashMap("placements", Serializer.STRING, Serializer.STRING).createOrOpen();
     fences = db.hashMap("fences", Serializer.STRING, Serializer.LONG).createOrOpen();
     counters = db.hashMap("counters", Serializer.STRING, Serializer.LONG).createOrOpen();
+    requests = db.hashMap("requests", Serializer.STRING, Serializer.LONG).createOrOpen();
+    requestOf = db.hashMap("request-of", Serializer.STRING, Serializer.STRING).createOrOpen();
+    creations = db.hashMap("creations", Serializer.STRING, Serializer.LONG).createOrOpen();
   }
 
   /** Declares the maps (on a worker thread) and drops blocks no committed version names (left by a crash). */
@@ -103,7 +112,23 @@ public final class PopObjectStore implements FenceStore {
 
   /** Next creation counter of an HG (ids it creates are never reused). */
   public Future<Long> nextCounter(String hg) {
-    return store.write(db -> counters.merge(hg, 1L, Long::sum));
+    return nextCounter(hg, null);
+  }
+
+  /** As {@link #nextCounter(String)}; the same {@code requestId} of the same creator gets the same counter. */
+  public Future<Long> nextCounter(String hg, String requestId) {
+    return store.write(db -> {
+      String key = requestId == null ? null : hg + "|" + requestId;
+      Long earlier = key == null ? null : creations.get(key);
+      if (earlier != null) {
+        return earlier;
+      }
+      long n = counters.merge(hg, 1L, Long::sum);
+      if (key != null) {
+        creations.put(key, n);
+      }
+      return n;
+    });
   }
 
   /** Stores a block durably after checking its length and checksum. */
@@ -142,6 +167,16 @@ public final class PopObjectStore implements FenceStore {
 
   /** As {@link #commit(VersionMeta)}, storing the inline block (checked first) in the same commit. */
   public Future<VersionMeta> commit(CommitRequest request) {
+    return commit(request, null, false);
+  }
+
+  /**
+   * As {@link #commit(CommitRequest)}, remembering the client's {@code requestId} (when not null) in
+   * the same commit: a commit whose request id already names a version of the object answers that
+   * version instead. With {@code gapAllowed} (a stand-in copy, or a catch-up that cannot find the
+   * versions in between) the version only has to be newer than the head.
+   */
+  public Future<VersionMeta> commit(CommitRequest request, String requestId, boolean gapAllowed) {
     VersionMeta meta = request.meta();
     Future<byte[]> inline = !request.hasInline() ? Future.succeededFuture(null) : store.read(db -> {
       if (!Checksums.sha256(request.inline()).equals(meta.blockSha256().get(0))) {
@@ -154,6 +189,13 @@ public final class PopObjectStore implements FenceStore {
         blocks.put(blockKey(meta.block(0)), bytes);
       }
       String id = meta.ref().id().render();
+      if (requestId != null) {
+        Long earlier = requests.get(id + "|" + requestId);
+        byte[] raw = earlier == null ? null : versions.get(versionKey(id, earlier));
+        if (raw != null) {
+          return decode(raw); // a client's retry of a write that did commit
+        }
+      }
       long head = heads.getOrDefault(id, 0L);
       if (head >= meta.ref().version()) {
         byte[] existing = versions.get(versionKey(id, meta.ref().version()));
@@ -163,16 +205,21 @@ public final class PopObjectStore implements FenceStore {
         throw new StoreFailure(FailureCode.CONFLICT, "version " + meta.ref().version() + " of " + id
             + " is already committed");
       }
-      if (head != meta.ref().version() - 1) {
+      if (head != meta.ref().version() - 1 && !gapAllowed) {
         throw new StoreFailure(FailureCode.CONFLICT, "version " + meta.ref().version() + " does not follow head " + head);
       }
       for (int i = 0; i < meta.blockCount(); i++) {
         if (!blocks.containsKey(blockKey(meta.block(i)))) {
-          throw new StoreFailure(FailureCode.CONFLICT, "block " + i + " of version " + meta.ref().version()
-              + " is missing");
+          // The holders changed while the blocks travelled (a POP failed over): the client may retry.
+          throw new StoreFailure(FailureCode.UNAVAILABLE, "block " + i + " of version " + meta.ref().version()
+              + " is missing at this copy-holder (the holders changed during the upload); retry the write");
         }
       }
       versions.put(versionKey(id, meta.ref().version()), Codecs.VERSION_META.encode(meta).getBytes());
+      if (requestId != null) {
+        requests.put(id + "|" + requestId, meta.ref().version());
+        requestOf.put(versionKey(id, meta.ref().version()), requestId);
+      }
       heads.put(id, meta.ref().version());
       // Only this writer thread changes heads, so the cache follows the map exactly.
       headCache.put(id, meta.ref().version());
@@ -223,6 +270,69 @@ public final class PopObjectStore implements FenceStore {
       Optional<VersionMeta> found = Optional.ofNullable(versions.get(key)).map(PopObjectStore::decode);
       found.ifPresent(m -> metaCache.put(key, m));
       return found;
+    });
+  }
+
+  /** Heads of the objects whose primary is {@code primary}, in pages of {@code page} entries: {@code {"id","version"}}. */
+  public Future<List<List<io.vertx.core.json.JsonObject>>> headsOf(String primary, int page) {
+    return store.read(db -> {
+      List<List<io.vertx.core.json.JsonObject>> pages = new ArrayList<>();
+      List<io.vertx.core.json.JsonObject> current = new ArrayList<>();
+      for (Map.Entry<String, Long> e : heads.entrySet()) {
+        if (!e.getKey().startsWith(primary + ".")) {
+          continue;
+        }
+        current.add(new io.vertx.core.json.JsonObject().put("id", e.getKey()).put("version", e.getValue()));
+        if (current.size() == page) {
+          pages.add(current);
+          current = new ArrayList<>();
+        }
+      }
+      if (!current.isEmpty()) {
+        pages.add(current);
+      }
+      return pages;
+    });
+  }
+
+  /** The version a client's request id committed, if it did. */
+  public Future<Optional<VersionMeta>> requested(ObjectId id, String requestId) {
+    return store.read(db -> {
+      Long version = requests.get(id.render() + "|" + requestId);
+      return Optional.ofNullable(version == null ? null : versions.get(versionKey(id.render(), version)))
+          .map(PopObjectStore::decode);
+    });
+  }
+
+  /** A committed version with the client request id it was written under (null when none). */
+  public record Committed(VersionMeta meta, String requestId) {
+  }
+
+  /** Up to {@code max} committed versions from {@code from} on, oldest first (versions this store lacks are skipped). */
+  public Future<List<Committed>> versionsFrom(ObjectId id, long from, int max) {
+    return store.read(db -> {
+      String key = id.render();
+      long head = heads.getOrDefault(key, 0L);
+      List<Committed> out = new ArrayList<>();
+      for (long v = Math.max(1, from); v <= head && out.size() < max; v++) {
+        byte[] raw = versions.get(versionKey(key, v));
+        if (raw != null) {
+          out.add(new Committed(decode(raw), requestOf.get(versionKey(key, v))));
+        }
+      }
+      return out;
+    });
+  }
+
+  /** Whether every block of {@code meta} is held here. */
+  public Future<Boolean> hasBlocks(VersionMeta meta) {
+    return store.read(db -> {
+      for (int i = 0; i < meta.blockCount(); i++) {
+        if (!blocks.containsKey(blockKey(meta.block(i)))) {
+          return false;
+        }
+      }
+      return true;
     });
   }
 

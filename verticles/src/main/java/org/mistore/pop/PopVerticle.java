@@ -65,8 +65,13 @@ public final class PopVerticle extends RoleVerticle {
       owners = new Owners(services.directory());
       placement = new RegionPlacement(vertx, identity.id(), identity.region(), objects, services.directory(),
           services.registry(), services.limits());
-      owner = new OwnerService(vertx, identity.id(), objects, owners, services.registry(), placement);
+      owner = new OwnerService(vertx, Role.POP, identity.id(), objects, owners, services.registry(), placement);
       transit = new VersionCache(services.limits().popCacheBytes());
+      services.directory().onUp(e -> {
+        if (e.report().role() == Role.DC) {
+          context.runOnContext(v -> reportHeadsTo(e.report().nodeId()));
+        }
+      });
       services.directory().onDown(e -> {
         if (e.report().role() == Role.POP) {
           // Hop onto this verticle's own event loop: waitingOn is only touched there.
@@ -103,10 +108,17 @@ public final class PopVerticle extends RoleVerticle {
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_MIRROR_LOCK), owner::mirrorLock).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.PLACEMENT), owner::placement).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_CEILING), owner::ceiling).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_SYNC), owner::sync).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.REGION_STATUS), m -> placement.status()
         .onSuccess(m::reply).onFailure(e -> Replies.fail(m, e))).completion());
     placement.start(services.heartbeatIntervalMs());
     return all;
+  }
+
+  /** Tells a DC that (re)appeared the head of every object this POP is primary of, so its catalog catches up. */
+  private void reportHeadsTo(String dc) {
+    objects.headsOf(identity.id(), 500).onSuccess(pages -> pages.forEach(page -> vertx.eventBus()
+        .send(Addresses.dc(dc, Addresses.DC_HEADS), new io.vertx.core.json.JsonArray(page))));
   }
 
   private void relayHeartbeat(NodeReport hg) {
@@ -121,9 +133,13 @@ public final class PopVerticle extends RoleVerticle {
     vertx.eventBus().publish(Addresses.DIRECTORY_HEARTBEAT, hg);
   }
 
-  /** Body {@code {"creator": hg}}: mints an id with this POP primary and a random live POP backup. */
+  /**
+   * Body {@code {"creator": hg, "requestId"}}: mints an id with this POP primary and a random live POP
+   * backup; the same request id of the same creator gets the same id again (a client's retry).
+   */
   private void create(Message<JsonObject> m) {
     String creator = m.body().getString("creator");
+    String requestId = m.body().getString("requestId");
     if (!NodeIds.isValid(creator)) {
       m.fail(FailureCode.BAD_REQUEST.code, "bad creator id");
       return;
@@ -135,22 +151,25 @@ public final class PopVerticle extends RoleVerticle {
       return;
     }
     String backup = candidates.get(ThreadLocalRandom.current().nextInt(candidates.size()));
-    objects.nextCounter(creator)
+    objects.nextCounter(creator, requestId)
         .onSuccess(n -> m.reply(new JsonObject().put("id", new ObjectId(identity.id(), backup, creator, n).render())))
         .onFailure(e -> Replies.fail(m, e));
   }
 
-  /** Stores a block at the object's primary and backup; answers when both hold it durably. */
+  /**
+   * Stores a block at the object's two copy-holders now (primary and backup, or whichever acts for a
+   * down one, see {@link Owners}); answers when both hold it durably.
+   */
   private void writeBlock(Message<StoreBlock> m) {
     ObjectId id = m.body().ref().version().id();
-    List<String> holders = new ArrayList<>(List.of(id.primaryPop(), id.backupPop()));
-    Optional<String> down = holders.stream().filter(owners::isDown).findFirst();
-    if (down.isPresent()) {
-      m.fail(FailureCode.UNAVAILABLE.code, "POP " + down.get() + " holding a copy of " + id + " is down");
+    Optional<Owners.Holder[]> holders = owners.copySet(id);
+    if (holders.isEmpty()) {
+      m.fail(FailureCode.UNAVAILABLE.code, "two copies of " + id + " cannot be made now: "
+          + (owners.actingPrimary(id).isEmpty() ? "both its POPs are down" : "no live node can stand in for its down POP"));
       return;
     }
-    Future.all(holders.stream().map(pop ->
-            vertx.eventBus().request(Addresses.pop(pop, Addresses.OWNER_BLOCK), m.body())).toList())
+    Future.all(java.util.Arrays.stream(holders.get()).map(h ->
+            vertx.eventBus().request(h.address(Addresses.OWNER_BLOCK), m.body())).toList())
         .onSuccess(v -> {
           transit.putBlock(m.body().ref(), m.body().data());
           m.reply("stored");
@@ -228,9 +247,15 @@ public final class PopVerticle extends RoleVerticle {
           if (!settled.compareAndSet(false, true)) {
             return;
           }
-          boolean unanswered = e instanceof ReplyException r && r.failureType() != ReplyFailure.RECIPIENT_FAILURE;
+          boolean misdirected = e instanceof ReplyException r && r.failureType() == ReplyFailure.RECIPIENT_FAILURE
+              && r.failureCode() == FailureCode.MISDIRECTED.code;
+          boolean unanswered = misdirected
+              || e instanceof ReplyException r && r.failureType() != ReplyFailure.RECIPIENT_FAILURE;
           if (unanswered && !owners.actingPrimary(id).equals(target)) {
             forward(m, verb, id, deadline);
+          } else if (misdirected && deadline - System.currentTimeMillis() > 100) {
+            // The target and this POP disagree on who acts (a primary just came back): ask again shortly.
+            vertx.setTimer(100, t -> forward(m, verb, id, deadline));
           } else if (unanswered && deadline - System.currentTimeMillis() > 200) {
             // Not failed over (yet): look again shortly, while the caller's deadline allows.
             vertx.setTimer(200, t -> retryIfFailedOver(m, verb, id, deadline, target.get(), e));

@@ -37,12 +37,20 @@ class ThreeProcessClusterIT {
 
   private NodeProcess start(String role, String id, String region, String pop, int clusterPort, String members,
       String cluster, List<String> jvm) {
+    return start(role, id, region, pop, clusterPort, members, cluster, jvm, true);
+  }
+
+  /** {@code fastDetection} false: the product's default heartbeat and failure-detection times. */
+  private NodeProcess start(String role, String id, String region, String pop, int clusterPort, String members,
+      String cluster, List<String> jvm, boolean fastDetection) {
     int http = Ports.free();
     List<String> args = new ArrayList<>(List.of("node", "--role", role, "--id", id, "--region", region,
         "--data", dir.resolve(id).toString(), "--http-port", Integer.toString(http),
         "--cluster-name", cluster, "--cluster-host", "127.0.0.1", "--cluster-port", Integer.toString(clusterPort),
-        "--members", members, "--failure-detection-ms", Long.toString(DETECTION_MS),
-        "--heartbeat-interval-ms", "500"));
+        "--members", members));
+    if (fastDetection) {
+      args.addAll(List.of("--failure-detection-ms", Long.toString(DETECTION_MS), "--heartbeat-interval-ms", "500"));
+    }
     if (pop != null) {
       args.addAll(List.of("--pop", pop));
     }
@@ -84,17 +92,42 @@ class ThreeProcessClusterIT {
     assertThat(ClusterView.statuses(dc.url())).containsEntry("pop/pop-1", "up").containsEntry("dc/dc-1", "up");
   }
 
+  private static void signal(NodeProcess p, String signal) throws Exception {
+    assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor()).isZero();
+  }
+
+  /** With the default settings: a 1.5 s stop of the whole JVM (a long GC pause) is no failure; SIGTERM leaves at once. */
   @Test
-  void sigtermLeavesTheClusterGracefully() {
+  void aPauseIsNoFailureAndSigtermLeavesTheClusterGracefully() throws Exception {
     String cluster = "it-" + UUID.randomUUID().toString().substring(0, 8);
     int[] ports = {Ports.free(), Ports.free()};
     String members = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1];
-    NodeProcess dc = start("dc", "dc-1", "core", null, ports[0], members, cluster, List.of());
-    NodeProcess pop = start("pop", "pop-1", "north", null, ports[1], members, cluster, List.of());
+    NodeProcess dc = start("dc", "dc-1", "core", null, ports[0], members, cluster, List.of(), false);
+    NodeProcess pop = start("pop", "pop-1", "north", null, ports[1], members, cluster, List.of(), false);
     dc.awaitReady(Duration.ofSeconds(60));
     pop.awaitReady(Duration.ofSeconds(60));
     Eventually.await("pop up on dc", Duration.ofSeconds(30),
         () -> "up".equals(ClusterView.statuses(dc.url()).get("pop/pop-1")));
+
+    signal(pop, "STOP");
+    long pausedAt = System.nanoTime();
+    List<String> seen = new ArrayList<>();
+    try {
+      while (System.nanoTime() - pausedAt < 1_500_000_000L) {
+        seen.add(ClusterView.statuses(dc.url()).get("pop/pop-1"));
+        Thread.sleep(100);
+      }
+    } finally {
+      signal(pop, "CONT");
+    }
+    long resumedAt = System.nanoTime();
+    while (System.nanoTime() - resumedAt < 3_000_000_000L) {
+      seen.add(ClusterView.statuses(dc.url()).get("pop/pop-1"));
+      Thread.sleep(100);
+    }
+    assertThat(seen).as("the POP as the DC saw it during and after a 1.5 s pause").hasSizeGreaterThan(10)
+        .containsOnly("up");
+
     long stopAt = System.nanoTime();
     int code = pop.terminate(Duration.ofSeconds(20));
     assertThat(code).as("exit code after SIGTERM").isIn(0, 143);

@@ -1,0 +1,252 @@
+package org.mistore.pop;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.mistore.codecs.Addresses;
+import org.mistore.codecs.BlockRef;
+import org.mistore.codecs.Codecs;
+import org.mistore.codecs.CommitRequest;
+import org.mistore.codecs.FailureCode;
+import org.mistore.codecs.LockGrant;
+import org.mistore.codecs.LockType;
+import org.mistore.codecs.NodeReport;
+import org.mistore.codecs.ObjectId;
+import org.mistore.codecs.Role;
+import org.mistore.codecs.VersionMeta;
+import org.mistore.directory.DirectoryEntry;
+import org.mistore.lock.LockTable;
+import org.mistore.store.Checksums;
+
+/**
+ * Brings a POP's copy of an object up to date before it acts as the object's primary, and answers
+ * other holders asking for the same. After any POP or DC came or went, the first request that needs
+ * this POP as acting primary of an object first asks every other live POP and the DC for their head,
+ * fence ceiling and locks of it, copies the versions it lacks from whoever has the newest (metadata
+ * and blocks, checked), records the ceiling and installs the locks. Only then does it serve: a POP
+ * that was down, or stood aside while its backup acted for it, never serves a stale head.
+ *
+ * <p>Used on its verticle's event loop only.
+ */
+final class CatchUp {
+  private static final System.Logger LOG = System.getLogger(CatchUp.class.getName());
+  /** Versions listed per catch-up reply (their blocks are fetched one by one afterwards). */
+  static final int VERSIONS_PER_REPLY = 32;
+  private static final long ASK_TIMEOUT_MS = 3000;
+
+  private final Vertx vertx;
+  private final Owners.Holder self;
+  private final PopObjectStore store;
+  private final Owners owners;
+  private final LockTable locks;
+  private final AtomicLong epoch = new AtomicLong(1);
+  /** Objects caught up, with the membership epoch they were caught up in (bounded: a forgotten one is asked again). */
+  private final com.github.benmanes.caffeine.cache.Cache<ObjectId, Long> syncedAt =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(200_000).executor(Runnable::run).build();
+  private final Map<ObjectId, Future<Void>> running = new HashMap<>();
+  private final Counter versionsCopied;
+
+  CatchUp(Vertx vertx, Owners.Holder self, PopObjectStore store, Owners owners, LockTable locks,
+      MeterRegistry registry) {
+    this.vertx = vertx;
+    this.self = self;
+    this.store = store;
+    this.owners = owners;
+    this.locks = locks;
+    this.versionsCopied = registry.counter("mistore.catchup.versions", "node", self.id());
+    owners.directory().onUp(this::membershipChanged);
+    owners.directory().onDown(this::membershipChanged);
+  }
+
+  private void membershipChanged(DirectoryEntry e) {
+    Role role = e.report().role();
+    if ((role == Role.POP || role == Role.DC) && !e.report().nodeId().equals(self.id())) {
+      epoch.incrementAndGet();
+    }
+  }
+
+  /** Completes when this POP holds what the other live holders of {@code id} have (since the last membership change). */
+  Future<Void> beforeActing(ObjectId id) {
+    long at = epoch.get();
+    Long synced = syncedAt.getIfPresent(id);
+    if (synced != null && synced == at) {
+      return Future.succeededFuture();
+    }
+    Future<Void> inFlight = running.get(id);
+    if (inFlight != null) {
+      return inFlight;
+    }
+    Promise<Void> done = Promise.promise();
+    running.put(id, done.future());
+    syncFromAll(id).onComplete(r -> {
+      running.remove(id);
+      if (r.succeeded()) {
+        syncedAt.put(id, at);
+      } else {
+        LOG.log(System.Logger.Level.WARNING, "{0} could not catch up {1}: {2}", self.describe(), id,
+            r.cause().getMessage());
+      }
+      done.handle(r);
+    });
+    return done.future();
+  }
+
+  /** Copies the versions of {@code id} this node lacks from {@code holder} (a mirror commit showed a gap). */
+  Future<Void> from(Owners.Holder holder, ObjectId id) {
+    return store.head(id).compose(head -> ask(holder, id, head + 1)).compose(reply -> pull(holder, id, reply));
+  }
+
+  private Future<Void> syncFromAll(ObjectId id) {
+    List<Owners.Holder> others = new ArrayList<>();
+    owners.directory().up(Role.POP).stream().map(NodeReport::nodeId).filter(p -> !p.equals(self.id()))
+        .forEach(p -> others.add(new Owners.Holder(Role.POP, p)));
+    owners.directory().up(Role.DC).forEach(r -> others.add(new Owners.Holder(Role.DC, r.nodeId())));
+    return store.head(id).compose(head -> {
+      List<Future<Optional<JsonObject>>> asked = new ArrayList<>();
+      for (Owners.Holder h : others) {
+        boolean pair = h.role() == Role.POP && (h.id().equals(id.primaryPop()) || h.id().equals(id.backupPop()));
+        asked.add(ask(h, id, head + 1).map(Optional::of).recover(e -> pair
+            ? Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "catching up " + id + ": "
+                + h.describe() + " holding a copy did not answer (" + e.getMessage() + ")"))
+            : Future.succeededFuture(Optional.empty())));
+      }
+      return Future.all(asked).compose(all -> {
+        long ceiling = 0;
+        int best = -1;
+        long bestHead = head;
+        boolean anyActing = false;
+        for (int i = 0; i < asked.size(); i++) {
+          Optional<JsonObject> reply = all.resultAt(i);
+          if (reply.isEmpty()) {
+            continue;
+          }
+          ceiling = Math.max(ceiling, reply.get().getLong("ceiling", 0L));
+          anyActing |= reply.get().getBoolean("acting", false);
+          if (reply.get().getLong("head", 0L) > bestHead) {
+            bestHead = reply.get().getLong("head");
+            best = i;
+          }
+        }
+        // Leases come from whoever acted as primary meanwhile, else from the other POP of the pair
+        // (leases this POP granted before it restarted). A stand-in's mirrored leases may be old
+        // ghosts: ignoring them is safe, since the fence ceiling recorded below still rises above them.
+        for (int i = 0; i < asked.size(); i++) {
+          Optional<JsonObject> reply = all.resultAt(i);
+          Owners.Holder h = others.get(i);
+          boolean pair = h.role() == Role.POP && (h.id().equals(id.primaryPop()) || h.id().equals(id.backupPop()));
+          if (reply.isPresent() && (anyActing ? reply.get().getBoolean("acting", false) : pair)) {
+            installLocks(id, reply.get().getJsonArray("locks", new JsonArray()));
+          }
+        }
+        Future<Void> recorded = ceiling > 0 ? store.recordCeiling(id, ceiling) : Future.succeededFuture();
+        if (best < 0) {
+          return recorded;
+        }
+        Owners.Holder source = others.get(best);
+        JsonObject first = all.<Optional<JsonObject>>resultAt(best).orElseThrow();
+        return recorded.compose(v -> pull(source, id, first));
+      });
+    });
+  }
+
+  private void installLocks(ObjectId id, JsonArray held) {
+    for (int i = 0; i < held.size(); i++) {
+      JsonObject l = held.getJsonObject(i);
+      locks.mirrorGrant(new LockGrant(l.getString("token"), LockType.parse(l.getString("type")), id,
+          l.getLong("fence"), l.getLong("version"), l.getLong("expiresAt")), l.getLong("ttlMs"));
+    }
+  }
+
+  private Future<JsonObject> ask(Owners.Holder holder, ObjectId id, long from) {
+    JsonObject body = new JsonObject().put("id", id.render()).put("from", from).put("requester", self.id());
+    owners.directory().find(self.role(), self.id()).ifPresent(e -> body.put("report",
+        Base64.getEncoder().encodeToString(Codecs.NODE_REPORT.encode(e.report()).getBytes())));
+    return vertx.eventBus().<JsonObject>request(holder.address(Addresses.OWNER_SYNC), body,
+        new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MS)).map(m -> m.body());
+  }
+
+  /** Copies the versions listed in {@code reply}, then asks for more until the holder's head is reached. */
+  private Future<Void> pull(Owners.Holder holder, ObjectId id, JsonObject reply) {
+    JsonArray listed = reply.getJsonArray("versions", new JsonArray());
+    long head = reply.getLong("head", 0L);
+    Future<Long> chain = Future.succeededFuture(0L);
+    for (int i = 0; i < listed.size(); i++) {
+      JsonObject entry = listed.getJsonObject(i);
+      VersionMeta meta = Codecs.VERSION_META.decode(Buffer.buffer(Base64.getDecoder().decode(entry.getString("meta"))));
+      String requestId = entry.getString("requestId");
+      chain = chain.compose(x -> copy(holder, meta, requestId)).map(v -> meta.ref().version());
+    }
+    return chain.compose(last -> last > 0 && last < head
+        ? ask(holder, id, last + 1).compose(next -> pull(holder, id, next))
+        : Future.succeededFuture());
+  }
+
+  private Future<Void> copy(Owners.Holder holder, VersionMeta meta, String requestId) {
+    Future<Void> blocks = store.hasBlocks(meta).compose(all -> all ? Future.succeededFuture() : copyBlocks(holder, meta, 0));
+    return blocks.compose(v -> store.commit(CommitRequest.of(meta), requestId, true))
+        .onSuccess(v -> versionsCopied.increment())
+        .mapEmpty();
+  }
+
+  private Future<Void> copyBlocks(Owners.Holder holder, VersionMeta meta, int index) {
+    if (index == meta.blockCount()) {
+      return Future.succeededFuture();
+    }
+    BlockRef ref = meta.block(index);
+    return vertx.eventBus().<Buffer>request(holder.address(Addresses.OWNER_READ_BLOCK), ref)
+        .compose(m -> Checksums.sha256(m.body()).equals(ref.sha256()) ? store.putBlock(ref, m.body())
+            : Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "block " + index + " of "
+                + meta.ref() + " from " + holder.describe() + " failed its checksum")))
+        .compose(v -> copyBlocks(holder, meta, index + 1));
+  }
+
+  /**
+   * Answers a catch-up request: head, fence ceiling, the object's locks and up to
+   * {@link #VERSIONS_PER_REPLY} versions from {@code from} on. A POP acting for the requester (its
+   * primary, back) hands the locks back and stops acting: the requester is marked up here at once.
+   */
+  Future<JsonObject> answer(JsonObject request) {
+    ObjectId id = ObjectId.parse(request.getString("id"));
+    long from = request.getLong("from", 1L);
+    String requester = request.getString("requester", "");
+    boolean acting = self.role() == Role.POP && !self.id().equals(id.primaryPop())
+        && owners.actingPrimary(id).map(self.id()::equals).orElse(false);
+    String report = request.getString("report");
+    if (report != null) {
+      NodeReport back = Codecs.NODE_REPORT.decode(Buffer.buffer(Base64.getDecoder().decode(report)));
+      if (back.nodeId().equals(requester)) {
+        owners.directory().heard(back);
+      }
+    }
+    JsonArray held = new JsonArray();
+    locks.held(id).forEach(h -> held.add(new JsonObject().put("token", h.grant().token())
+        .put("type", h.grant().type().wireName()).put("fence", h.grant().fence())
+        .put("version", h.grant().version()).put("expiresAt", h.grant().expiresAt()).put("ttlMs", h.ttlMs())));
+    if (acting && requester.equals(id.primaryPop())) {
+      locks.handBack(id);
+      epoch.incrementAndGet();
+    }
+    return store.head(id).compose(head -> store.durableCeiling(id).compose(ceiling ->
+        store.versionsFrom(id, from, VERSIONS_PER_REPLY).map(list -> {
+          JsonArray versions = new JsonArray();
+          list.forEach(c -> versions.add(new JsonObject()
+              .put("meta", Base64.getEncoder().encodeToString(Codecs.VERSION_META.encode(c.meta()).getBytes()))
+              .put("requestId", c.requestId())));
+          return new JsonObject().put("head", head).put("ceiling", ceiling).put("acting", acting)
+              .put("locks", held).put("versions", versions);
+        })));
+  }
+}

@@ -1,0 +1,162 @@
+package org.mistore.pop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.mistore.codecs.Role;
+import org.mistore.node.RoleIdentity;
+import org.mistore.testing.DevClusterTestBase;
+import org.mistore.testing.Eventually;
+
+/**
+ * Primary POP loss inside one dev cluster: the backup acts as primary with the DC holding the second
+ * copy, writes and atomic reads go on, and the primary catches up before it serves again.
+ */
+class FailoverTest extends DevClusterTestBase {
+  private static final RoleIdentity POP_1 = new RoleIdentity(Role.POP, "pop-1", "region-1", "");
+
+  private void awaitStatus(String pop, String status) {
+    Eventually.await(pop + " seen " + status, Duration.ofSeconds(10), () -> dev.cluster.directory()
+        .find(Role.POP, pop).map(e -> e.status().wireName().equals(status)).orElse(false));
+  }
+
+  private HttpResponse<String> put(String id, String body, String gateway, String... headers) {
+    String[] all = new String[headers.length + 2];
+    all[0] = "Mistore-Gateway";
+    all[1] = gateway;
+    System.arraycopy(headers, 0, all, 2, headers.length);
+    return dev.put("/v1/objects/" + id, body, all);
+  }
+
+  @Test
+  void writesGoOnWhileThePrimaryIsDownAndItCatchesUpBeforeServingAgain() {
+    start(3, 1, new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    assertThat(id).startsWith("pop-1.");
+    String backup = id.split("\\.")[1];
+    String otherRegion = backup.equals("pop-2") ? "hg-3-1" : "hg-2-1";
+    assertThat(put(id, "v2", "hg-2-1").statusCode()).isEqualTo(200);
+
+    dev.cluster.stopRole(Role.POP, "pop-1").toCompletionStage().toCompletableFuture().join();
+    awaitStatus("pop-1", "down");
+
+    for (int v = 3; v <= 6; v++) {
+      String gateway = v % 2 == 0 ? "hg-2-1" : "hg-3-1";
+      HttpResponse<String> w = put(id, "v" + v, gateway);
+      assertThat(w.statusCode()).as("write %d through %s while the primary is down: %s", v, gateway, w.body())
+          .isEqualTo(200);
+      assertThat(new JsonObject(w.body()).getLong("version")).isEqualTo(v);
+      HttpResponse<String> r = dev.get("/v1/objects/" + id, "Mistore-Gateway", otherRegion);
+      assertThat(r.body()).isEqualTo("v" + v);
+      assertThat(r.headers().firstValue("Mistore-Source")).hasValue("backup");
+    }
+    JsonObject where = Eventually.value("the DC's catalog follows the head", Duration.ofSeconds(5),
+        () -> new JsonObject(dev.get("/v1/cluster/objects/" + id).body()), w -> w.getLong("head", 0L) == 6);
+    assertThat(where.getString("actingPrimary")).isEqualTo(backup);
+    assertThat(where.getString("actingBackup")).as("the DC stands in for the down primary").isEqualTo("dc-1");
+
+    // A lease granted by the acting primary is honoured by the primary once it is back.
+    JsonObject lease = new JsonObject(dev.lock(id, "write", 5000, 0, "hg-2-1").body());
+    assertThat(lease.getLong("version")).isEqualTo(6);
+
+    dev.cluster.startRole(POP_1).toCompletionStage().toCompletableFuture().join();
+    awaitStatus("pop-1", "up");
+    HttpResponse<String> back = dev.get("/v1/objects/" + id, "Mistore-Gateway", "hg-1-1");
+    assertThat(back.statusCode()).as(back.body()).isEqualTo(200);
+    assertThat(back.body()).as("the returning primary caught up before serving").isEqualTo("v6");
+    assertThat(back.headers().firstValue("Mistore-Source")).hasValue("primary");
+    JsonArray versions = new JsonArray(dev.get("/v1/objects/" + id + "/versions", "Mistore-Gateway", "hg-1-1").body());
+    assertThat(versions.stream().map(v -> ((JsonObject) v).getLong("version")).toList())
+        .containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+
+    assertThat(dev.lock(id, "write", 1000, 0, "hg-3-1").statusCode())
+        .as("the lease the backup granted still holds at the primary").isEqualTo(423);
+    HttpResponse<String> underLease = put(id, "v7", "hg-1-1", "Mistore-Lock", lease.getString("token"));
+    assertThat(underLease.statusCode()).as(underLease.body()).isEqualTo(200);
+    assertThat(new JsonObject(underLease.body()).getLong("version")).isEqualTo(7);
+    assertThat(dev.delete("/v1/locks/" + lease.getString("token")).statusCode()).isEqualTo(204);
+
+    HttpResponse<String> fromBackupRegion = dev.get("/v1/objects/" + id, "Mistore-Gateway", otherRegion);
+    assertThat(fromBackupRegion.body()).isEqualTo("v7");
+    assertThat(fromBackupRegion.headers().firstValue("Mistore-Source")).hasValue("primary");
+  }
+
+  @Test
+  void theBackupsLossMakesTheDcHoldTheSecondCopyAndTheBackupCatchesUpOnReturn() {
+    start(2, 1, new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    assertThat(id).startsWith("pop-1.pop-2.");
+    dev.cluster.stopRole(Role.POP, "pop-2").toCompletionStage().toCompletableFuture().join();
+    awaitStatus("pop-2", "down");
+    for (int v = 2; v <= 4; v++) {
+      HttpResponse<String> w = put(id, "v" + v, "hg-1-1");
+      assertThat(w.statusCode()).as(w.body()).isEqualTo(200);
+    }
+    dev.cluster.startRole(new RoleIdentity(Role.POP, "pop-2", "region-2", "")).toCompletionStage()
+        .toCompletableFuture().join();
+    awaitStatus("pop-2", "up");
+    // The next write reaches the returning backup, which first copies versions 2-4 from the primary.
+    HttpResponse<String> w = put(id, "v5", "hg-2-1");
+    assertThat(w.statusCode()).as(w.body()).isEqualTo(200);
+    dev.cluster.stopRole(Role.POP, "pop-1").toCompletionStage().toCompletableFuture().join();
+    awaitStatus("pop-1", "down");
+    HttpResponse<String> r = dev.get("/v1/objects/" + id, "Mistore-Gateway", "hg-2-1");
+    assertThat(r.body()).isEqualTo("v5");
+    for (long v = 1; v <= 5; v++) {
+      HttpResponse<String> exact = dev.get("/v1/objects/" + id + "?version=" + v, "Mistore-Gateway", "hg-2-1");
+      assertThat(exact.statusCode()).as("version %d at the backup", v).isEqualTo(200);
+      assertThat(exact.body()).isEqualTo("v" + v);
+    }
+  }
+
+  @Test
+  void aRetriedWriteWithTheSameRequestIdDoesNotMakeASecondVersion() {
+    start(2, 1, new JsonObject());
+    HttpResponse<String> created = dev.post("/v1/objects", "first", "Mistore-Request-Id", "create-1");
+    HttpResponse<String> again = dev.post("/v1/objects", "first", "Mistore-Request-Id", "create-1");
+    assertThat(created.statusCode()).isEqualTo(201);
+    assertThat(again.statusCode()).isEqualTo(201);
+    String id = new JsonObject(created.body()).getString("id");
+    assertThat(new JsonObject(again.body()).getString("id")).isEqualTo(id);
+
+    HttpResponse<String> w1 = dev.put("/v1/objects/" + id, "second", "Mistore-Request-Id", "put-1");
+    HttpResponse<String> w2 = dev.put("/v1/objects/" + id, "second", "Mistore-Request-Id", "put-1");
+    assertThat(w1.statusCode()).isEqualTo(200);
+    assertThat(w2.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(w2.body()).getLong("version")).isEqualTo(2);
+    assertThat(new JsonArray(dev.get("/v1/objects/" + id + "/versions").body())).hasSize(2);
+    assertThat(new JsonObject(dev.put("/v1/objects/" + id, "third", "Mistore-Request-Id", "put-2").body())
+        .getLong("version")).isEqualTo(3);
+    assertThat(dev.put("/v1/objects/" + id, "x", "Mistore-Request-Id", "has space").statusCode()).isEqualTo(400);
+    assertThat(dev.put("/v1/objects/" + id, "x", "Mistore-Request-Id", "r".repeat(129)).statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void aRestartedDcCatchesUpItsCatalogFromThePops() {
+    start(2, 1, new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    Eventually.value("the catalog knows the object", Duration.ofSeconds(5),
+        () -> dev.get("/v1/cluster/objects/" + id), r -> r.statusCode() == 200);
+    dev.cluster.stopRole(Role.DC, "dc-1").toCompletionStage().toCompletableFuture().join();
+    Eventually.await("dc-1 seen down", Duration.ofSeconds(10), () -> dev.cluster.directory()
+        .find(Role.DC, "dc-1").map(e -> e.status().wireName().equals("down")).orElse(false));
+    assertThat(dev.get("/v1/cluster/objects/" + id).statusCode()).as("no DC to ask").isEqualTo(503);
+    for (int v = 2; v <= 3; v++) {
+      assertThat(dev.put("/v1/objects/" + id, "v" + v).statusCode()).isEqualTo(200);
+    }
+    dev.cluster.startRole(new RoleIdentity(Role.DC, "dc-1", "core", "")).toCompletionStage().toCompletableFuture()
+        .join();
+    JsonObject where = Eventually.value("the DC's catalog caught up the versions it missed", Duration.ofSeconds(10),
+        () -> new JsonObject(dev.get("/v1/cluster/objects/" + id).body()), w -> w.getLong("head", 0L) == 3);
+    assertThat(where.getString("primary")).isEqualTo("pop-1");
+    assertThat(where.getLong("size")).as("the size of the last version the DC heard of").isEqualTo(2);
+    assertThat(new JsonObject(dev.get("/v1/cluster").body()).getJsonObject("catalog").getInteger("objects"))
+        .isEqualTo(1);
+    assertThat(dev.get("/v1/cluster/objects/not-an-id").statusCode()).isEqualTo(400);
+    assertThat(dev.get("/v1/cluster/objects/pop-1.pop-2.hg-1-1.zz").statusCode()).isEqualTo(404);
+  }
+}
