@@ -46,7 +46,7 @@ public final class Addresses {
   // Verbs the DC answers.
   /** Where an object lives and its head, from the DC's catalog ({@code {"id"}}). */
   public static final String DC_WHERE = "where";
-  /** Heads a POP reports when the DC (re)appears: {@code [{"id","version"}]}, merged into the catalog. */
+  /** Heads a POP reports when the DC (re)appears: {@code [{"id","version","size"}]}, merged into the catalog. */
   public static final String DC_HEADS = "heads";
   /** What the DC's catalog holds ({@code {}} → {@code {"dc","objects"}}). */
   public static final String DC_SUMMARY = "summary";

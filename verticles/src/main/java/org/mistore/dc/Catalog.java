@@ -49,7 +49,7 @@ final class Catalog {
       entry.put("size", event.getLong("size"));
     }
     pending.merge(id.render(), entry, (a, b) -> a.getLong("head") >= b.getLong("head") ? a : b);
-    // A head report carries no size: keep the size a version event brought.
+
     if (!flushing) {
       flushing = true;
       vertx.setTimer(FLUSH_MS, t -> flush(vertx));
@@ -57,9 +57,23 @@ final class Catalog {
   }
 
   private void flush(Vertx vertx) {
+    write().onComplete(r -> {
+      if (pending.isEmpty()) {
+        flushing = false;
+      } else {
+        vertx.setTimer(FLUSH_MS, t -> flush(vertx));
+      }
+    });
+  }
+
+  /** Writes what is pending in one commit; an entry never goes back to an older head, and keeps its size. */
+  private Future<Void> write() {
     Map<String, JsonObject> batch = pending;
     pending = new HashMap<>();
-    store.write(db -> {
+    if (batch.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return store.write(db -> {
       batch.forEach((key, entry) -> entries.merge(key, entry.encode(), (old, neu) -> {
         JsonObject known = new JsonObject(old);
         if (known.getLong("head") >= entry.getLong("head")) {
@@ -68,12 +82,6 @@ final class Catalog {
         return entry.containsKey("size") ? neu : entry.copy().put("size", known.getLong("size", 0L)).encode();
       }));
       return null;
-    }).onComplete(r -> {
-      if (pending.isEmpty()) {
-        flushing = false;
-      } else {
-        vertx.setTimer(FLUSH_MS, t -> flush(vertx));
-      }
     });
   }
 
@@ -89,6 +97,11 @@ final class Catalog {
       }
       return Optional.of(waiting.copy().put("size", stored.map(s -> s.getLong("size", 0L)).orElse(0L)));
     });
+  }
+
+  /** Writes what is pending now (the DC is stopping). */
+  Future<Void> flushNow() {
+    return write();
   }
 
   Future<Integer> size() {

@@ -97,6 +97,11 @@ public final class DcVerticle extends RoleVerticle {
   }
 
   @Override
+  public Future<?> stop() {
+    return (catalog == null ? Future.succeededFuture() : catalog.flushNow()).eventually(super::stop);
+  }
+
+  @Override
   protected void sendHeartbeat(NodeReport report) {
     vertx.eventBus().publish(Addresses.DIRECTORY_HEARTBEAT, report);
   }

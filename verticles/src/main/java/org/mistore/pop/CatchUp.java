@@ -58,9 +58,12 @@ final class CatchUp {
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(200_000).executor(Runnable::run).build();
   private final Map<ObjectId, Future<Void>> running = new HashMap<>();
   private final Counter versionsCopied;
+  private final java.util.function.Consumer<VersionMeta> copied;
 
+  /** {@code copied} is told of every version copied here (a POP places its blocks on its region's HGs). */
   CatchUp(Vertx vertx, Owners.Holder self, PopObjectStore store, Owners owners, LockTable locks,
-      MeterRegistry registry) {
+      MeterRegistry registry, java.util.function.Consumer<VersionMeta> copied) {
+    this.copied = copied;
     this.vertx = vertx;
     this.self = self;
     this.store = store;
@@ -197,7 +200,10 @@ final class CatchUp {
   private Future<Void> copy(Owners.Holder holder, VersionMeta meta, String requestId) {
     Future<Void> blocks = store.hasBlocks(meta).compose(all -> all ? Future.succeededFuture() : copyBlocks(holder, meta, 0));
     return blocks.compose(v -> store.commit(CommitRequest.of(meta), requestId, true))
-        .onSuccess(v -> versionsCopied.increment())
+        .onSuccess(v -> {
+          versionsCopied.increment();
+          copied.accept(v);
+        })
         .mapEmpty();
   }
 

@@ -52,7 +52,12 @@ public final class OwnerService implements LockMirror {
     this.owners = owners;
     this.locks = new LockTable(vertx, store, this, store::head, registry, self);
     this.replicator = role == Role.POP ? placement : null;
-    this.catchUp = new CatchUp(vertx, new Owners.Holder(role, self), store, owners, locks, registry);
+    this.catchUp = new CatchUp(vertx, new Owners.Holder(role, self), store, owners, locks, registry,
+        meta -> {
+          if (replicator != null) {
+            replicator.replicate(meta);
+          }
+        });
     store.peerCeilings(this::peerCeiling);
   }
 

@@ -273,7 +273,7 @@ public final class PopObjectStore implements FenceStore {
     });
   }
 
-  /** Heads of the objects whose primary is {@code primary}, in pages of {@code page} entries: {@code {"id","version"}}. */
+  /** Heads of the objects whose primary is {@code primary}, in pages of {@code page} entries: {@code {"id","version","size"}}. */
   public Future<List<List<io.vertx.core.json.JsonObject>>> headsOf(String primary, int page) {
     return store.read(db -> {
       List<List<io.vertx.core.json.JsonObject>> pages = new ArrayList<>();
@@ -282,7 +282,13 @@ public final class PopObjectStore implements FenceStore {
         if (!e.getKey().startsWith(primary + ".")) {
           continue;
         }
-        current.add(new io.vertx.core.json.JsonObject().put("id", e.getKey()).put("version", e.getValue()));
+        io.vertx.core.json.JsonObject head = new io.vertx.core.json.JsonObject().put("id", e.getKey())
+            .put("version", e.getValue());
+        byte[] raw = versions.get(versionKey(e.getKey(), e.getValue()));
+        if (raw != null) {
+          head.put("size", decode(raw).size());
+        }
+        current.add(head);
         if (current.size() == page) {
           pages.add(current);
           current = new ArrayList<>();
