@@ -73,6 +73,12 @@ public final class Addresses {
   public static final String HEADER_IF_MATCH = "if-match";
   /** On replies: where the version was resolved ({@code primary}, {@code backup}, {@code pop-cache}). */
   public static final String HEADER_SOURCE = "source";
+  /**
+   * On commits of a body small enough to travel inline (or a tombstone): the primary takes the write
+   * lock itself, waiting at most this many milliseconds, numbers the version after the head and
+   * releases the lock after the commit (one request instead of lock, commit and release).
+   */
+  public static final String HEADER_AUTO_LOCK = "auto-lock";
   /** The client's request id of a write ({@code Mistore-Request-Id}): a retry answers the first result. */
   public static final String HEADER_REQUEST_ID = "request-id";
   /** On mirror commits: the holder is a stand-in, which keeps the versions it is sent without the ones before. */

@@ -46,6 +46,12 @@ public record VersionMeta(VersionRef ref, long size, String contentType, String 
     this(ref, size, contentType, sha256, blockSize, blockSha256, createdAt, writer, deleted, 0);
   }
 
+  /** The same content as version {@code version} of the same object (the primary numbers a write it locked itself). */
+  public VersionMeta withVersion(long version) {
+    return new VersionMeta(new VersionRef(ref.id(), version), size, contentType, sha256, blockSize, blockSha256,
+        createdAt, writer, deleted, stripes);
+  }
+
   public int blockCount() {
     return blockSha256.size();
   }

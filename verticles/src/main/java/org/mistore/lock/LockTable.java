@@ -37,17 +37,21 @@ public final class LockTable {
   private static final class Lease {
     final LockGrant grant;
     final long ttlMs;
+    /** Whether the backup knows this lease (a client's); a POP's own short lease for one commit is not. */
+    final boolean mirrored;
     long expiresAt;
     long timer = -1;
     boolean granted;
 
-    Lease(LockGrant grant, long ttlMs) {
+    Lease(LockGrant grant, long ttlMs, boolean mirrored) {
       this.grant = grant;
       this.ttlMs = ttlMs;
+      this.mirrored = mirrored;
     }
   }
 
-  private record Waiter(LockRequest request, Promise<LockGrant> promise, long enqueuedAt, long[] timer) {
+  private record Waiter(LockRequest request, Promise<LockGrant> promise, long enqueuedAt, long[] timer,
+      boolean mirrored) {
   }
 
   private static final class ObjectLocks {
@@ -113,16 +117,25 @@ public final class LockTable {
 
   /** Grants at once, queues for up to {@code waitMs}, or refuses with {@link LockRefused}. */
   public Future<LockGrant> acquire(LockRequest request) {
+    return acquire(request, true);
+  }
+
+  /**
+   * As {@link #acquire(LockRequest)}; with {@code mirrored} false the lease is this POP's own (held
+   * for one commit it runs itself) and the backup is not told: if this POP dies, the commit dies
+   * with it and nobody needs the lease.
+   */
+  public Future<LockGrant> acquire(LockRequest request, boolean mirrored) {
     ObjectLocks o = objects.computeIfAbsent(request.id(), ObjectLocks::new);
     if (o.queue.isEmpty() && compatible(o, request.type())) {
-      return grant(o, request, 0);
+      return grant(o, request, 0, mirrored);
     }
     if (request.waitMs() == 0) {
       refusals.increment();
       return Future.failedFuture(new LockRefused(request.type().wireName() + " lock on " + request.id()
           + " is not available", retryAfter(o)));
     }
-    Waiter w = new Waiter(request, Promise.promise(), System.nanoTime(), new long[1]);
+    Waiter w = new Waiter(request, Promise.promise(), System.nanoTime(), new long[1], mirrored);
     w.timer()[0] = vertx.setTimer(request.waitMs(), t -> {
       if (o.queue.remove(w)) {
         refusals.increment();
@@ -152,10 +165,10 @@ public final class LockTable {
   }
 
   /** Reserves the lock now (so nothing else is granted meanwhile), then fences, mirrors and completes. */
-  private Future<LockGrant> grant(ObjectLocks o, LockRequest request, long waitedNanos) {
+  private Future<LockGrant> grant(ObjectLocks o, LockRequest request, long waitedNanos, boolean mirrored) {
     String token = newToken(request.id());
     LockGrant reserved = new LockGrant(token, request.type(), request.id(), 0, 0, 0);
-    Lease lease = new Lease(reserved, request.ttlMs());
+    Lease lease = new Lease(reserved, request.ttlMs(), mirrored);
     lease.expiresAt = Long.MAX_VALUE;
     if (request.type() == LockType.WRITE) {
       o.writer = lease;
@@ -167,9 +180,9 @@ public final class LockTable {
         : fences.currentFence(request.id());
     return fence.compose(f -> headVersion.apply(request.id()).map(v -> new LockGrant(token, request.type(),
             request.id(), f, v, System.currentTimeMillis() + request.ttlMs())))
-        .compose(g -> mirror.granted(g, request.ttlMs()).map(g))
+        .compose(g -> mirrored ? mirror.granted(g, request.ttlMs()).map(g) : Future.succeededFuture(g))
         .map(g -> {
-          Lease live = new Lease(g, request.ttlMs());
+          Lease live = new Lease(g, request.ttlMs(), mirrored);
           live.granted = true;
           live.expiresAt = g.expiresAt();
           replace(o, lease, live);
@@ -229,7 +242,9 @@ public final class LockTable {
         expiries.increment();
         ObjectLocks owner = objects.get(lease.grant.id());
         remove(owner, lease);
-        mirror.released(lease.grant);
+        if (lease.mirrored) {
+          mirror.released(lease.grant);
+        }
         pump(owner);
       } else {
         arm(lease);
@@ -241,7 +256,7 @@ public final class LockTable {
     while (!o.queue.isEmpty() && compatible(o, o.queue.peek().request().type())) {
       Waiter w = o.queue.poll();
       vertx.cancelTimer(w.timer()[0]);
-      grant(o, w.request(), System.nanoTime() - w.enqueuedAt()).onComplete(w.promise());
+      grant(o, w.request(), System.nanoTime() - w.enqueuedAt(), w.mirrored()).onComplete(w.promise());
     }
     if (o.idle()) {
       objects.remove(o.id, o);
@@ -268,7 +283,9 @@ public final class LockTable {
     }
     ObjectLocks o = objects.get(lease.grant.id());
     remove(o, lease);
-    mirror.released(lease.grant);
+    if (lease.mirrored) {
+      mirror.released(lease.grant);
+    }
     pump(o);
   }
 
@@ -296,7 +313,7 @@ public final class LockTable {
     if (byToken.containsKey(grant.token())) {
       return; // mirrored again (a catch-up after the grant was mirrored): one lease per token
     }
-    Lease lease = new Lease(grant, ttlMs);
+    Lease lease = new Lease(grant, ttlMs, true);
     lease.granted = true;
     lease.expiresAt = Long.MAX_VALUE;
     if (grant.type() == LockType.WRITE) {
@@ -319,17 +336,17 @@ public final class LockTable {
   public record Held(LockGrant grant, long ttlMs) {
   }
 
-  /** The granted leases of {@code id} (live here, or mirrored). */
+  /** The granted client leases of {@code id} (live here, or mirrored); a POP's own commit leases are not listed. */
   public List<Held> held(ObjectId id) {
     ObjectLocks o = objects.get(id);
     if (o == null) {
       return List.of();
     }
     List<Held> out = new ArrayList<>();
-    if (o.writer != null && o.writer.granted) {
+    if (o.writer != null && o.writer.granted && o.writer.mirrored) {
       out.add(new Held(o.writer.grant, o.writer.ttlMs));
     }
-    o.readers.values().stream().filter(l -> l.granted).forEach(l -> out.add(new Held(l.grant, l.ttlMs)));
+    o.readers.values().stream().filter(l -> l.granted && l.mirrored).forEach(l -> out.add(new Held(l.grant, l.ttlMs)));
     return out;
   }
 

@@ -173,21 +173,23 @@ public final class OwnerService implements LockMirror {
    */
   public void commit(Message<CommitRequest> m) {
     CommitRequest request = m.body();
-    VersionMeta meta = request.meta();
-    ObjectId id = meta.ref().id();
-    long version = meta.ref().version();
+    ObjectId id = request.meta().ref().id();
     String token = m.headers().get(Addresses.HEADER_LOCK);
+    String fence = m.headers().get(Addresses.HEADER_FENCE);
     String ifMatch = m.headers().get(Addresses.HEADER_IF_MATCH);
     String requestId = m.headers().get(Addresses.HEADER_REQUEST_ID);
+    String autoLock = m.headers().get(Addresses.HEADER_AUTO_LOCK);
     actAsPrimary(id)
         .compose(v -> requestId == null ? Future.succeededFuture(Optional.<VersionMeta>empty())
             : store.requested(id, requestId))
-        .compose(earlier -> earlier.isPresent() ? Future.succeededFuture(earlier.get())
-            : checkAndCommit(m, request, token, ifMatch, requestId))
-        .onSuccess(committed -> {
-          if (committed.ref().version() == version) {
-            bus().publish(Addresses.VERSION_EVENTS, new JsonObject().put("id", id.render()).put("version", version)
-                .put("size", committed.size()));
+        .compose(earlier -> earlier.isPresent() ? Future.succeededFuture(new Outcome(earlier.get(), false))
+            : autoLock != null ? commitUnderOwnLock(request, Long.parseLong(autoLock), ifMatch, requestId)
+            : checkAndCommit(request, token, fence, ifMatch, requestId, false))
+        .onSuccess(outcome -> {
+          VersionMeta committed = outcome.meta();
+          if (outcome.fresh()) {
+            bus().publish(Addresses.VERSION_EVENTS, new JsonObject().put("id", id.render())
+                .put("version", committed.ref().version()).put("size", committed.size()));
             if (replicator != null) {
               replicator.replicate(committed);
             }
@@ -197,13 +199,36 @@ public final class OwnerService implements LockMirror {
         .onFailure(e -> Replies.fail(m, e));
   }
 
-  private Future<VersionMeta> checkAndCommit(Message<CommitRequest> m, CommitRequest request, String token,
-      String ifMatch, String requestId) {
+  /** A commit's result, and whether it made a new version (or answered a retry with an earlier one). */
+  private record Outcome(VersionMeta meta, boolean fresh) {
+  }
+
+  /** How long this POP's own write lease for one commit lasts (renewed by nobody: the commit ends first). */
+  private static final long OWN_LOCK_TTL_MS = 30_000;
+
+  /** Takes the write lock here (not mirrored), commits the request as the version after the head, releases. */
+  private Future<Outcome> commitUnderOwnLock(CommitRequest request, long waitMs, String ifMatch, String requestId) {
     VersionMeta meta = request.meta();
     ObjectId id = meta.ref().id();
-    long version = meta.ref().version();
+    return store.head(id)
+        .compose(head -> head == 0 ? Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "no object " + id))
+            : locks.acquire(new LockRequest(id, LockType.WRITE, OWN_LOCK_TTL_MS, waitMs, meta.writer()), false))
+        .compose(g -> checkAndCommit(request, g.token(), Long.toString(g.fence()), ifMatch, requestId, true)
+            .andThen(done -> locks.release(g.token())));
+  }
+
+  /**
+   * Checks the writer's lock and fence, the precondition and that the version follows the head (with
+   * {@code renumber}, makes it the version after the head); then commits on the other holder, then here.
+   */
+  private Future<Outcome> checkAndCommit(CommitRequest request, String token, String fence, String ifMatch,
+      String requestId, boolean renumber) {
+    ObjectId id = request.meta().ref().id();
     return store.head(id)
         .compose(head -> {
+          CommitRequest numbered = renumber
+              ? new CommitRequest(request.meta().withVersion(head + 1), request.inline()) : request;
+          long version = numbered.meta().ref().version();
           if (version > 1 || head > 0) {
             Optional<LockGrant> writer = token == null ? Optional.empty()
                 : locks.live(token).filter(g -> g.id().equals(id) && g.type() == LockType.WRITE);
@@ -211,7 +236,6 @@ public final class OwnerService implements LockMirror {
               return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT,
                   "the write needs a live write lock on " + id));
             }
-            String fence = m.headers().get(Addresses.HEADER_FENCE);
             if (fence == null || Long.parseLong(fence) != writer.get().fence()) {
               return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, "stale fence " + fence
                   + " (current " + writer.get().fence() + ")"));
@@ -225,9 +249,10 @@ public final class OwnerService implements LockMirror {
             return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, "version " + version
                 + " does not follow current version " + head));
           }
-          return mirrorCommit(request, requestId);
-        })
-        .compose(v -> store.commit(request, requestId, false));
+          return mirrorCommit(numbered, requestId)
+              .compose(v -> store.commit(numbered, requestId, false))
+              .map(committed -> new Outcome(committed, committed.ref().version() == version));
+        });
   }
 
   private Future<Void> mirrorCommit(CommitRequest request, String requestId) {
