@@ -181,10 +181,13 @@ final class ObjectService {
     });
   }
 
-  /** Whether the whole body is known to fit in one block: in memory, or declared by {@code Content-Length}. */
+  /**
+   * Whether the whole body is known to travel inline: shorter than a block (a full block is sent
+   * ahead by {@link Upload}), in memory or declared by {@code Content-Length}.
+   */
   private boolean fitsInline(Body body) {
     if (body.data() != null) {
-      return body.data().length() <= limits.blockSize();
+      return body.data().length() < limits.blockSize();
     }
     HttpServerRequest request = body.request();
     String length = request.getHeader("Content-Length");
@@ -192,7 +195,7 @@ final class ObjectService {
       return false;
     }
     try {
-      return Long.parseLong(length.trim()) <= limits.blockSize();
+      return Long.parseLong(length.trim()) < limits.blockSize();
     } catch (NumberFormatException e) {
       return false;
     }
@@ -209,9 +212,10 @@ final class ObjectService {
     if (ifMatch != null) {
       headers.put(Addresses.HEADER_IF_MATCH, Long.toString(ifMatch));
     }
-    if (requestId != null) {
-      headers.put(Addresses.HEADER_REQUEST_ID, requestId);
-    }
+    // The primary numbers this write, so a commit re-sent by a relay after a failover must be
+    // recognised as the same write: without the client's request id, the gateway names it.
+    headers.put(Addresses.HEADER_REQUEST_ID, requestId != null ? requestId
+        : "gw:" + gateway.hgId() + ":" + java.util.UUID.randomUUID());
     // Numbered by the primary: version 1 stands for "the next one" until then.
     VersionRef next = new VersionRef(id, 1);
     Future<CommitRequest> request = body == null

@@ -325,11 +325,19 @@ public final class LockTable {
     held.incrementAndGet();
   }
 
+  /** A release mirrored from the acting primary; ignored for leases whose clocks run here (this POP acts). */
   public void mirrorRelease(String token) {
     Lease lease = byToken.get(token);
-    if (lease != null) {
-      remove(objects.get(lease.grant.id()), lease);
+    ObjectLocks o = lease == null ? null : objects.get(lease.grant.id());
+    if (o != null && !o.clocksRunning) {
+      remove(o, lease);
     }
+  }
+
+  /** Whether this POP holds its own (unmirrored) write lease on {@code id}: a commit it numbered is under way. */
+  public boolean ownLeaseLive(ObjectId id) {
+    ObjectLocks o = objects.get(id);
+    return o != null && o.writer != null && !o.writer.mirrored;
   }
 
   /** A granted lease and its TTL, as handed to a returning primary. */

@@ -237,11 +237,20 @@ final class CatchUp {
         owners.directory().heard(back);
       }
     }
+    boolean primaryBack = self.role() == Role.POP && self.id().equals(id.backupPop())
+        && requester.equals(id.primaryPop());
+    if (primaryBack && locks.ownLeaseLive(id)) {
+      // A write this POP numbered itself is still committing: the primary asks again in a moment.
+      return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "a write on " + id
+          + " is finishing at " + self.describe() + "; retry"));
+    }
     JsonArray held = new JsonArray();
     locks.held(id).forEach(h -> held.add(new JsonObject().put("token", h.grant().token())
         .put("type", h.grant().type().wireName()).put("fence", h.grant().fence())
         .put("version", h.grant().version()).put("expiresAt", h.grant().expiresAt()).put("ttlMs", h.ttlMs())));
-    if (acting && requester.equals(id.primaryPop())) {
+    if (primaryBack) {
+      // Whether or not this POP still thought it was acting (it may have heard the primary first),
+      // the leases it ran are the primary's from now on: their clocks stop here.
       locks.handBack(id);
       epoch.incrementAndGet();
     }

@@ -269,7 +269,13 @@ public final class OwnerService implements LockMirror {
     if (requestId != null) {
       options.addHeader(Addresses.HEADER_REQUEST_ID, requestId);
     }
-    return bus().request(peer.get().address(Addresses.OWNER_MIRROR_COMMIT), request, options).mapEmpty();
+    return bus().request(peer.get().address(Addresses.OWNER_MIRROR_COMMIT), request, options)
+        .recover(e -> Future.failedFuture(e instanceof io.vertx.core.eventbus.ReplyException r
+            && r.failureCode() == FailureCode.CONFLICT.code
+            // The other holder has another version under this number (the holders changed mid-write).
+            ? new StoreFailure(FailureCode.UNAVAILABLE, "the copies of " + id + " disagree on version "
+                + request.meta().ref().version() + " (" + r.getMessage() + "); retry") : e))
+        .mapEmpty();
   }
 
   /**

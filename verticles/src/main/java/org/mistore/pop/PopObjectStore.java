@@ -38,8 +38,8 @@ public final class PopObjectStore implements FenceStore {
   private final ConcurrentMap<String, Long> requests;
   /** The request id each version was written under, {@code <id>/<version>} → request id (copied on catch-up). */
   private final ConcurrentMap<String, String> requestOf;
-  /** Ids minted for a creator's request id: {@code <creator>|<request id>} → counter. */
-  private final ConcurrentMap<String, Long> creations;
+  /** Ids minted for a creator's request id: {@code <creator>|<request id>} → the whole id (backup included). */
+  private final ConcurrentMap<String, String> creations;
   /** Fences per object reserved durably and not yet given: {next, last}. Used on the POP's event loop. */
   private final java.util.Map<String, long[]> fenceRanges = new java.util.HashMap<>();
   /** Heads and versions recently read or committed, so hot objects skip the worker hop; filled from MapDB on a miss. */
@@ -64,7 +64,7 @@ public final class PopObjectStore implements FenceStore {
     counters = db.hashMap("counters", Serializer.STRING, Serializer.LONG).createOrOpen();
     requests = db.hashMap("requests", Serializer.STRING, Serializer.LONG).createOrOpen();
     requestOf = db.hashMap("request-of", Serializer.STRING, Serializer.STRING).createOrOpen();
-    creations = db.hashMap("creations", Serializer.STRING, Serializer.LONG).createOrOpen();
+    creations = db.hashMap("created-ids", Serializer.STRING, Serializer.STRING).createOrOpen();
   }
 
   /** Declares the maps (on a worker thread) and drops blocks no committed version names (left by a crash). */
@@ -112,22 +112,26 @@ public final class PopObjectStore implements FenceStore {
 
   /** Next creation counter of an HG (ids it creates are never reused). */
   public Future<Long> nextCounter(String hg) {
-    return nextCounter(hg, null);
+    return store.write(db -> counters.merge(hg, 1L, Long::sum));
   }
 
-  /** As {@link #nextCounter(String)}; the same {@code requestId} of the same creator gets the same counter. */
-  public Future<Long> nextCounter(String hg, String requestId) {
+  /**
+   * Mints an id for a creator: {@code idOf} renders it from the creator's next counter. The same
+   * {@code requestId} (may be null) of the same creator gets the id minted the first time, whole
+   * (a retried create must name the same backup too).
+   */
+  public Future<String> mint(String hg, String requestId, java.util.function.LongFunction<String> idOf) {
     return store.write(db -> {
       String key = requestId == null ? null : hg + "|" + requestId;
-      Long earlier = key == null ? null : creations.get(key);
+      String earlier = key == null ? null : creations.get(key);
       if (earlier != null) {
         return earlier;
       }
-      long n = counters.merge(hg, 1L, Long::sum);
+      String id = idOf.apply(counters.merge(hg, 1L, Long::sum));
       if (key != null) {
-        creations.put(key, n);
+        creations.put(key, id);
       }
-      return n;
+      return id;
     });
   }
 

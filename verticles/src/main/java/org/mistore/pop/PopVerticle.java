@@ -151,8 +151,8 @@ public final class PopVerticle extends RoleVerticle {
       return;
     }
     String backup = candidates.get(ThreadLocalRandom.current().nextInt(candidates.size()));
-    objects.nextCounter(creator, requestId)
-        .onSuccess(n -> m.reply(new JsonObject().put("id", new ObjectId(identity.id(), backup, creator, n).render())))
+    objects.mint(creator, requestId, n -> new ObjectId(identity.id(), backup, creator, n).render())
+        .onSuccess(id -> m.reply(new JsonObject().put("id", id)))
         .onFailure(e -> Replies.fail(m, e));
   }
 

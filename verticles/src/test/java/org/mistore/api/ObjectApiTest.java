@@ -236,6 +236,20 @@ class ObjectApiTest extends DevClusterTestBase {
   }
 
   @Test
+  void bodiesAroundOneBlockAreStoredWhole() {
+    start(new JsonObject());
+    String id = dev.create("a", "hg-1-1");
+    for (int size : new int[] {65535, 65536, 65537, 0}) {
+      byte[] body = bytes(size, size);
+      HttpResponse<String> w = putBytes("/v1/objects/" + id, body, "Mistore-Gateway", "hg-2-1");
+      assertThat(w.statusCode()).as("PUT of %d bytes: %s", size, w.body()).isEqualTo(200);
+      assertThat(new JsonObject(w.body()).getLong("size")).isEqualTo(size);
+      assertThat(getBytes("/v1/objects/" + id, "Mistore-Gateway", "hg-3-1").body()).isEqualTo(body);
+    }
+    assertThat(new JsonArray(dev.get("/v1/objects/" + id + "/versions").body())).hasSize(5);
+  }
+
+  @Test
   void rangesGive206AndUnsatisfiableRangesGive416() {
     start(new JsonObject());
     byte[] content = bytes(150_000, 7);

@@ -60,7 +60,7 @@ class FailoverTest extends DevClusterTestBase {
     assertThat(where.getString("actingBackup")).as("the DC stands in for the down primary").isEqualTo("dc-1");
 
     // A lease granted by the acting primary is honoured by the primary once it is back.
-    JsonObject lease = new JsonObject(dev.lock(id, "write", 5000, 0, "hg-2-1").body());
+    JsonObject lease = new JsonObject(dev.lock(id, "write", 2000, 0, "hg-2-1").body());
     assertThat(lease.getLong("version")).isEqualTo(6);
 
     dev.cluster.startRole(POP_1).toCompletionStage().toCompletableFuture().join();
@@ -75,6 +75,12 @@ class FailoverTest extends DevClusterTestBase {
 
     assertThat(dev.lock(id, "write", 1000, 0, "hg-3-1").statusCode())
         .as("the lease the backup granted still holds at the primary").isEqualTo(423);
+    // Renewed at the primary for longer than its TTL: the backup's old clock must not end it.
+    for (int i = 0; i < 5; i++) {
+      sleep(600);
+      HttpResponse<String> renewed = dev.post("/v1/locks/" + lease.getString("token") + "/renew", "");
+      assertThat(renewed.statusCode()).as("renewal %d at the returned primary: %s", i, renewed.body()).isEqualTo(200);
+    }
     HttpResponse<String> underLease = put(id, "v7", "hg-1-1", "Mistore-Lock", lease.getString("token"));
     assertThat(underLease.statusCode()).as(underLease.body()).isEqualTo(200);
     assertThat(new JsonObject(underLease.body()).getLong("version")).isEqualTo(7);
@@ -113,9 +119,22 @@ class FailoverTest extends DevClusterTestBase {
     }
   }
 
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @Test
   void aRetriedWriteWithTheSameRequestIdDoesNotMakeASecondVersion() {
-    start(2, 1, new JsonObject());
+    start(3, 1, new JsonObject());
+    for (int i = 0; i < 6; i++) {
+      String first = new JsonObject(dev.post("/v1/objects", "x", "Mistore-Request-Id", "c" + i).body()).getString("id");
+      String retry = new JsonObject(dev.post("/v1/objects", "x", "Mistore-Request-Id", "c" + i).body()).getString("id");
+      assertThat(retry).as("a retried create names the same object, backup included").isEqualTo(first);
+    }
     HttpResponse<String> created = dev.post("/v1/objects", "first", "Mistore-Request-Id", "create-1");
     HttpResponse<String> again = dev.post("/v1/objects", "first", "Mistore-Request-Id", "create-1");
     assertThat(created.statusCode()).isEqualTo(201);
