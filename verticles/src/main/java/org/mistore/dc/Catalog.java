@@ -82,7 +82,9 @@ final class Catalog {
         return entry.containsKey("size") ? neu : entry.copy().put("size", known.getLong("size", 0L)).encode();
       }));
       return null;
-    });
+    }).<Void>mapEmpty().onFailure(e -> batch.forEach((key, entry) ->
+        // Not written: keep it for the next flush (newer news that came meanwhile wins).
+        pending.merge(key, entry, (newer, old) -> newer.getLong("head") >= old.getLong("head") ? newer : old)));
   }
 
   /** What the DC knows of {@code id} (written or still pending). */

@@ -171,11 +171,11 @@ public final class RegionPlacement {
 
   /** Schedules the blocks of a committed version for placement on this region's HGs. */
   public void replicate(VersionMeta meta) {
-    if (meta.blockCount() == 0) {
-      return;
+    if (meta.blockCount() == 0
+        || !inPipeline.add(BlockStore.versionKey(meta.ref().id().render(), meta.ref().version()))) {
+      return; // nothing to place, or already queued, being placed or waiting for room
     }
     versions.add(meta);
-    inPipeline.add(BlockStore.versionKey(meta.ref().id().render(), meta.ref().version()));
     pendingVersions.incrementAndGet();
     pumpVersions();
   }
@@ -193,6 +193,7 @@ public final class RegionPlacement {
         }
         int unplaced = done.succeeded() ? done.result() : meta.blockCount();
         if (unplaced == 0) {
+          retryDelayMs = RETRY_MS;
           pendingVersions.decrementAndGet();
           deferred.remove(key);
           warned.remove(key);
@@ -214,11 +215,18 @@ public final class RegionPlacement {
     }
   }
 
+  private static final long MAX_RETRY_MS = 60_000;
+  private long retryDelayMs = RETRY_MS;
+
   private void retryLater() {
     if (retryTimer >= 0) {
       return;
     }
-    retryTimer = vertx.setTimer(RETRY_MS, t -> {
+    // Repairs are retried at the base pace. Versions waiting for room back off (up to a minute) while
+    // nothing gets placed, so a full region does not re-read the index of every waiting block.
+    long delay = repairRetries.isEmpty() ? retryDelayMs : RETRY_MS;
+    retryDelayMs = Math.min(MAX_RETRY_MS, retryDelayMs * 2);
+    retryTimer = vertx.setTimer(delay, t -> {
       retryTimer = -1;
       versions.addAll(deferred.values());
       deferred.clear();
