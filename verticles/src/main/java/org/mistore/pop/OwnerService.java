@@ -373,7 +373,11 @@ public final class OwnerService implements LockMirror {
         body.getLong("expiresAt"));
     store.recordCeiling(g.id(), body.getLong("ceiling"))
         .onSuccess(f -> {
-          locks.mirrorGrant(g, body.getLong("ttlMs"));
+          // A stand-in keeps only the ceiling: catch-up takes leases from a POP of the pair, and fences
+          // above the ceiling make any lease it forgot harmless.
+          if (selfRole == Role.POP && (self.equals(g.id().primaryPop()) || self.equals(g.id().backupPop()))) {
+            locks.mirrorGrant(g, body.getLong("ttlMs"));
+          }
           m.reply("ok");
         })
         .onFailure(e -> Replies.fail(m, e));
