@@ -33,19 +33,9 @@ public final class StripePlan {
    * @param room the free bytes an HG needs to count as having room
    */
   public static StripePlan of(List<Candidate> live, int k, int spread, long room) {
-    List<Candidate> sorted = new ArrayList<>(live);
-    sorted.sort(Comparator.comparing(Candidate::id));
-    int n = sorted.size();
-    List<Candidate> rotated = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      rotated.add(sorted.get(Math.floorMod(spread + i, Math.max(1, n))));
-    }
-    // Stable: HGs with room keep their rotated order ahead of those without.
-    rotated.sort(Comparator.comparing((Candidate c) -> c.freeBytes() < room));
-    int width = Math.max(0, Math.min(k, n));
-    List<String> stripe = rotated.subList(0, width).stream().map(Candidate::id).toList();
-    List<String> others = rotated.subList(width, n).stream().map(Candidate::id).toList();
-    return new StripePlan(stripe, others);
+    List<String> ranked = withRoomFirst(live, spread, room);
+    int width = Math.max(0, Math.min(k, ranked.size()));
+    return new StripePlan(ranked.subList(0, width), ranked.subList(width, ranked.size()));
   }
 
   public List<String> stripe() {
@@ -63,7 +53,10 @@ public final class StripePlan {
     return List.copyOf(out);
   }
 
-  /** Repair targets: any live HG, those with {@code room} first, spread by {@code spread}. */
+  /**
+   * Live HGs in id order rotated by {@code spread}, then (stably) those with {@code room} ahead of
+   * those without: the order stripes are cut from and repair targets are tried in.
+   */
   public static List<String> withRoomFirst(List<Candidate> live, int spread, long room) {
     List<Candidate> sorted = new ArrayList<>(live);
     sorted.sort(Comparator.comparing(Candidate::id));

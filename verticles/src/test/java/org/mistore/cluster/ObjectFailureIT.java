@@ -10,11 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -25,6 +22,7 @@ import org.mistore.testing.Eventually;
 import org.mistore.testing.Http;
 import org.mistore.testing.NodeProcess;
 import org.mistore.testing.ProcessCluster;
+import org.mistore.testing.Streams;
 
 /** Objects across real node processes: durability through kill -9, fences across restarts, big streams. */
 @Tag("cluster")
@@ -148,60 +146,18 @@ class ObjectFailureIT {
     assertThat(northRegion.statusCode()).as("a region whose POP is down has no service").isEqualTo(503);
   }
 
-  /** A deterministic 1 GiB stream, never held in memory. */
-  private static InputStream stream(long size, long seed) {
-    return new InputStream() {
-      final Random random = new Random(seed);
-      final byte[] chunk = new byte[65536];
-      int at = chunk.length;
-      long left = size;
-
-      @Override
-      public int read() {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) {
-        if (left == 0) {
-          return -1;
-        }
-        if (at == chunk.length) {
-          random.nextBytes(chunk);
-          at = 0;
-        }
-        int n = (int) Math.min(Math.min(len, chunk.length - at), left);
-        System.arraycopy(chunk, at, b, off, n);
-        at += n;
-        left -= n;
-        return n;
-      }
-    };
-  }
-
-  private static String sha256(InputStream in) throws Exception {
-    MessageDigest md = MessageDigest.getInstance("SHA-256");
-    byte[] buf = new byte[1 << 16];
-    for (int n; (n = in.read(buf)) > 0; ) {
-      md.update(buf, 0, n);
-    }
-    return HexFormat.of().formatHex(md.digest());
-  }
-
-  /** The HG also holds every block (its POP drops its own copies) and serves them back for the read. */
   @Test
   void aGigabyteStreamsThroughAnHgWithSixtyFourMegabytesOfHeap() throws Exception {
     twoPopsAndAGateway(List.of("-Dmistore.pop-keeps-blocks=false", "-Dmistore.pop-cache-bytes=0"),
         List.of("-Xmx64m", "-Dmistore.hg-cache-bytes=0"));
     String hg = cluster.get("hg-1").url();
     long size = 1L << 30;
-    String expected = sha256(stream(size, 42));
+    String expected = Streams.sha256(Streams.of(size, 42));
     long t0 = System.nanoTime();
     HttpResponse<String> created = client().send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects"))
             .timeout(Duration.ofMinutes(5))
             .POST(HttpRequest.BodyPublishers.fromPublisher(
-                HttpRequest.BodyPublishers.ofInputStream(() -> stream(size, 42)), size)).build(),
+                HttpRequest.BodyPublishers.ofInputStream(() -> Streams.of(size, 42)), size)).build(),
         HttpResponse.BodyHandlers.ofString());
     long putMs = (System.nanoTime() - t0) / 1_000_000;
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
@@ -222,7 +178,7 @@ class ObjectFailureIT {
         .hasValue("hg-blocks");
     String got;
     try (InputStream in = read.body()) {
-      got = sha256(in);
+      got = Streams.sha256(in);
     }
     long getMs = (System.nanoTime() - t1) / 1_000_000;
     assertThat(got).isEqualTo(expected);
