@@ -52,22 +52,25 @@ final class Catalog {
 
     if (!flushing) {
       flushing = true;
-      vertx.setTimer(FLUSH_MS, t -> flush(vertx));
+      vertx.setTimer(FLUSH_MS, t -> flushOnTimer(vertx));
     }
   }
 
-  private void flush(Vertx vertx) {
-    write().onComplete(r -> {
+  private void flushOnTimer(Vertx vertx) {
+    flush().onComplete(r -> {
       if (pending.isEmpty()) {
         flushing = false;
       } else {
-        vertx.setTimer(FLUSH_MS, t -> flush(vertx));
+        vertx.setTimer(FLUSH_MS, t -> flushOnTimer(vertx));
       }
     });
   }
 
-  /** Writes what is pending in one commit; an entry never goes back to an older head, and keeps its size. */
-  private Future<Void> write() {
+  /**
+   * Writes what is pending in one commit (also when the DC stops); an entry never goes back to an
+   * older head, and keeps its size.
+   */
+  Future<Void> flush() {
     Map<String, JsonObject> batch = pending;
     pending = new HashMap<>();
     if (batch.isEmpty()) {
@@ -99,11 +102,6 @@ final class Catalog {
       }
       return Optional.of(waiting.copy().put("size", stored.map(s -> s.getLong("size", 0L)).orElse(0L)));
     });
-  }
-
-  /** Writes what is pending now (the DC is stopping). */
-  Future<Void> flushNow() {
-    return write();
   }
 
   Future<Integer> size() {

@@ -30,6 +30,7 @@ import org.mistore.pop.PopObjectStore;
 public final class DcVerticle extends RoleVerticle {
   private OwnerService standIn;
   private Catalog catalog;
+  private Owners owners;
 
   public DcVerticle(RoleIdentity identity, NodeServices services) {
     super(identity, services);
@@ -40,9 +41,10 @@ public final class DcVerticle extends RoleVerticle {
 
   @Override
   protected Future<?> openRoleStores() {
+    owners = new Owners(services.directory());
     return PopObjectStore.open(store)
-        .onSuccess(objects -> standIn = OwnerService.forStandIn(vertx, identity.id(), objects,
-            new Owners(services.directory()), services.registry()))
+        .onSuccess(objects -> standIn = OwnerService.forStandIn(vertx, identity.id(), objects, owners,
+            services.registry()))
         .compose(v -> Catalog.open(store))
         .onSuccess(c -> catalog = c);
   }
@@ -75,7 +77,6 @@ public final class DcVerticle extends RoleVerticle {
       m.fail(FailureCode.BAD_REQUEST.code, "malformed object id");
       return;
     }
-    Owners owners = new Owners(services.directory());
     catalog.where(id).onSuccess(found -> {
       if (found.isEmpty()) {
         m.fail(FailureCode.NOT_FOUND.code, "the DC knows no version of " + id.render());
@@ -98,7 +99,7 @@ public final class DcVerticle extends RoleVerticle {
 
   @Override
   public Future<?> stop() {
-    return (catalog == null ? Future.succeededFuture() : catalog.flushNow()).eventually(super::stop);
+    return (catalog == null ? Future.succeededFuture() : catalog.flush()).eventually(super::stop);
   }
 
   @Override
