@@ -27,7 +27,7 @@ final class Catalog {
 
   private Catalog(RoleStore store) {
     this.store = store;
-    this.entries = store.db().hashMap("catalog", Serializer.STRING, Serializer.STRING).createOrOpen();
+    this.entries = store.hashMap("catalog", Serializer.STRING, Serializer.STRING);
   }
 
   static Future<Catalog> open(RoleStore store) {

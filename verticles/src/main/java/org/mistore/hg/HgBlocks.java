@@ -36,7 +36,7 @@ final class HgBlocks {
   private HgBlocks(RoleStore store, DB db, long quota) {
     this.store = store;
     this.blocks = new BlockStore(store, db).map();
-    this.counters = db.hashMap("hg-counters", Serializer.STRING, Serializer.LONG).createOrOpen();
+    this.counters = store.hashMap("hg-counters", Serializer.STRING, Serializer.LONG);
     this.quota = quota;
     Long known = counters.get(HELD);
     if (known == null) {

@@ -55,16 +55,16 @@ public final class PopObjectStore implements FenceStore {
   private PopObjectStore(RoleStore store) {
     this.store = store;
     var db = store.db();
-    heads = db.hashMap("heads", Serializer.STRING, Serializer.LONG).createOrOpen();
-    versions = db.hashMap("versions", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+    heads = store.hashMap("heads", Serializer.STRING, Serializer.LONG);
+    versions = store.hashMap("versions", Serializer.STRING, Serializer.BYTE_ARRAY);
     blockStore = new BlockStore(store, db);
     blocks = blockStore.map();
-    placements = db.hashMap("placements", Serializer.STRING, Serializer.STRING).createOrOpen();
-    fences = db.hashMap("fences", Serializer.STRING, Serializer.LONG).createOrOpen();
-    counters = db.hashMap("counters", Serializer.STRING, Serializer.LONG).createOrOpen();
-    requests = db.hashMap("requests", Serializer.STRING, Serializer.LONG).createOrOpen();
-    requestOf = db.hashMap("request-of", Serializer.STRING, Serializer.STRING).createOrOpen();
-    creations = db.hashMap("created-ids", Serializer.STRING, Serializer.STRING).createOrOpen();
+    placements = store.hashMap("placements", Serializer.STRING, Serializer.STRING);
+    fences = store.hashMap("fences", Serializer.STRING, Serializer.LONG);
+    counters = store.hashMap("counters", Serializer.STRING, Serializer.LONG);
+    requests = store.hashMap("requests", Serializer.STRING, Serializer.LONG);
+    requestOf = store.hashMap("request-of", Serializer.STRING, Serializer.STRING);
+    creations = store.hashMap("created-ids", Serializer.STRING, Serializer.STRING);
   }
 
   /** Declares the maps (on a worker thread) and drops blocks no committed version names (left by a crash). */

@@ -20,8 +20,7 @@ public final class BlockStore {
   /** Declares the block map; call on a worker thread (inside {@link RoleStore#write}). */
   public BlockStore(RoleStore store, DB db) {
     this.store = store;
-    this.blocks = db.treeMap("blocks", Serializer.STRING, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable()
-        .createOrOpen();
+    this.blocks = store.treeMap("blocks", Serializer.STRING, Serializer.BYTE_ARRAY);
   }
 
   /** {@code id/version(19 digits)} — the prefix of every block key of one version. */

@@ -14,22 +14,27 @@ import java.util.function.Function;
 import org.mapdb.DB;
 
 /**
- * Batches writes to one MapDB file: every write queued while a commit is under way goes into the next
- * commit, and each write's Future completes only after the commit that made it durable. One writer
- * thread per file; callers on event loops never wait.
+ * Batches writes to one store: every write queued while a batch is being made durable goes into the
+ * next batch, and each write's Future completes only after the step that made its batch durable
+ * (one journal record and fsync). One writer thread per file; callers on event loops never wait.
  *
  * <p>A write must check everything before it changes anything: a write that throws fails alone, but
  * what it had already put is committed with its batch.
  */
 final class GroupCommit {
   private record Pending<T>(Function<DB, T> op, Promise<T> promise, Context context) {
-    void apply(DB db, List<Runnable> completions) {
+    /** Runs the op; returns how to complete its Future once the batch is durable. */
+    Runnable apply(DB db) {
       try {
         T value = op.apply(db);
-        completions.add(() -> context.runOnContext(v -> promise.complete(value)));
+        return () -> context.runOnContext(v -> promise.complete(value));
       } catch (RuntimeException e) {
-        completions.add(() -> context.runOnContext(v -> promise.fail(e)));
+        return () -> context.runOnContext(v -> promise.fail(e));
       }
+    }
+
+    void fail(Throwable cause) {
+      context.runOnContext(v -> promise.fail(cause));
     }
   }
 
@@ -40,9 +45,12 @@ final class GroupCommit {
   private final AtomicBoolean draining = new AtomicBoolean();
   private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
 
-  GroupCommit(Vertx vertx, DB db, String name) {
+  private final Runnable makeDurable;
+
+  GroupCommit(Vertx vertx, DB db, String name, Runnable makeDurable) {
     this.vertx = vertx;
     this.db = db;
+    this.makeDurable = makeDurable;
     this.writer = vertx.createSharedWorkerExecutor("mistore-commit-" + name, 1);
   }
 
@@ -58,14 +66,22 @@ final class GroupCommit {
       return;
     }
     writer.executeBlocking(() -> {
+      List<Pending<?>> batch = new ArrayList<>();
       List<Runnable> completions = new ArrayList<>();
       Pending<?> next;
       while ((next = queue.poll()) != null) {
-        next.apply(db, completions);
+        batch.add(next);
+        completions.add(next.apply(db));
       }
-      if (!completions.isEmpty()) {
-        db.commit();
-        commits.incrementAndGet();
+      if (!batch.isEmpty()) {
+        try {
+          makeDurable.run();
+          commits.incrementAndGet();
+        } catch (RuntimeException e) {
+          System.getLogger(GroupCommit.class.getName()).log(System.Logger.Level.ERROR, "a batch could not be made durable", e);
+          batch.forEach(p -> p.fail(e));
+          return List.<Runnable>of();
+        }
       }
       return completions;
     }, true).onComplete(done -> {
@@ -73,7 +89,7 @@ final class GroupCommit {
       if (done.succeeded()) {
         done.result().forEach(Runnable::run);
       } else {
-        System.getLogger(GroupCommit.class.getName()).log(System.Logger.Level.ERROR, "commit failed", done.cause());
+        System.getLogger(GroupCommit.class.getName()).log(System.Logger.Level.ERROR, "writer failed", done.cause());
       }
       if (!queue.isEmpty()) {
         drain();
@@ -85,7 +101,8 @@ final class GroupCommit {
     return commits.get();
   }
 
+  /** Closes the writer after the writes queued so far are durable (never interrupting one). */
   Future<Void> close() {
-    return writer.close();
+    return write(d -> null).transform(x -> writer.close());
   }
 }

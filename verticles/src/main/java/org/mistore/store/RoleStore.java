@@ -4,16 +4,34 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
+import org.mapdb.BTreeMap;
 import org.mapdb.DB;
 import org.mapdb.DBMaker;
+import org.mapdb.DataInput2;
+import org.mapdb.DataOutput2;
+import org.mapdb.HTreeMap;
+import org.mapdb.MapModificationListener;
 import org.mapdb.Serializer;
+import org.mapdb.serializer.GroupSerializer;
 import org.mistore.codecs.Role;
 
 /**
- * The stable storage of one role on one node: a MapDB file opened with transactions (write-ahead
- * log), so what a commit returned survives {@code kill -9}. Every MapDB call runs on a worker thread;
- * callers get Futures.
+ * The stable storage of one role on one node: a MapDB file opened with transactions, plus a redo
+ * {@link Journal} beside it. A write is acknowledged once the journal record holding its changes is
+ * on disk; MapDB commits at checkpoints (every {@link #CHECKPOINT_MS} ms of writes, or when the
+ * journal passes {@link #CHECKPOINT_BYTES}), and a restart replays the journal over the last
+ * checkpoint. So what a write returned survives {@code kill -9}. Every MapDB call runs on a worker
+ * thread; callers get Futures. Maps must be declared through {@link #hashMap} and {@link #treeMap}
+ * so their changes reach the journal.
  *
  * <p>The file remembers which node and role created it: opening it as another node fails, so a
  * misconfigured {@code --data} cannot mix two nodes' data.
@@ -22,15 +40,174 @@ public final class RoleStore {
   private final Vertx vertx;
   private final Path file;
   private final DB db;
+  private final Journal journal;
+  /** Map changes made since the last journal record, in order (filled by the maps' listeners). */
+  private final Queue<Journal.Change> changes = new ConcurrentLinkedQueue<>();
+  /** Maps the journal holds changes of that have not been declared (so not replayed) yet. */
+  private final Set<String> undeclared = ConcurrentHashMap.newKeySet();
   private final ConcurrentMap<String, String> meta;
   private final GroupCommit commits;
+  private final long checkpointTimer;
+  private long lastCheckpoint = System.nanoTime();
+  private volatile long journalBytes;
 
-  private RoleStore(Vertx vertx, Path file, DB db) {
+  /** MapDB commits at least this often while writes come in (the journal holds the rest). */
+  static final long CHECKPOINT_MS = 1000;
+  /** ... and whenever the journal grows past this many bytes, which bounds replay and memory. */
+  static final long CHECKPOINT_BYTES = 8L << 20;
+
+  private RoleStore(Vertx vertx, Path file, DB db, Journal journal) throws IOException {
     this.vertx = vertx;
     this.file = file;
     this.db = db;
-    this.meta = db.hashMap("meta", Serializer.STRING, Serializer.STRING).createOrOpen();
-    this.commits = new GroupCommit(vertx, db, file.getFileName().toString());
+    this.journal = journal;
+    journal.replay(c -> undeclared.add(c.map()));
+    this.journalBytes = journal.size();
+    this.meta = hashMap("meta", Serializer.STRING, Serializer.STRING);
+    this.commits = new GroupCommit(vertx, db, file.getFileName().toString(), this::makeDurable);
+    // Idle stores still fold their journal into MapDB, so a restart has little to replay.
+    this.checkpointTimer = vertx.setPeriodic(CHECKPOINT_MS, t -> {
+      if (journalBytes > 0) {
+        commits.write(d -> null);
+      }
+    });
+  }
+
+  /**
+   * Declares (creates or opens) a hash map whose changes are journaled, replaying what the journal
+   * holds for it. Call on the writer thread (inside {@link #write}) or while opening.
+   */
+  public <K, V> HTreeMap<K, V> hashMap(String name, Serializer<K> keys, Serializer<V> values) {
+    Capture<K, V> capture = new Capture<>(name, keys, values);
+    HTreeMap<K, V> map = db.hashMap(name, keys, values).modificationListener(capture).createOrOpen();
+    replay(name, map, capture);
+    return map;
+  }
+
+  /** Declares a sorted map with values stored outside its nodes (for byte arrays), like {@link #hashMap}. */
+  public <K, V> BTreeMap<K, V> treeMap(String name, GroupSerializer<K> keys, GroupSerializer<V> values) {
+    Capture<K, V> capture = new Capture<>(name, keys, values);
+    BTreeMap<K, V> map = db.treeMap(name, keys, values).valuesOutsideNodesEnable().modificationListener(capture)
+        .createOrOpen();
+    replay(name, map, capture);
+    return map;
+  }
+
+  private <K, V> void replay(String name, java.util.Map<K, V> map, Capture<K, V> capture) {
+    if (!undeclared.contains(name)) {
+      return;
+    }
+    capture.muted = true;
+    try {
+      journal.replay(c -> {
+        if (c.map().equals(name)) {
+          K key = capture.keyOf(c.key());
+          if (c.value() == null) {
+            map.remove(key);
+          } else {
+            map.put(key, capture.valueOf(c.value()));
+          }
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      capture.muted = false;
+    }
+    undeclared.remove(name);
+  }
+
+  /** Records a map's changes for the journal, serialized with the map's own serializers. */
+  private final class Capture<K, V> implements MapModificationListener<K, V> {
+    private final String name;
+    private final Serializer<K> keys;
+    private final Serializer<V> values;
+    /** Set only while the map replays the journal, before anyone else holds the map. */
+    private boolean muted;
+
+    Capture(String name, Serializer<K> keys, Serializer<V> values) {
+      this.name = name;
+      this.keys = keys;
+      this.values = values;
+    }
+
+    @Override
+    public void modify(K key, V oldValue, V newValue, boolean triggered) {
+      if (!muted) {
+        changes.add(new Journal.Change(name, bytes(keys, key), newValue == null ? null : bytes(values, newValue)));
+      }
+    }
+
+    K keyOf(byte[] data) {
+      return read(keys, data);
+    }
+
+    V valueOf(byte[] data) {
+      return read(values, data);
+    }
+
+    private static <T> byte[] bytes(Serializer<T> serializer, T value) {
+      DataOutput2 out = new DataOutput2();
+      try {
+        serializer.serialize(out, value);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return out.copyBytes();
+    }
+
+    private static <T> T read(Serializer<T> serializer, byte[] data) {
+      try {
+        return serializer.deserialize(new DataInput2.ByteArray(data), data.length);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /**
+   * On the writer thread after a batch of writes: one journal record with every change, forced to
+   * disk; then a MapDB checkpoint when one is due.
+   */
+  private void makeDurable() {
+    try {
+      List<Journal.Change> batch = new ArrayList<>();
+      Journal.Change next;
+      while ((next = changes.poll()) != null) {
+        batch.add(next);
+      }
+      if (!batch.isEmpty()) {
+        journal.append(batch);
+      }
+      boolean due = System.nanoTime() - lastCheckpoint > CHECKPOINT_MS * 1_000_000;
+      if (journal.size() > CHECKPOINT_BYTES || journal.size() > 0 && due) {
+        checkpoint();
+      }
+      journalBytes = journal.size();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the journal of " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A checkpoint now, after the writes queued before it (for tests). */
+  Future<Void> checkpointNow() {
+    return commits.write(d -> {
+      try {
+        makeDurable();
+        checkpoint();
+        journalBytes = journal.size();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return null;
+    });
+  }
+
+  /** MapDB commits everything applied so far; the journal then starts empty. */
+  private void checkpoint() throws IOException {
+    db.commit();
+    journal.reset(Set.copyOf(undeclared));
+    lastCheckpoint = System.nanoTime();
   }
 
   /**
@@ -41,7 +218,7 @@ public final class RoleStore {
     return commits.write(op);
   }
 
-  /** How many MapDB commits (each two fsyncs) this store has made: fewer than writes under load. */
+  /** How many durable batches (one journal record and fsync each) this store has made: fewer than writes under load. */
   public long commitCount() {
     return commits.commits();
   }
@@ -74,15 +251,24 @@ public final class RoleStore {
       }
       DB db;
       try {
-        db = DBMaker.fileDB(file.toFile()).transactionEnable().make();
+        // Memory-mapped: reads of tree nodes are memory reads, not a system call each (the cost of a
+        // mapped file, a slower commit, is paid only at checkpoints).
+        db = DBMaker.fileDB(file.toFile()).transactionEnable().fileMmapEnable()
+            .cleanerHackEnable().make();
       } catch (Exception e) {
         throw new StoreException("cannot open store " + file + ": " + e.getMessage());
       }
-      RoleStore store = new RoleStore(vertx, file, db);
+      RoleStore store;
+      try {
+        store = new RoleStore(vertx, file, db, Journal.open(journalOf(file)));
+      } catch (IOException | RuntimeException e) {
+        db.close();
+        throw new StoreException("cannot open the journal of store " + file + ": " + e.getMessage());
+      }
       try {
         store.claim(nodeId, role);
       } catch (RuntimeException e) {
-        db.close();
+        store.closeNow();
         throw e;
       }
       return store;
@@ -96,7 +282,12 @@ public final class RoleStore {
       meta.put("node-id", nodeId);
       meta.put("role", role.wireName());
       meta.put("created-at", Long.toString(System.currentTimeMillis()));
-      db.commit();
+      try {
+        makeDurable();
+        checkpoint();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     } else if (!owner.equals(nodeId) || !role.wireName().equals(ownerRole)) {
       throw new StoreException("store " + file + " belongs to " + ownerRole + " node '" + owner + "', not "
           + role.wireName() + " node '" + nodeId + "'");
@@ -124,13 +315,30 @@ public final class RoleStore {
     }, false);
   }
 
-  /** Closes the file; everything committed is already durable. */
+  static Path journalOf(Path file) {
+    return file.resolveSibling(file.getFileName() + ".journal");
+  }
+
+  /** Closes the file after a last checkpoint; everything acknowledged is already durable. */
   public Future<Void> close() {
+    vertx.cancelTimer(checkpointTimer);
     return commits.close().transform(x -> vertx.executeBlocking(() -> {
       if (!db.isClosed()) {
-        db.close();
+        makeDurable();
+        checkpoint();
+        closeNow();
       }
       return null;
     }, false));
+  }
+
+  private void closeNow() {
+    vertx.cancelTimer(checkpointTimer);
+    try {
+      journal.close();
+    } catch (IOException e) {
+      System.getLogger(RoleStore.class.getName()).log(System.Logger.Level.WARNING, "closing journal", e);
+    }
+    db.close();
   }
 }

@@ -1,0 +1,158 @@
+package org.mistore.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.mapdb.Serializer;
+import org.mistore.codecs.Role;
+
+/**
+ * What a store acknowledged survives {@code kill -9}: a child process writes (puts and removes, in a
+ * hash map and a sorted map of byte arrays) until it is killed mid-stream, past at least one
+ * checkpoint; the reopened store holds exactly the acknowledged state, replayed from the journal.
+ */
+@ExtendWith(VertxExtension.class)
+class JournalCrashTest {
+  @TempDir
+  Path dir;
+
+  static String key(int n) {
+    return "k" + n;
+  }
+
+  static String word(int n) {
+    return "value of " + n;
+  }
+
+  static byte[] blob(int n) {
+    byte[] b = new byte[1000 + n % 3000];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (byte) (n * 31 + i);
+    }
+    return b;
+  }
+
+  @Test
+  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  void acknowledgedWritesSurviveKillNineAndReplayIntoMapsDeclaredAfterACheckpoint(Vertx vertx) throws Exception {
+    Path file = dir.resolve("pop-pop-1.db");
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx128m", "-cp", System.getProperty("java.class.path"), JournalCrashChild.class.getName(), file.toString())
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Set<Integer> put = new HashSet<>();
+    Set<Integer> removed = new HashSet<>();
+    long started = System.nanoTime();
+    long journalAtKill;
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while (true) {
+        line = out.readLine();
+        assertThat(line).as("child output (did it die?)").isNotNull();
+        record(line, put, removed);
+        // Past the first checkpoint (one second of writes), with journal records since it.
+        long journal = Files.size(RoleStore.journalOf(file));
+        if (System.nanoTime() - started > TimeUnit.MILLISECONDS.toNanos(RoleStore.CHECKPOINT_MS * 2) && journal > 0) {
+          break;
+        }
+      }
+      // A real SIGKILL (Process.destroyForcibly would also close the pipe we still read).
+      assertThat(new ProcessBuilder("kill", "-9", Long.toString(child.pid())).start().waitFor()).isZero();
+      child.waitFor();
+      // Acknowledgements already printed before the kill count too.
+      while ((line = out.readLine()) != null) {
+        record(line, put, removed);
+      }
+      journalAtKill = Files.size(RoleStore.journalOf(file));
+    }
+    assertThat(put.size()).isGreaterThan(50);
+    assertThat(removed).isNotEmpty();
+    assertThat(journalAtKill).as("journal bytes to replay").isPositive();
+
+    RoleStore store = RoleStore.open(vertx, file, "pop-1", Role.POP).await();
+    try {
+      ConcurrentMap<String, String> words = store.write(db -> store.hashMap("words", Serializer.STRING,
+          Serializer.STRING)).await();
+      // A checkpoint before "blobs" is declared must keep its changes for it.
+      store.checkpointNow().await();
+      assertThat(Files.size(RoleStore.journalOf(file))).isPositive();
+      ConcurrentMap<String, byte[]> blobs = store.write(db -> store.treeMap("blobs", Serializer.STRING,
+          Serializer.BYTE_ARRAY)).await();
+      int last = java.util.Collections.max(put);
+      for (int n : put) {
+        if (removed.contains(n)) {
+          assertThat(words).doesNotContainKey(key(n));
+          assertThat(blobs).doesNotContainKey(key(n));
+        } else if (n % 10 == 4 && n + 15 > last && words.get(key(n)) == null) {
+          // Its removal (write n + 5) may have been made durable without its acknowledgement being seen.
+          assertThat(blobs).doesNotContainKey(key(n));
+        } else {
+          assertThat(words.get(key(n))).as("word %d", n).isEqualTo(word(n));
+          assertThat(blobs.get(key(n))).as("blob %d", n).isEqualTo(blob(n));
+        }
+      }
+      store.checkpointNow().await();
+      assertThat(Files.size(RoleStore.journalOf(file))).isZero();
+    } finally {
+      store.close().await();
+    }
+    int last = java.util.Collections.max(put);
+    // Once more from MapDB alone (the journal is empty now).
+    RoleStore again = RoleStore.open(vertx, file, "pop-1", Role.POP).await();
+    try {
+      ConcurrentMap<String, String> words = again.write(db -> again.hashMap("words", Serializer.STRING,
+          Serializer.STRING)).await();
+      for (int n : put) {
+        if (removed.contains(n)) {
+          assertThat(words).doesNotContainKey(key(n));
+        } else if (n + 15 <= last || n % 10 != 4) {
+          assertThat(words.get(key(n))).isEqualTo(word(n));
+        }
+      }
+    } finally {
+      again.close().await();
+    }
+  }
+
+  private static void record(String line, Set<Integer> put, Set<Integer> removed) {
+    if (line.startsWith("PUT ")) {
+      put.add(Integer.parseInt(line.substring(4)));
+    } else if (line.startsWith("DEL ")) {
+      removed.add(Integer.parseInt(line.substring(4)));
+    }
+  }
+
+  @Test
+  void aTornLastRecordIsCutOffAndEarlierOnesReplay(Vertx vertx) throws Exception {
+    Path file = dir.resolve("pop-pop-2.db");
+    Path journal = RoleStore.journalOf(file);
+    try (Journal j = Journal.open(journal)) {
+      j.append(java.util.List.of(new Journal.Change("x", new byte[] {1}, new byte[] {2})));
+      j.append(java.util.List.of(new Journal.Change("x", new byte[] {3}, null)));
+    }
+    long whole = Files.size(journal);
+    byte[] bytes = Files.readAllBytes(journal);
+    Files.write(journal, java.util.Arrays.copyOf(bytes, bytes.length - 2));
+    java.util.List<Journal.Change> seen = new java.util.ArrayList<>();
+    try (Journal j = Journal.open(journal)) {
+      j.replay(seen::add);
+      assertThat(j.size()).isLessThan(whole - 2);
+    }
+    assertThat(seen).hasSize(1);
+    assertThat(seen.get(0).key()).containsExactly(1);
+    assertThat(seen.get(0).value()).containsExactly(2);
+  }
+}
