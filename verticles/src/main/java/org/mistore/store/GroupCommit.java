@@ -46,11 +46,17 @@ final class GroupCommit {
   private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
 
   private final Runnable makeDurable;
+  private final java.util.function.BooleanSupplier batchFull;
 
-  GroupCommit(Vertx vertx, DB db, String name, Runnable makeDurable) {
+  /**
+   * {@code makeDurable} makes the changes of a batch's ops durable; {@code batchFull} says when the
+   * changes held in memory are enough for one batch.
+   */
+  GroupCommit(Vertx vertx, DB db, String name, Runnable makeDurable, java.util.function.BooleanSupplier batchFull) {
     this.vertx = vertx;
     this.db = db;
     this.makeDurable = makeDurable;
+    this.batchFull = batchFull;
     this.writer = vertx.createSharedWorkerExecutor("mistore-commit-" + name, 1);
   }
 
@@ -69,19 +75,21 @@ final class GroupCommit {
       List<Pending<?>> batch = new ArrayList<>();
       List<Runnable> completions = new ArrayList<>();
       Pending<?> next;
-      while ((next = queue.poll()) != null) {
-        batch.add(next);
-        completions.add(next.apply(db));
-      }
-      if (!batch.isEmpty()) {
-        try {
+      try {
+        // A batch ends when the queue is empty or its changes hold many bytes (then the rest waits
+        // for the next batch): heap stays bounded and early writes are not held back by later ones.
+        while (!batchFull.getAsBoolean() && (next = queue.poll()) != null) {
+          batch.add(next);
+          completions.add(next.apply(db));
+        }
+        if (!batch.isEmpty()) {
           makeDurable.run();
           commits.incrementAndGet();
-        } catch (RuntimeException e) {
-          System.getLogger(GroupCommit.class.getName()).log(System.Logger.Level.ERROR, "a batch could not be made durable", e);
-          batch.forEach(p -> p.fail(e));
-          return List.<Runnable>of();
         }
+      } catch (RuntimeException | Error e) {
+        System.getLogger(GroupCommit.class.getName()).log(System.Logger.Level.ERROR, "a batch could not be made durable", e);
+        batch.forEach(p -> p.fail(e));
+        return List.<Runnable>of();
       }
       return completions;
     }, true).onComplete(done -> {

@@ -1,9 +1,9 @@
 package org.mistore.store;
 
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
+import java.util.zip.CheckedOutputStream;
 
 /**
  * A redo log beside a MapDB file: each group of writes appends one record holding every map change
@@ -31,16 +32,20 @@ final class Journal implements AutoCloseable {
   record Change(String map, byte[] key, byte[] value) {
   }
 
+  /** The length before a payload and the checksum after it. */
   private static final int HEADER = 8;
 
   private final Path file;
   // RandomAccessFile, not FileChannel: an interrupted writer thread must not close the log.
   private RandomAccessFile channel;
+  /** Writes at the file's position, through the same descriptor. */
+  private FileOutputStream stream;
   private long size;
 
-  private Journal(Path file, RandomAccessFile channel, long size) {
+  private Journal(Path file, RandomAccessFile channel, long size) throws IOException {
     this.file = file;
     this.channel = channel;
+    this.stream = new FileOutputStream(channel.getFD());
     this.size = size;
   }
 
@@ -67,21 +72,46 @@ final class Journal implements AutoCloseable {
 
   /** Appends one record of changes and forces it to disk; returns when it is durable. */
   void append(List<Change> changes) throws IOException {
-    long at = write(channel, size, changes);
+    long at = write(channel, stream, size, changes);
     channel.getFD().sync();
     size = at;
   }
 
-  /** Writes one record at {@code at}; returns where it ends. */
-  private static long write(RandomAccessFile to, long at, List<Change> changes) throws IOException {
-    byte[] payload = encode(changes);
-    CRC32C crc = new CRC32C();
-    crc.update(payload);
-    byte[] frame = ByteBuffer.allocate(HEADER + payload.length).putInt(payload.length).putInt((int) crc.getValue())
-        .put(payload).array();
+  /**
+   * Writes one record at {@code at}: {@code [length][payload][CRC-32C of payload]}, the payload
+   * streamed (a record of many blocks is never copied whole). Returns where it ends.
+   */
+  private static long write(RandomAccessFile to, FileOutputStream stream, long at, List<Change> changes)
+      throws IOException {
+    long length = 4;
+    for (Change c : changes) {
+      length += 2 + c.map().getBytes(StandardCharsets.UTF_8).length + 4 + c.key().length + 4
+          + (c.value() == null ? 0 : c.value().length);
+    }
+    if (length > Integer.MAX_VALUE - HEADER) {
+      throw new IOException("a journal record of " + length + " bytes is too large");
+    }
     to.seek(at);
-    to.write(frame);
-    return at + frame.length;
+    CRC32C crc = new CRC32C();
+    DataOutputStream raw = new DataOutputStream(new BufferedOutputStream(stream, 1 << 16));
+    raw.writeInt((int) length);
+    DataOutputStream out = new DataOutputStream(new CheckedOutputStream(raw, crc));
+    out.writeInt(changes.size());
+    for (Change c : changes) {
+      byte[] name = c.map().getBytes(StandardCharsets.UTF_8);
+      out.writeShort(name.length);
+      out.write(name);
+      out.writeInt(c.key().length);
+      out.write(c.key());
+      out.writeInt(c.value() == null ? -1 : c.value().length);
+      if (c.value() != null) {
+        out.write(c.value());
+      }
+    }
+    out.flush();
+    raw.writeInt((int) crc.getValue());
+    raw.flush();
+    return at + HEADER + length;
   }
 
   /**
@@ -106,7 +136,7 @@ final class Journal implements AutoCloseable {
     try (RandomAccessFile out = new RandomAccessFile(next.toFile(), "rw")) {
       out.setLength(0);
       if (!kept.isEmpty()) {
-        written = write(out, 0, kept);
+        written = write(out, new FileOutputStream(out.getFD()), 0, kept);
       }
       out.getFD().sync();
     }
@@ -114,6 +144,7 @@ final class Journal implements AutoCloseable {
     // A crash before the move leaves the old log, a superset: replaying it again is harmless.
     Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     channel = new RandomAccessFile(file.toFile(), "rw");
+    stream = new FileOutputStream(channel.getFD());
     size = written;
   }
 
@@ -126,15 +157,15 @@ final class Journal implements AutoCloseable {
   private static long scan(RandomAccessFile channel, Consumer<Change> sink) throws IOException {
     long end = channel.length();
     long at = 0;
-    while (at + HEADER <= end) {
+    while (at + HEADER + 4 <= end) {
       channel.seek(at);
       int length = channel.readInt();
-      int expected = channel.readInt();
-      if (length < 0 || at + HEADER + length > end) {
+      if (length < 4 || at + HEADER + length > end) {
         break;
       }
       byte[] payload = new byte[length];
       channel.readFully(payload);
+      int expected = channel.readInt();
       CRC32C crc = new CRC32C();
       crc.update(payload);
       if ((int) crc.getValue() != expected) {
@@ -146,31 +177,6 @@ final class Journal implements AutoCloseable {
       at += HEADER + length;
     }
     return at;
-  }
-
-  private static byte[] encode(List<Change> changes) {
-    int estimate = 0;
-    for (Change c : changes) {
-      estimate += 16 + c.map().length() + c.key().length + (c.value() == null ? 0 : c.value().length);
-    }
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(estimate);
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeInt(changes.size());
-      for (Change c : changes) {
-        byte[] name = c.map().getBytes(StandardCharsets.UTF_8);
-        out.writeShort(name.length);
-        out.write(name);
-        out.writeInt(c.key().length);
-        out.write(c.key());
-        out.writeInt(c.value() == null ? -1 : c.value().length);
-        if (c.value() != null) {
-          out.write(c.value());
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return bytes.toByteArray();
   }
 
   private static void decode(byte[] payload, Consumer<Change> sink) {

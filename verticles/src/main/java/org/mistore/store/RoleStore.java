@@ -50,11 +50,15 @@ public final class RoleStore {
   private final long checkpointTimer;
   private long lastCheckpoint = System.nanoTime();
   private volatile long journalBytes;
+  /** Value bytes captured since the last journal record (written by the writer thread's ops). */
+  private volatile long pendingBytes;
 
   /** MapDB commits at least this often while writes come in (the journal holds the rest). */
   static final long CHECKPOINT_MS = 1000;
   /** ... and whenever the journal grows past this many bytes, which bounds replay and memory. */
   static final long CHECKPOINT_BYTES = 8L << 20;
+  /** A batch writes its journal record early once its changes hold this many value bytes (bounds heap). */
+  static final long RECORD_BYTES = 4L << 20;
 
   private RoleStore(Vertx vertx, Path file, DB db, Journal journal) throws IOException {
     this.vertx = vertx;
@@ -64,7 +68,8 @@ public final class RoleStore {
     journal.replay(c -> undeclared.add(c.map()));
     this.journalBytes = journal.size();
     this.meta = hashMap("meta", Serializer.STRING, Serializer.STRING);
-    this.commits = new GroupCommit(vertx, db, file.getFileName().toString(), this::makeDurable);
+    this.commits = new GroupCommit(vertx, db, file.getFileName().toString(), this::makeDurable,
+        () -> pendingBytes >= RECORD_BYTES);
     // Idle stores still fold their journal into MapDB, so a restart has little to replay.
     this.checkpointTimer = vertx.setPeriodic(CHECKPOINT_MS, t -> {
       if (journalBytes > 0) {
@@ -134,7 +139,11 @@ public final class RoleStore {
     @Override
     public void modify(K key, V oldValue, V newValue, boolean triggered) {
       if (!muted) {
-        changes.add(new Journal.Change(name, bytes(keys, key), newValue == null ? null : bytes(values, newValue)));
+        // Byte-array values (blocks) go to the journal as they are: no serialized copy of each block.
+        byte[] value = newValue == null ? null
+            : values == Serializer.BYTE_ARRAY ? (byte[]) newValue : bytes(values, newValue);
+        changes.add(new Journal.Change(name, bytes(keys, key), value));
+        pendingBytes += value == null ? 0 : value.length;
       }
     }
 
@@ -142,8 +151,9 @@ public final class RoleStore {
       return read(keys, data);
     }
 
+    @SuppressWarnings("unchecked")
     V valueOf(byte[] data) {
-      return read(values, data);
+      return values == Serializer.BYTE_ARRAY ? (V) data : read(values, data);
     }
 
     private static <T> byte[] bytes(Serializer<T> serializer, T value) {
@@ -176,6 +186,7 @@ public final class RoleStore {
       while ((next = changes.poll()) != null) {
         batch.add(next);
       }
+      pendingBytes = 0;
       if (!batch.isEmpty()) {
         journal.append(batch);
       }
@@ -251,10 +262,11 @@ public final class RoleStore {
       }
       DB db;
       try {
-        // Memory-mapped: reads of tree nodes are memory reads, not a system call each (the cost of a
-        // mapped file, a slower commit, is paid only at checkpoints).
-        db = DBMaker.fileDB(file.toFile()).transactionEnable().fileMmapEnable()
-            .cleanerHackEnable().make();
+        DBMaker.Maker maker = DBMaker.fileDB(file.toFile()).transactionEnable();
+        // POPs and the DC map their file: reads of tree nodes become memory reads instead of a system
+        // call each (a mapped file's slower commit is paid only at checkpoints). HGs, small devices
+        // holding mostly large blocks, read through a file channel so their resident memory stays small.
+        db = (role == Role.HG ? maker.fileChannelEnable() : maker.fileMmapEnable().cleanerHackEnable()).make();
       } catch (Exception e) {
         throw new StoreException("cannot open store " + file + ": " + e.getMessage());
       }
