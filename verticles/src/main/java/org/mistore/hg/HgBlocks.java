@@ -11,7 +11,6 @@ import org.mapdb.DB;
 import org.mapdb.Serializer;
 import org.mistore.codecs.BlockRef;
 import org.mistore.store.BlockStore;
-import org.mistore.store.Checksums;
 import org.mistore.store.RoleStore;
 
 /**
@@ -70,12 +69,7 @@ final class HgBlocks {
    * it does not match its ref.
    */
   Future<Void> put(BlockRef ref, Buffer data) {
-    return store.read(db -> {
-      if (data.length() != ref.length() || !Checksums.sha256(data).equals(ref.sha256())) {
-        throw new IllegalArgumentException("block " + ref.index() + " does not match its checksum");
-      }
-      return data.getBytes();
-    }).compose(bytes -> store.write(db -> {
+    return store.checked(data, ref.length(), ref.sha256(), "block " + ref.index()).compose(bytes -> store.write(db -> {
       String key = BlockStore.key(ref);
       byte[] old = blocks.get(key);
       long now = counters.getOrDefault(HELD, 0L);

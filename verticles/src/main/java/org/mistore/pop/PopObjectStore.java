@@ -17,7 +17,6 @@ import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.lock.FenceStore;
 import org.mistore.store.BlockStore;
-import org.mistore.store.Checksums;
 import org.mistore.store.RoleStore;
 
 /**
@@ -182,12 +181,10 @@ public final class PopObjectStore implements FenceStore {
    */
   public Future<VersionMeta> commit(CommitRequest request, String requestId, boolean gapAllowed) {
     VersionMeta meta = request.meta();
-    Future<byte[]> inline = !request.hasInline() ? Future.succeededFuture(null) : store.read(db -> {
-      if (!Checksums.sha256(request.inline()).equals(meta.blockSha256().get(0))) {
-        throw new StoreFailure(FailureCode.BAD_REQUEST, "inline block does not match its checksum");
-      }
-      return request.inline().getBytes();
-    });
+    Future<byte[]> inline = !request.hasInline() ? Future.succeededFuture(null)
+        : store.checked(request.inline(), request.inline().length(), meta.blockSha256().get(0), "inline block")
+            .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
+                ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e));
     return inline.compose(bytes -> store.write(db -> {
       if (bytes != null) {
         blocks.put(blockKey(meta.block(0)), bytes);

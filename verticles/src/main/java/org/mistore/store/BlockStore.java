@@ -40,12 +40,7 @@ public final class BlockStore {
 
   /** Stores a block durably; fails with {@link IllegalArgumentException} when it does not match its ref. */
   public Future<Void> put(BlockRef ref, Buffer data) {
-    return store.read(db -> {
-      if (data.length() != ref.length() || !Checksums.sha256(data).equals(ref.sha256())) {
-        throw new IllegalArgumentException("block " + ref.index() + " does not match its checksum");
-      }
-      return data.getBytes();
-    }).compose(bytes -> store.write(db -> {
+    return store.checked(data, ref.length(), ref.sha256(), "block " + ref.index()).compose(bytes -> store.write(db -> {
       blocks.put(key(ref), bytes);
       return null;
     }));

@@ -2,6 +2,7 @@ package org.mistore.store;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.io.IOException;
@@ -232,6 +233,31 @@ public final class RoleStore {
   /** How many durable batches (one journal record and fsync each) this store has made: fewer than writes under load. */
   public long commitCount() {
     return commits.commits();
+  }
+
+  /** Blocks up to this size are checked on the calling thread: a worker hop costs more than their hash. */
+  static final int CHECK_INLINE_BYTES = 16 * 1024;
+
+  /**
+   * The bytes of {@code data} once it matches {@code length} and {@code sha256}, else a failed
+   * Future with {@link IllegalArgumentException} ({@code what} names it). Large blocks are hashed on
+   * a worker thread, small ones at once.
+   */
+  public Future<byte[]> checked(Buffer data, long length, String sha256, String what) {
+    java.util.concurrent.Callable<byte[]> check = () -> {
+      if (data.length() != length || !Checksums.sha256(data).equals(sha256)) {
+        throw new IllegalArgumentException(what + " does not match its checksum");
+      }
+      return data.getBytes();
+    };
+    if (data.length() <= CHECK_INLINE_BYTES) {
+      try {
+        return Future.succeededFuture(check.call());
+      } catch (Exception e) {
+        return Future.failedFuture(e);
+      }
+    }
+    return vertx.executeBlocking(check, false);
   }
 
   /** Runs a read on a worker thread. */
