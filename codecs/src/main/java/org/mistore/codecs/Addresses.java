@@ -60,6 +60,16 @@ public final class Addresses {
   public static final String HG_LIST_BLOCKS = "list-blocks";
   /** Drop one block ({@link BlockRef}); answers even when the block was not there. */
   public static final String HG_DELETE_BLOCK = "delete-block";
+  /**
+   * Results of writes the HG's POP kept while the HG was down ({@link OwedPage} → how many it
+   * holds); answered once the HG holds them durably, so the POP may forget them.
+   */
+  public static final String HG_OWED = "owed";
+  /**
+   * For the HG's own gateway: a delivered result by {@code {"id" (absent for a creation), "requestId"}}
+   * → {@link OwedReply}; fails {@code NOT_FOUND} when the HG holds none.
+   */
+  public static final String HG_DELIVERED = "delivered";
 
   /** Verb at a POP: its region's placement state (HGs, copies, repair progress) as JSON. */
   public static final String REGION_STATUS = "region-status";
@@ -81,10 +91,17 @@ public final class Addresses {
   public static final String HEADER_AUTO_LOCK = "auto-lock";
   /** The client's request id of a write ({@code Mistore-Request-Id}): a retry answers the first result. */
   public static final String HEADER_REQUEST_ID = "request-id";
+  /**
+   * Start of the request ids a gateway names itself when the client gave none ({@code gw:<hg>:<uuid>}):
+   * they make relayed commits idempotent, but no client will retry with them.
+   */
+  public static final String GATEWAY_REQUEST_ID_PREFIX = "gw:";
   /** On mirror commits: the holder is a stand-in, which keeps the versions it is sent without the ones before. */
   public static final String HEADER_STAND_IN = "stand-in";
   /** On mirror commits: the POP sending it (where a returning holder catches up from). */
   public static final String HEADER_FROM = "from";
+  /** On requests a gateway relays through its POP: the gateway's id (to whom a reply is owed if it is lost). */
+  public static final String HEADER_GATEWAY = "gateway";
   /** The caller's deadline for a relayed request, in milliseconds. */
   public static final String HEADER_TIMEOUT = "timeout";
 

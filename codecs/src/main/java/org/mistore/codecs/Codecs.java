@@ -20,10 +20,12 @@ public final class Codecs {
   public static final WireCodec<CommitRequest> COMMIT_REQUEST =
       new WireCodec<>(CommitRequest.class, CommitRequest::write, CommitRequest::read, CommitRequest::copy);
   public static final WireCodec<NodeReport> NODE_REPORT = immutable(NodeReport.class, NodeReport::write, NodeReport::read);
+  public static final WireCodec<OwedReply> OWED_REPLY = immutable(OwedReply.class, OwedReply::write, OwedReply::read);
+  public static final WireCodec<OwedPage> OWED_PAGE = immutable(OwedPage.class, OwedPage::write, OwedPage::read);
 
   public static final List<WireCodec<?>> ALL =
       List.of(OBJECT_ID, VERSION_REF, BLOCK_REF, STORE_BLOCK, LOCK_REQUEST, LOCK_GRANT, ACK, VERSION_META,
-      COMMIT_REQUEST, NODE_REPORT);
+      COMMIT_REQUEST, NODE_REPORT, OWED_REPLY, OWED_PAGE);
 
   private Codecs() {
   }

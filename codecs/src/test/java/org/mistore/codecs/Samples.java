@@ -8,6 +8,8 @@ public final class Samples {
   public static final ObjectId ID = new ObjectId("pop-1", "pop-2", "hg-1-3", 123_456_789L);
   public static final VersionRef VERSION = new VersionRef(ID, 42);
   public static final BlockRef BLOCK = new BlockRef(VERSION, 7, 5, "a".repeat(64));
+  public static final OwedReply OWED = new OwedReply("hg-1-3", "req-€-42", VERSION, 1L << 33, "0".repeat(64), false,
+      1_700_000_000_000L);
 
   private Samples() {
   }
@@ -25,7 +27,10 @@ public final class Samples {
             1_700_000_000_000L, "hg-1-3", false, 20),
         new CommitRequest(new VersionMeta(VERSION, 3, "a/b", "e".repeat(64), 65536, List.of("f".repeat(64)), 5,
             "hg-1-3", false), Buffer.buffer(new byte[] {7, 8, 9})),
-        new NodeReport("hg-1-3", Role.HG, "region-1", "pop-1", "member-Ω", 1L << 40, 12345, 1, 2));
+        new NodeReport("hg-1-3", Role.HG, "region-1", "pop-1", "member-Ω", 1L << 40, 12345, 1, 2),
+        OWED,
+        new OwedPage("pop-1", List.of(OWED, new OwedReply("hg-1-3", "create-é", new VersionRef(ID, 1), 0,
+            "9".repeat(64), true, 0))));
   }
 
   @SuppressWarnings("unchecked")

@@ -71,17 +71,31 @@ final class ObjectRoutes {
     String requestId = RequestParams.requestId(rc.request().getHeader(REQUEST_ID));
     service.create(gateways.pick(rc), ObjectService.Body.streamed(rc.request(), contentType(rc)), requestId,
         (int) stripes)
-        .onSuccess(meta -> {
-          versionHeaders(rc.response(), meta.ref().id(), 1);
-          rc.response().putHeader("Location", "/v1/objects/" + meta.ref().id().render());
-          ApiVerticle.json(rc, 201, result(meta));
+        .onSuccess(written -> {
+          rc.response().putHeader("Location", "/v1/objects/" + written.id().render());
+          answer(rc, 201, written, result(written));
         })
         .onFailure(rc::fail);
   }
 
-  static JsonObject result(VersionMeta meta) {
-    return new JsonObject().put("id", meta.ref().id().render()).put("version", meta.ref().version())
-        .put("size", meta.size()).put("sha256", meta.sha256());
+  static JsonObject result(ObjectService.Written written) {
+    return new JsonObject().put("id", written.id().render()).put("version", written.version())
+        .put("size", written.size()).put("sha256", written.sha256());
+  }
+
+  /**
+   * A write's answer, with its source when it did not come from the primary: then it was answered
+   * without the request's body, which may still be on its way.
+   */
+  private static void answer(RoutingContext rc, int status, ObjectService.Written written, JsonObject body) {
+    versionHeaders(rc.response(), written.id(), written.version());
+    if (written.source() == null) {
+      ApiVerticle.json(rc, status, body);
+      return;
+    }
+    rc.response().setStatusCode(status).putHeader(SOURCE, written.source())
+        .putHeader("Content-Type", "application/json");
+    Problems.endBeforeBody(rc, body.toBuffer());
   }
 
   static void versionHeaders(HttpServerResponse response, ObjectId id, long version) {
@@ -109,11 +123,8 @@ final class ObjectRoutes {
     String requestId = RequestParams.requestId(rc.request().getHeader(REQUEST_ID));
     service.write(gateways.pick(rc), id, ifMatch, rc.request().getHeader(LOCK), wait,
             tombstone ? null : ObjectService.Body.streamed(rc.request(), contentType(rc)), requestId)
-        .onSuccess(meta -> {
-          versionHeaders(rc.response(), id, meta.ref().version());
-          ApiVerticle.json(rc, 200, tombstone
-              ? new JsonObject().put("id", id.render()).put("version", meta.ref().version()) : result(meta));
-        })
+        .onSuccess(written -> answer(rc, 200, written, tombstone
+            ? new JsonObject().put("id", id.render()).put("version", written.version()) : result(written)))
         .onFailure(rc::fail);
   }
 

@@ -17,6 +17,7 @@ import org.mistore.codecs.LockGrant;
 import org.mistore.codecs.LockRequest;
 import org.mistore.codecs.LockType;
 import org.mistore.codecs.ObjectId;
+import org.mistore.codecs.OwedReply;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.codecs.VersionRef;
 import org.mistore.hg.Gateway;
@@ -48,6 +49,23 @@ final class ObjectService {
   record ReadPlan(VersionMeta meta, String source, Runnable release) {
   }
 
+  /**
+   * What a write answers: the version it made (or its first attempt made) and, when the answer did
+   * not come from the object's primary, where it came from ({@value #DELIVERED}), else null.
+   */
+  record Written(ObjectId id, long version, long size, String sha256, String source) {
+    /** The source of an answer from a result the POP kept while this HG was down, then delivered. */
+    static final String DELIVERED = "delivered";
+
+    static Written of(VersionMeta meta) {
+      return new Written(meta.ref().id(), meta.ref().version(), meta.size(), meta.sha256(), null);
+    }
+
+    static Written delivered(OwedReply reply) {
+      return new Written(reply.ref().id(), reply.ref().version(), reply.size(), reply.sha256(), DELIVERED);
+    }
+  }
+
   private final Limits limits;
 
   ObjectService(Limits limits) {
@@ -59,15 +77,30 @@ final class ObjectService {
   }
 
   /** A new object; a retry with the same {@code requestId} (may be null) gets the same object and version. */
-  Future<VersionMeta> create(Gateway gateway, Body body, String requestId) {
+  Future<Written> create(Gateway gateway, Body body, String requestId) {
     return create(gateway, body, requestId, 0);
   }
 
   /** As {@link #create(Gateway, Body, String)}; {@code stripes} is its stripe width on HGs (0: the region's default). */
-  Future<VersionMeta> create(Gateway gateway, Body body, String requestId, int stripes) {
-    return gateway.create(requestId)
+  Future<Written> create(Gateway gateway, Body body, String requestId, int stripes) {
+    return unlessDelivered(gateway, null, requestId, () -> gateway.create(requestId)
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
-        .compose(id -> upload(gateway, new VersionRef(id, 1), body, withRequestId(Map.of(), requestId), stripes));
+        .compose(id -> upload(gateway, new VersionRef(id, 1), body, withRequestId(Map.of(), requestId), stripes))
+        .map(Written::of));
+  }
+
+  /**
+   * Runs {@code write}, unless this HG was delivered the result of an earlier attempt with the same
+   * request id (its POP kept it while the HG was down): the retry is answered from it, as the
+   * primary would answer it ({@code id} null for a creation).
+   */
+  private static Future<Written> unlessDelivered(Gateway gateway, ObjectId id, String requestId,
+      java.util.function.Supplier<Future<Written>> write) {
+    if (requestId == null) {
+      return write.get();
+    }
+    return gateway.delivered(id, requestId).compose(earlier -> earlier.isPresent()
+        ? Future.succeededFuture(Written.delivered(earlier.get())) : write.get());
   }
 
   private static Map<String, String> withRequestId(Map<String, String> headers, String requestId) {
@@ -148,10 +181,17 @@ final class ObjectService {
 
   /**
    * A new version from {@code body}, or a tombstone when {@code body} is null, under the client's
-   * write lock or one the gateway takes (waiting at most {@code lockWaitMs}) and releases.
+   * write lock or one the gateway takes (waiting at most {@code lockWaitMs}) and releases. A retry
+   * whose result this HG was delivered is answered from it.
    */
-  Future<VersionMeta> write(Gateway gateway, ObjectId id, Long ifMatch, String clientToken, long lockWaitMs,
+  Future<Written> write(Gateway gateway, ObjectId id, Long ifMatch, String clientToken, long lockWaitMs,
       Body body, String requestId) {
+    return unlessDelivered(gateway, id, requestId,
+        () -> writeVersion(gateway, id, ifMatch, clientToken, lockWaitMs, body, requestId).map(Written::of));
+  }
+
+  private Future<VersionMeta> writeVersion(Gateway gateway, ObjectId id, Long ifMatch, String clientToken,
+      long lockWaitMs, Body body, String requestId) {
     if (clientToken == null && (body == null || fitsInline(body))) {
       return writeInline(gateway, id, ifMatch, lockWaitMs, body, requestId);
     }
@@ -215,7 +255,7 @@ final class ObjectService {
     // The primary numbers this write, so a commit re-sent by a relay after a failover must be
     // recognised as the same write: without the client's request id, the gateway names it.
     headers.put(Addresses.HEADER_REQUEST_ID, requestId != null ? requestId
-        : "gw:" + gateway.hgId() + ":" + java.util.UUID.randomUUID());
+        : Addresses.GATEWAY_REQUEST_ID_PREFIX + gateway.hgId() + ":" + java.util.UUID.randomUUID());
     // Numbered by the primary: version 1 stands for "the next one" until then.
     VersionRef next = new VersionRef(id, 1);
     Future<CommitRequest> request = body == null

@@ -1,13 +1,17 @@
 package org.mistore.api;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** Renders failures as RFC 9457 {@code application/problem+json}; the one place that does. */
+/**
+ * Renders failures as RFC 9457 {@code application/problem+json}; the one place that does. Also ends
+ * any answer given before its request's body was read.
+ */
 public final class Problems {
   public static final String CONTENT_TYPE = "application/problem+json";
   private static final System.Logger LOG = System.getLogger(Problems.class.getName());
@@ -27,7 +31,18 @@ public final class Problems {
         .put("title", title)
         .put("status", status)
         .put("detail", detail);
+    response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE);
+    endBeforeBody(rc, body.toBuffer());
+  }
+
+  /**
+   * Ends the response with {@code body} when the request's own body may be unread (an answer that
+   * does not need it): an HTTP/2 client may finish sending (the bytes are dropped); an HTTP/1.1
+   * connection is closed after the answer.
+   */
+  static void endBeforeBody(RoutingContext rc, Buffer body) {
     HttpServerRequest request = rc.request();
+    HttpServerResponse response = rc.response();
     boolean unread = !request.isEnded();
     boolean http2 = request.version() == HttpVersion.HTTP_2;
     if (unread && http2) {
@@ -38,12 +53,11 @@ public final class Problems {
       // An HTTP/1.1 client still sending a body we will not read: answer, then close.
       response.putHeader("Connection", "close");
     }
-    response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE).end(body.toBuffer())
-        .onComplete(x -> {
-          if (unread && !http2) {
-            request.connection().close();
-          }
-        });
+    response.end(body).onComplete(x -> {
+      if (unread && !http2) {
+        request.connection().close();
+      }
+    });
   }
 
   /** Failure handler for every route: known problems keep their status, anything else is a 500 without internals. */

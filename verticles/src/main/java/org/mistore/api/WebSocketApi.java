@@ -114,13 +114,13 @@ final class WebSocketApi {
       }
       return switch (op) {
         case "create" -> objects.create(gateway, ObjectService.Body.whole(data(r), contentType(r)), requestId(r))
-            .map(meta -> ObjectRoutes.result(meta).put("status", 201));
+            .map(w -> withSource(ObjectRoutes.result(w).put("status", 201), w));
         case "put" -> objects.write(gateway, id(r), ifMatch(r), string(r, "lock"), lockWait(r),
                 ObjectService.Body.whole(data(r), contentType(r)), requestId(r))
-            .map(meta -> ObjectRoutes.result(meta).put("status", 200));
+            .map(w -> withSource(ObjectRoutes.result(w).put("status", 200), w));
         case "delete" -> objects.write(gateway, id(r), ifMatch(r), string(r, "lock"), lockWait(r), null, requestId(r))
-            .map(meta -> new JsonObject().put("status", 200).put("id", meta.ref().id().render())
-                .put("version", meta.ref().version()));
+            .map(w -> withSource(new JsonObject().put("status", 200).put("id", w.id().render())
+                .put("version", w.version()), w));
         case "get" -> get(r);
         case "versions" -> objects.versions(gateway, id(r))
             .map(list -> new JsonObject().put("status", 200).put("id", id(r).render()).put("versions", list));
@@ -212,6 +212,11 @@ final class WebSocketApi {
 
   private static String requestId(JsonObject r) {
     return RequestParams.requestId(string(r, "requestId"));
+  }
+
+  /** A write's reply names its source (as HTTP's {@code Mistore-Source}) when it did not come from the primary. */
+  private static JsonObject withSource(JsonObject reply, ObjectService.Written written) {
+    return written.source() == null ? reply : reply.put("source", written.source());
   }
 
   private static String string(JsonObject r, String key) {

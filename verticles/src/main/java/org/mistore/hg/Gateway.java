@@ -10,8 +10,10 @@ import java.util.function.BooleanSupplier;
 import org.mistore.codecs.FailureCode;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
+import java.util.Optional;
 import org.mistore.codecs.Addresses;
 import org.mistore.codecs.ObjectId;
+import org.mistore.codecs.OwedReply;
 import org.mistore.codecs.StoreBlock;
 import org.mistore.pop.PopVerticle;
 import org.mistore.store.VersionCache;
@@ -62,7 +64,8 @@ public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs + 1000)
         .addHeader(PopVerticle.VERB, verb)
         .addHeader(PopVerticle.OBJECT, id.render())
-        .addHeader(Addresses.HEADER_TIMEOUT, Long.toString(timeoutMs));
+        .addHeader(Addresses.HEADER_TIMEOUT, Long.toString(timeoutMs))
+        .addHeader(Addresses.HEADER_GATEWAY, hgId);
     headers.forEach(options::addHeader);
     return vertx.eventBus().request(Addresses.pop(popId, Addresses.RELAY), body, options);
   }
@@ -70,4 +73,23 @@ public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache
   public <T> Future<Message<T>> owner(ObjectId id, String verb, Object body) {
     return owner(id, verb, body, Map.of(), DeliveryOptions.DEFAULT_TIMEOUT);
   }
+
+  /**
+   * The result of a write of this gateway's client that the POP kept while this HG was down and
+   * delivered on its return, by the client's request id ({@code id} null for a creation). Empty when
+   * the HG holds none, or no HG of this id runs here to ask (a POP serving as gateway, an HG stopped).
+   */
+  public Future<Optional<OwedReply>> delivered(ObjectId id, String requestId) {
+    JsonObject query = new JsonObject().put("requestId", requestId);
+    if (id != null) {
+      query.put("id", id.render());
+    }
+    return vertx.eventBus().<OwedReply>request(Addresses.hg(hgId, Addresses.HG_DELIVERED), query,
+            new DeliveryOptions().setSendTimeout(DELIVERED_TIMEOUT_MS))
+        .map(m -> Optional.of(m.body()))
+        .otherwise(Optional.empty());
+  }
+
+  /** A delivered result is looked up in the HG's own store: a slow answer means a sick HG, not a busy POP. */
+  private static final long DELIVERED_TIMEOUT_MS = 2000;
 }

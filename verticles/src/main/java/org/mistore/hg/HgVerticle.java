@@ -2,17 +2,24 @@ package org.mistore.hg;
 
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
 import java.util.List;
 import org.mistore.codecs.Addresses;
 import org.mistore.codecs.BlockRef;
 import org.mistore.codecs.FailureCode;
 import org.mistore.codecs.NodeReport;
+import org.mistore.codecs.ObjectId;
+import org.mistore.codecs.OwedPage;
+import org.mistore.codecs.OwedReply;
 import org.mistore.codecs.Role;
 import org.mistore.codecs.StoreBlock;
+import org.mistore.node.Limits;
 import org.mistore.node.NodeServices;
 import org.mistore.node.RoleIdentity;
 import org.mistore.node.RoleVerticle;
+import org.mistore.store.KeptReplies;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tag;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,6 +30,9 @@ import io.vertx.core.json.JsonObject;
  */
 public final class HgVerticle extends RoleVerticle {
   private HgBlocks blocks;
+  private KeptReplies delivered;
+  private Gauge deliveredGauge;
+  private Counter answeredFromDelivered;
 
   public HgVerticle(RoleIdentity identity, NodeServices services) {
     super(identity, services);
@@ -33,7 +43,11 @@ public final class HgVerticle extends RoleVerticle {
 
   @Override
   protected Future<?> openRoleStores() {
-    return HgBlocks.open(store, services.capacityBytes()).onSuccess(b -> blocks = b);
+    Limits limits = services.limits();
+    return HgBlocks.open(store, services.capacityBytes()).onSuccess(b -> blocks = b)
+        .compose(b -> KeptReplies.open(store, limits.owedRepliesPerHg(), limits.owedRepliesTtlMs(),
+            System::currentTimeMillis))
+        .onSuccess(d -> delivered = d);
   }
 
   @Override
@@ -42,7 +56,15 @@ public final class HgVerticle extends RoleVerticle {
     Counter refused = services.registry().counter("mistore.hg.refused.blocks", "hg", identity.id());
     services.registry().gauge("mistore.hg.held.bytes", List.of(Tag.of("hg", identity.id())), this,
         v -> v.blocks == null ? 0 : v.blocks.heldBytes());
+    deliveredGauge = Gauge.builder("mistore.hg.delivered.replies", delivered, KeptReplies::total)
+        .description("Results of writes this HG's POP kept while it was down, held for its clients' retries")
+        .tag("hg", identity.id()).strongReference(true).register(services.registry());
+    answeredFromDelivered = services.registry().counter("mistore.hg.delivered.answers", "hg", identity.id());
+    long ttl = services.limits().owedRepliesTtlMs();
+    vertx.setPeriodic(Math.max(1000, Math.min(ttl / 10, 60_000)), t -> delivered.expire());
     return List.of(
+        bus.<OwedPage>consumer(address(Addresses.HG_OWED), this::takeOwed).completion(),
+        bus.<JsonObject>consumer(address(Addresses.HG_DELIVERED), this::findDelivered).completion(),
         bus.<StoreBlock>consumer(address(Addresses.HG_STORE_BLOCK), m -> blocks.put(m.body().ref(), m.body().data())
             .onSuccess(v -> m.reply("stored"))
             .onFailure(e -> {
@@ -67,6 +89,43 @@ public final class HgVerticle extends RoleVerticle {
             .onFailure(e -> m.fail(FailureCode.INTERNAL.code, e.getMessage()))).completion());
   }
 
+
+  /** Results the POP kept while this HG was down: held durably before the POP hears they arrived. */
+  private void takeOwed(Message<OwedPage> m) {
+    long now = System.currentTimeMillis();
+    // The time to live counts from delivery: the clients could not retry here before.
+    delivered.keep(m.body().replies().stream().filter(r -> r.hg().equals(identity.id()))
+            .map(r -> r.keptSince(now)).toList())
+        .onSuccess(dropped -> m.reply(delivered.total()))
+        .onFailure(e -> m.fail(FailureCode.INTERNAL.code, e.getMessage()));
+  }
+
+  /** This HG's gateway asks for the delivered result of a retried write. */
+  private void findDelivered(Message<JsonObject> m) {
+    String key;
+    try {
+      String id = m.body().getString("id");
+      key = OwedReply.lookupKey(id == null ? null : ObjectId.parse(id), m.body().getString("requestId"));
+    } catch (IllegalArgumentException | ClassCastException e) {
+      m.fail(FailureCode.BAD_REQUEST.code, "bad delivered-result query: " + e.getMessage());
+      return;
+    }
+    delivered.find(identity.id(), key)
+        .onSuccess(found -> found.ifPresentOrElse(r -> {
+          answeredFromDelivered.increment();
+          m.reply(r);
+        }, () -> m.fail(FailureCode.NOT_FOUND.code, "no delivered result")))
+        .onFailure(e -> m.fail(FailureCode.INTERNAL.code, e.getMessage()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (deliveredGauge != null) {
+      // A restarted HG in the same process registers its own gauge.
+      services.registry().remove(deliveredGauge);
+    }
+    return super.stop();
+  }
 
   @Override
   protected void sendHeartbeat(NodeReport report) {

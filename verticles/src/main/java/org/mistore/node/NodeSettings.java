@@ -71,11 +71,15 @@ public record NodeSettings(
   public static final Setting HG_READ_TIMEOUT_MS = new Setting("hg-read-timeout-ms", "5000", "How long a POP waits for a block from one HG before asking another copy.");
   public static final Setting REPAIR_BLOCKS_IN_FLIGHT = new Setting("repair-blocks-in-flight", "2", "Blocks a POP copies at once to restore hg-copies after an HG loss or a bad copy (1..16; kept low so clients go first).");
 
+  public static final Setting OWED_REPLIES_PER_HG = new Setting("owed-replies-per-hg", "1000", "Most results of writes a POP keeps for one down HG of its region until it returns, and the HG keeps once delivered (1..100000; the oldest go first).");
+  public static final Setting OWED_REPLIES_TTL_MS = new Setting("owed-replies-ttl-ms", "86400000", "How long a POP keeps the result of a write whose HG was down, and the HG keeps it once delivered (a retry with the same Mistore-Request-Id is answered from it).");
+
   public static final List<Setting> ALL = List.of(ROLES, ID, REGION, POP, DATA, HTTP_HOST, HTTP_PORT, CLUSTER_NAME,
       CLUSTER_HOST, CLUSTER_PORT, EVENTBUS_PORT, MEMBERS, CLUSTER_CONFIG, HEARTBEAT_INTERVAL_MS, FAILURE_DETECTION_MS,
       CAPACITY_BYTES, BLOCK_SIZE, MAX_OBJECT_BYTES, LOCK_DEFAULT_TTL_MS, LOCK_MAX_TTL_MS, LOCK_WAIT_DEFAULT_MS,
       LOCK_MAX_WAIT_MS, BLOCKS_IN_FLIGHT, WEBSOCKET_MAX_BYTES, HG_CACHE_BYTES,
-      POP_CACHE_BYTES, HG_COPIES, STRIPES, POP_KEEPS_BLOCKS, HG_READ_TIMEOUT_MS, REPAIR_BLOCKS_IN_FLIGHT);
+      POP_CACHE_BYTES, HG_COPIES, STRIPES, POP_KEEPS_BLOCKS, HG_READ_TIMEOUT_MS, REPAIR_BLOCKS_IN_FLIGHT,
+      OWED_REPLIES_PER_HG, OWED_REPLIES_TTL_MS);
 
   /** Validates a merged configuration; {@link StartupException} naming the key on any bad value. */
   public static NodeSettings from(JsonObject c) {
@@ -126,7 +130,8 @@ public record NodeSettings(
         positiveLong(c, LOCK_WAIT_DEFAULT_MS), positiveLong(c, LOCK_MAX_WAIT_MS), (int) inFlight, wsMax(c),
         Math.max(0, parseLong(c, HG_CACHE_BYTES)), Math.max(0, parseLong(c, POP_CACHE_BYTES)),
         (int) within(c, HG_COPIES, 1, 8), (int) within(c, STRIPES, 1, 32), bool(c, POP_KEEPS_BLOCKS),
-        positiveLong(c, HG_READ_TIMEOUT_MS), (int) within(c, REPAIR_BLOCKS_IN_FLIGHT, 1, 16));
+        positiveLong(c, HG_READ_TIMEOUT_MS), (int) within(c, REPAIR_BLOCKS_IN_FLIGHT, 1, 16),
+        (int) within(c, OWED_REPLIES_PER_HG, 1, 100_000), positiveLong(c, OWED_REPLIES_TTL_MS));
   }
 
   private static long within(JsonObject c, Setting s, long min, long max) {

@@ -18,6 +18,7 @@ import org.mistore.codecs.Addresses;
 import org.mistore.codecs.BlockRef;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.store.Checksums;
+import org.mistore.store.KeptReplies;
 import org.mistore.store.VersionCache;
 import org.mistore.codecs.FailureCode;
 import org.mistore.codecs.NodeIds;
@@ -25,6 +26,7 @@ import org.mistore.codecs.NodeReport;
 import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.Role;
 import org.mistore.codecs.StoreBlock;
+import org.mistore.node.Limits;
 import org.mistore.node.NodeServices;
 import org.mistore.node.RoleIdentity;
 import org.mistore.node.RoleVerticle;
@@ -48,6 +50,7 @@ public final class PopVerticle extends RoleVerticle {
   private RegionPlacement placement;
   private PopObjectStore objects;
   private VersionCache transit;
+  private OwedReplies owed;
   /** Forwards waiting on a POP: re-sent at once when the directory declares that POP down. */
   private final java.util.Map<String, java.util.Set<Runnable>> waitingOn = new java.util.HashMap<>();
 
@@ -83,7 +86,16 @@ public final class PopVerticle extends RoleVerticle {
           });
         }
       });
-    });
+    }).compose(s -> openOwedReplies());
+  }
+
+  private Future<KeptReplies> openOwedReplies() {
+    Limits limits = services.limits();
+    return KeptReplies.open(store, limits.owedRepliesPerHg(), limits.owedRepliesTtlMs(), System::currentTimeMillis)
+        .onSuccess(kept -> owed = new OwedReplies(vertx, context, identity.id(), kept, services.directory(),
+            // An HG is seen down up to a detection time (plus a sweep) after its last heartbeat: twice covers it.
+            services.registry(), 2 * services.failureDetectionMs() + services.heartbeatIntervalMs(),
+            limits.owedRepliesPerHg(), limits.owedRepliesTtlMs(), System::currentTimeMillis));
   }
 
   @Override
@@ -109,10 +121,19 @@ public final class PopVerticle extends RoleVerticle {
     all.add(bus.<JsonObject>consumer(address(Addresses.PLACEMENT), owner::placement).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_CEILING), owner::ceiling).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_SYNC), owner::sync).completion());
-    all.add(bus.<JsonObject>consumer(address(Addresses.REGION_STATUS), m -> placement.status()
+    all.add(bus.<JsonObject>consumer(address(Addresses.REGION_STATUS), m -> placement.status().map(owed::annotate)
         .onSuccess(m::reply).onFailure(e -> Replies.fail(m, e))).completion());
     placement.start(services.heartbeatIntervalMs());
+    owed.start(Math.max(1000, 5 * services.heartbeatIntervalMs()));
     return all;
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (owed != null) {
+      owed.stop();
+    }
+    return super.stop();
   }
 
   /** Tells a DC that (re)appeared the head of every object this POP is primary of, so its catalog catches up. */
@@ -215,7 +236,7 @@ public final class PopVerticle extends RoleVerticle {
     }
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(attempt);
     m.headers().forEach(h -> {
-      if (!h.getKey().equals(VERB) && !h.getKey().equals(OBJECT)) {
+      if (!h.getKey().equals(VERB) && !h.getKey().equals(OBJECT) && !h.getKey().equals(Addresses.HEADER_GATEWAY)) {
         options.addHeader(h.getKey(), h.getValue());
       }
     });
@@ -242,6 +263,8 @@ public final class PopVerticle extends RoleVerticle {
           DeliveryOptions back = new DeliveryOptions();
           reply.headers().forEach(h -> back.addHeader(h.getKey(), h.getValue()));
           m.reply(reply.body(), back);
+          // If the gateway is gone, the reply just sent is lost with it: its result may be owed.
+          owed.replied(verb, m.headers(), reply.body());
         })
         .onFailure(e -> {
           if (!settled.compareAndSet(false, true)) {
