@@ -78,7 +78,7 @@ final class GroupCommit {
       try {
         // A batch ends when the queue is empty or its changes hold many bytes (then the rest waits
         // for the next batch): heap stays bounded and early writes are not held back by later ones.
-        while (!batchFull.getAsBoolean() && (next = queue.poll()) != null) {
+        while ((batch.isEmpty() || !batchFull.getAsBoolean()) && (next = queue.poll()) != null) {
           batch.add(next);
           completions.add(next.apply(db));
         }

@@ -40,7 +40,7 @@ public final class KeptReplies {
 
   private KeptReplies(RoleStore store, DB db, int perHg, long ttlMs, LongSupplier clock) {
     this.store = store;
-    this.kept = db.treeMap(MAP, Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
+    this.kept = store.treeMap(MAP, Serializer.STRING, Serializer.BYTE_ARRAY);
     this.perHg = perHg;
     this.ttlMs = ttlMs;
     this.clock = clock;
