@@ -1,28 +1,34 @@
--- wrk script: every connection (run with -t N -c N) sends BENCH_METHOD (PUT or GET) to its own
--- path; paths are read one per line from the file named by BENCH_PATHS. PUT bodies are 4 KiB.
+-- wrk script: every connection (run with -t N -c N) sends BENCH_METHOD (PUT, POST or GET) to its own
+-- path; paths are read one per line from the file named by BENCH_PATHS. PUT and POST bodies are 4 KiB.
 -- A response with status BENCH_EXPECT (default 200) counts as one operation, any other as bad.
+-- With BENCH_FRESH=1 every request goes to a path of its own (path-<thread>-<n>: new keys each time).
 -- Prints "RESULT ops=.. bad=.. seconds=.. p50ms=.. p99ms=.." for load-tests/bench/run.
 local paths = {}
 for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
 local method = os.getenv("BENCH_METHOD") or "GET"
 local expect = tonumber(os.getenv("BENCH_EXPECT") or "200")
+local fresh = os.getenv("BENCH_FRESH") == "1"
 local body = nil
-if method == "PUT" then body = string.rep("m", 4096) end
+if method == "PUT" or method == "POST" then body = string.rep("m", 4096) end
 local threads = {}
 local n = 0
 
 function setup(thread)
   n = n + 1
   thread:set("path", paths[(n - 1) % #paths + 1])
+  thread:set("id", n)
   threads[#threads + 1] = thread
 end
 
 function init(args)
-  ok, bad = 0, 0
+  ok, bad, sent = 0, 0, 0
 end
 
 function request()
-  return wrk.format(method, path, {["Content-Type"] = "application/octet-stream"}, body)
+  sent = sent + 1
+  local target = path
+  if fresh then target = path .. "-" .. id .. "-" .. sent end
+  return wrk.format(method, target, {["Content-Type"] = "application/octet-stream"}, body)
 end
 
 function response(status, headers, resp)
