@@ -186,9 +186,6 @@ public final class PopObjectStore implements FenceStore {
             .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
                 ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e));
     return inline.compose(bytes -> store.write(db -> {
-      if (bytes != null) {
-        blocks.put(blockKey(meta.block(0)), bytes);
-      }
       String id = meta.ref().id().render();
       if (requestId != null) {
         Long earlier = requests.get(id + "|" + requestId);
@@ -209,12 +206,17 @@ public final class PopObjectStore implements FenceStore {
       if (head != meta.ref().version() - 1 && !gapAllowed) {
         throw new StoreFailure(FailureCode.CONFLICT, "version " + meta.ref().version() + " does not follow head " + head);
       }
-      for (int i = 0; i < meta.blockCount(); i++) {
+      // An inline block is stored by this very op (below, after every check): only blocks that
+      // travelled on their own are looked up.
+      for (int i = bytes != null ? 1 : 0; i < meta.blockCount(); i++) {
         if (!blocks.containsKey(blockKey(meta.block(i)))) {
           // The holders changed while the blocks travelled (a POP failed over): the client may retry.
           throw new StoreFailure(FailureCode.UNAVAILABLE, "block " + i + " of version " + meta.ref().version()
               + " is missing at this copy-holder (the holders changed during the upload); retry the write");
         }
+      }
+      if (bytes != null) {
+        blocks.put(blockKey(meta.block(0)), bytes);
       }
       versions.put(versionKey(id, meta.ref().version()), Codecs.VERSION_META.encode(meta).getBytes());
       if (requestId != null) {
@@ -334,7 +336,9 @@ public final class PopObjectStore implements FenceStore {
   /** Whether every block of {@code meta} is held here. */
   public Future<Boolean> hasBlocks(VersionMeta meta) {
     return store.read(db -> {
-      for (int i = 0; i < meta.blockCount(); i++) {
+      // An inline block is stored by this very op (below, after every check): only blocks that
+      // travelled on their own are looked up.
+      for (int i = bytes != null ? 1 : 0; i < meta.blockCount(); i++) {
         if (!blocks.containsKey(blockKey(meta.block(i)))) {
           return false;
         }
