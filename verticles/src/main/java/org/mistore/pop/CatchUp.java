@@ -82,6 +82,19 @@ final class CatchUp {
   }
 
   /** Completes when this POP holds what the other live holders of {@code id} have (since the last membership change). */
+  /** The current epoch: read it before minting an id, then hand it to {@link #minted}. */
+  long epoch() {
+    return epoch.get();
+  }
+
+  /**
+   * An id this node has just minted, at {@code at}: no node holds a version of it, so no catch-up
+   * is needed while the epoch stays the same (thread-safe).
+   */
+  void minted(ObjectId id, long at) {
+    syncedAt.put(id, at);
+  }
+
   Future<Void> beforeActing(ObjectId id) {
     long at = epoch.get();
     Long synced = syncedAt.getIfPresent(id);

@@ -75,6 +75,16 @@ public final class OwnerService implements LockMirror {
         .orElse(Future.succeededFuture(0L));
   }
 
+  /**
+   * Mints an object id as {@link PopObjectStore#mint}; a new id needs no catch-up before its first
+   * commit here (asking every POP and the DC about an object nobody can hold yet cost a round of
+   * messages per create).
+   */
+  public Future<String> mint(String creator, String requestId, java.util.function.LongFunction<String> idOf) {
+    long at = catchUp.epoch();
+    return store.mint(creator, requestId, idOf, id -> catchUp.minted(ObjectId.parse(id), at));
+  }
+
   /** Catch-up request of another holder (see {@link CatchUp}). */
   public void sync(Message<JsonObject> m) {
     catchUp.answer(m.body()).onSuccess(m::reply).onFailure(e -> Replies.fail(m, e));

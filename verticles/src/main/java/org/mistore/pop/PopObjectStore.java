@@ -117,9 +117,11 @@ public final class PopObjectStore implements FenceStore {
   /**
    * Mints an id for a creator: {@code idOf} renders it from the creator's next counter. The same
    * {@code requestId} (may be null) of the same creator gets the id minted the first time, whole
-   * (a retried create must name the same backup too).
+   * (a retried create must name the same backup too). {@code fresh} is told (on the writer thread)
+   * when the id is new, not one minted before.
    */
-  public Future<String> mint(String hg, String requestId, java.util.function.LongFunction<String> idOf) {
+  public Future<String> mint(String hg, String requestId, java.util.function.LongFunction<String> idOf,
+      java.util.function.Consumer<String> fresh) {
     return store.write(db -> {
       String key = requestId == null ? null : hg + "|" + requestId;
       String earlier = key == null ? null : creations.get(key);
@@ -130,6 +132,7 @@ public final class PopObjectStore implements FenceStore {
       if (key != null) {
         creations.put(key, id);
       }
+      fresh.accept(id);
       return id;
     });
   }

@@ -172,7 +172,7 @@ public final class PopVerticle extends RoleVerticle {
       return;
     }
     String backup = candidates.get(ThreadLocalRandom.current().nextInt(candidates.size()));
-    objects.mint(creator, requestId, n -> new ObjectId(identity.id(), backup, creator, n).render())
+    owner.mint(creator, requestId, n -> new ObjectId(identity.id(), backup, creator, n).render())
         .onSuccess(id -> m.reply(new JsonObject().put("id", id)))
         .onFailure(e -> Replies.fail(m, e));
   }
