@@ -339,9 +339,7 @@ public final class PopObjectStore implements FenceStore {
   /** Whether every block of {@code meta} is held here. */
   public Future<Boolean> hasBlocks(VersionMeta meta) {
     return store.read(db -> {
-      // An inline block is stored by this very op (below, after every check): only blocks that
-      // travelled on their own are looked up.
-      for (int i = bytes != null ? 1 : 0; i < meta.blockCount(); i++) {
+      for (int i = 0; i < meta.blockCount(); i++) {
         if (!blocks.containsKey(blockKey(meta.block(i)))) {
           return false;
         }
