@@ -55,7 +55,7 @@ final class HgCopies {
   }
 
   static boolean good(BlockRef ref, Buffer data) {
-    return data != null && data.length() == ref.length() && Checksums.sha256(data).equals(ref.sha256());
+    return Checksums.matches(data, ref.length(), ref.sha256());
   }
 
   /** Stores a block on an HG; fails with the HG's failure ({@link FailureCode#FULL} when over quota). */

@@ -29,7 +29,6 @@ import org.mistore.codecs.Role;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.directory.DirectoryEntry;
 import org.mistore.lock.LockTable;
-import org.mistore.store.Checksums;
 
 /**
  * Brings a POP's copy of an object up to date before it acts as the object's primary, and answers
@@ -226,9 +225,11 @@ final class CatchUp {
     }
     BlockRef ref = meta.block(index);
     return vertx.eventBus().<Buffer>request(holder.address(Addresses.OWNER_READ_BLOCK), ref)
-        .compose(m -> Checksums.sha256(m.body()).equals(ref.sha256()) ? store.putBlock(ref, m.body())
-            : Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "block " + index + " of "
-                + meta.ref() + " from " + holder.describe() + " failed its checksum")))
+        // putBlock checks the block against its checksum (once) before it stores it.
+        .compose(m -> store.putBlock(ref, m.body()))
+        .recover(e -> Future.failedFuture(e instanceof StoreFailure f && f.code == FailureCode.BAD_REQUEST
+            ? new StoreFailure(FailureCode.UNAVAILABLE, "block " + index + " of " + meta.ref() + " from "
+                + holder.describe() + " failed its checksum") : e))
         .compose(v -> copyBlocks(holder, meta, index + 1));
   }
 

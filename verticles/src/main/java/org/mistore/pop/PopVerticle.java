@@ -322,7 +322,7 @@ public final class PopVerticle extends RoleVerticle {
     if (reply instanceof VersionMeta meta) {
       transit.putVersion(meta);
     } else if (Addresses.OWNER_READ_BLOCK.equals(verb) && request instanceof BlockRef ref && reply instanceof Buffer data
-        && data.length() == ref.length() && Checksums.sha256(data).equals(ref.sha256())) {
+        && Checksums.matches(data, ref.length(), ref.sha256())) {
       transit.putBlock(ref, data);
     }
   }

@@ -24,6 +24,11 @@ public final class Checksums {
     digest.update(((BufferInternal) data).getByteBuf().nioBuffer());
   }
 
+  /** Whether {@code data} (may be null) has {@code length} bytes and the lower-case hex {@code sha256}. */
+  public static boolean matches(Buffer data, long length, String sha256) {
+    return data != null && data.length() == length && sha256(data).equals(sha256);
+  }
+
   /** Lower-case hex SHA-256 of {@code data}. */
   public static String sha256(Buffer data) {
     MessageDigest digest = sha256();

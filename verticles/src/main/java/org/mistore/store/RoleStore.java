@@ -245,7 +245,7 @@ public final class RoleStore {
    */
   public Future<byte[]> checked(Buffer data, long length, String sha256, String what) {
     java.util.concurrent.Callable<byte[]> check = () -> {
-      if (data.length() != length || !Checksums.sha256(data).equals(sha256)) {
+      if (!Checksums.matches(data, length, sha256)) {
         throw new IllegalArgumentException(what + " does not match its checksum");
       }
       return data.getBytes();
