@@ -41,23 +41,32 @@ final class Journal implements AutoCloseable {
   /** Writes at the file's position, through the same descriptor. */
   private FileOutputStream stream;
   private long size;
+  /** The maps the log held changes of when it was opened. */
+  private final Set<String> openedWith;
 
-  private Journal(Path file, RandomAccessFile channel, long size) throws IOException {
+  private Journal(Path file, RandomAccessFile channel, long size, Set<String> openedWith) throws IOException {
     this.file = file;
     this.channel = channel;
     this.stream = new FileOutputStream(channel.getFD());
     this.size = size;
+    this.openedWith = openedWith;
   }
 
   /** Opens the log, cutting off a torn last record (never acknowledged). */
   static Journal open(Path file) throws IOException {
     RandomAccessFile channel = new RandomAccessFile(file.toFile(), "rw");
-    long valid = scan(channel, null);
+    Set<String> maps = new java.util.HashSet<>();
+    long valid = scan(channel, c -> maps.add(c.map()));
     if (valid < channel.length()) {
       channel.setLength(valid);
       channel.getFD().sync();
     }
-    return new Journal(file, channel, valid);
+    return new Journal(file, channel, valid, Set.copyOf(maps));
+  }
+
+  /** The maps whose changes the log held when it was opened (found by the scan that validated it). */
+  Set<String> mapsAtOpen() {
+    return openedWith;
   }
 
   /** Bytes of records since the last checkpoint. */

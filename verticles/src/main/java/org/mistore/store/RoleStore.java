@@ -66,7 +66,7 @@ public final class RoleStore {
     this.file = file;
     this.db = db;
     this.journal = journal;
-    journal.replay(c -> undeclared.add(c.map()));
+    undeclared.addAll(journal.mapsAtOpen());
     this.journalBytes = journal.size();
     this.meta = hashMap("meta", Serializer.STRING, Serializer.STRING);
     this.commits = new GroupCommit(vertx, db, file.getFileName().toString(), this::makeDurable,
@@ -204,15 +204,19 @@ public final class RoleStore {
   /** A checkpoint now, after the writes queued before it (for tests). */
   Future<Void> checkpointNow() {
     return commits.write(d -> {
-      try {
-        makeDurable();
-        checkpoint();
-        journalBytes = journal.size();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      checkpointAll();
       return null;
     });
+  }
+
+  /** Makes everything applied so far durable, then checkpoints (opening, closing, tests). */
+  private void checkpointAll() {
+    makeDurable();
+    try {
+      checkpoint();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot checkpoint " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** MapDB commits everything applied so far; the journal then starts empty. */
@@ -220,6 +224,7 @@ public final class RoleStore {
     db.commit();
     journal.reset(Set.copyOf(undeclared));
     lastCheckpoint = System.nanoTime();
+    journalBytes = journal.size();
   }
 
   /**
@@ -320,12 +325,7 @@ public final class RoleStore {
       meta.put("node-id", nodeId);
       meta.put("role", role.wireName());
       meta.put("created-at", Long.toString(System.currentTimeMillis()));
-      try {
-        makeDurable();
-        checkpoint();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      checkpointAll();
     } else if (!owner.equals(nodeId) || !role.wireName().equals(ownerRole)) {
       throw new StoreException("store " + file + " belongs to " + ownerRole + " node '" + owner + "', not "
           + role.wireName() + " node '" + nodeId + "'");
@@ -362,8 +362,7 @@ public final class RoleStore {
     vertx.cancelTimer(checkpointTimer);
     return commits.close().transform(x -> vertx.executeBlocking(() -> {
       if (!db.isClosed()) {
-        makeDurable();
-        checkpoint();
+        checkpointAll();
         closeNow();
       }
       return null;
