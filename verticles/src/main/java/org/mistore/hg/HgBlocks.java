@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ConcurrentNavigableMap;
 import org.mapdb.DB;
 import org.mapdb.Serializer;
 import org.mistore.codecs.BlockRef;
@@ -20,7 +19,7 @@ import org.mistore.store.RoleStore;
 final class HgBlocks {
   private static final String HELD = "held-bytes";
   private final RoleStore store;
-  private final ConcurrentNavigableMap<String, byte[]> blocks;
+  private final BlockStore blocks;
   private final ConcurrentMap<String, Long> counters;
   private final long quota;
   private volatile long held;
@@ -34,18 +33,14 @@ final class HgBlocks {
 
   private HgBlocks(RoleStore store, DB db, long quota) {
     this.store = store;
-    this.blocks = new BlockStore(store, db).map();
+    this.blocks = new BlockStore(store);
     this.counters = store.hashMap("hg-counters", Serializer.STRING, Serializer.LONG);
     this.quota = quota;
     Long known = counters.get(HELD);
     if (known == null) {
       // A store written before the count existed: count once.
-      long sum = 0;
-      for (byte[] b : blocks.values()) {
-        sum += b.length;
-      }
-      counters.put(HELD, sum);
-      known = sum;
+      known = blocks.heldBytes();
+      counters.put(HELD, known);
     }
     held = known;
   }
@@ -71,13 +66,13 @@ final class HgBlocks {
   Future<Void> put(BlockRef ref, Buffer data) {
     return store.checked(data, ref.length(), ref.sha256(), "block " + ref.index()).compose(bytes -> store.write(db -> {
       String key = BlockStore.key(ref);
-      byte[] old = blocks.get(key);
+      long old = blocks.lengthOf(key);
       long now = counters.getOrDefault(HELD, 0L);
-      long after = now - (old == null ? 0 : old.length) + bytes.length;
+      long after = now - Math.max(0, old) + bytes.length;
       if (after > quota && after > now) {
         throw new QuotaExceeded("holds " + now + " of its " + quota + " bytes quota");
       }
-      blocks.put(key, bytes);
+      blocks.putNow(key, bytes);
       counters.put(HELD, after);
       held = after;
       return null;
@@ -85,14 +80,14 @@ final class HgBlocks {
   }
 
   Future<Optional<Buffer>> get(BlockRef ref) {
-    return store.read(db -> Optional.ofNullable(blocks.get(BlockStore.key(ref))).map(Buffer::buffer));
+    return store.read(db -> Optional.ofNullable(blocks.getNow(BlockStore.key(ref))).map(Buffer::buffer));
   }
 
   Future<Void> delete(BlockRef ref) {
     return store.write(db -> {
-      byte[] old = blocks.remove(BlockStore.key(ref));
-      if (old != null) {
-        long after = Math.max(0, counters.getOrDefault(HELD, 0L) - old.length);
+      long old = blocks.removeNow(BlockStore.key(ref));
+      if (old >= 0) {
+        long after = Math.max(0, counters.getOrDefault(HELD, 0L) - old);
         counters.put(HELD, after);
         held = after;
       }
@@ -102,6 +97,6 @@ final class HgBlocks {
 
   /** Every block key held, in key order. */
   Future<List<String>> keys() {
-    return store.read(db -> new ArrayList<>(blocks.keySet()));
+    return store.read(db -> new ArrayList<>(blocks.keys()));
   }
 }

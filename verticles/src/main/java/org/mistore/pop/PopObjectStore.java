@@ -29,7 +29,6 @@ public final class PopObjectStore implements FenceStore {
   private final ConcurrentMap<String, Long> heads;
   private final ConcurrentMap<String, byte[]> versions;
   private final BlockStore blockStore;
-  private final ConcurrentNavigableMap<String, byte[]> blocks;
   private final ConcurrentMap<String, String> placements;
   private final ConcurrentMap<String, Long> fences;
   private final ConcurrentMap<String, Long> counters;
@@ -56,8 +55,7 @@ public final class PopObjectStore implements FenceStore {
     var db = store.db();
     heads = store.hashMap("heads", Serializer.STRING, Serializer.LONG);
     versions = store.hashMap("versions", Serializer.STRING, Serializer.BYTE_ARRAY);
-    blockStore = new BlockStore(store, db);
-    blocks = blockStore.map();
+    blockStore = new BlockStore(store);
     placements = store.hashMap("placements", Serializer.STRING, Serializer.STRING);
     fences = store.hashMap("fences", Serializer.STRING, Serializer.LONG);
     counters = store.hashMap("counters", Serializer.STRING, Serializer.LONG);
@@ -77,7 +75,7 @@ public final class PopObjectStore implements FenceStore {
 
   private void collectOrphans() {
     List<String> orphans = new ArrayList<>();
-    for (String key : blocks.keySet()) {
+    for (String key : blockStore.keys()) {
       String[] p = key.split("/");
       long head = heads.getOrDefault(p[0], 0L);
       long version = Long.parseLong(p[1]);
@@ -85,7 +83,7 @@ public final class PopObjectStore implements FenceStore {
         orphans.add(key);
       }
     }
-    orphans.forEach(blocks::remove);
+    orphans.forEach(blockStore::removeNow);
   }
 
   private boolean referenced(String id, long version, int index, String sha) {
@@ -212,14 +210,14 @@ public final class PopObjectStore implements FenceStore {
       // An inline block is stored by this very op (below, after every check): only blocks that
       // travelled on their own are looked up.
       for (int i = bytes != null ? 1 : 0; i < meta.blockCount(); i++) {
-        if (!blocks.containsKey(blockKey(meta.block(i)))) {
+        if (!blockStore.contains(blockKey(meta.block(i)))) {
           // The holders changed while the blocks travelled (a POP failed over): the client may retry.
           throw new StoreFailure(FailureCode.UNAVAILABLE, "block " + i + " of version " + meta.ref().version()
               + " is missing at this copy-holder (the holders changed during the upload); retry the write");
         }
       }
       if (bytes != null) {
-        blocks.put(blockKey(meta.block(0)), bytes);
+        blockStore.putNow(blockKey(meta.block(0)), bytes);
       }
       versions.put(versionKey(id, meta.ref().version()), Codecs.VERSION_META.encode(meta).getBytes());
       if (requestId != null) {
@@ -238,13 +236,13 @@ public final class PopObjectStore implements FenceStore {
     return store.write(db -> {
       String prefix = versionKey(id.render(), version) + "/";
       List<String> keys = new ArrayList<>();
-      for (Map.Entry<String, byte[]> e : blocks.subMap(prefix, prefix + "\uffff").entrySet()) {
-        String[] p = e.getKey().split("/");
+      for (String key : blockStore.keys(prefix)) {
+        String[] p = key.split("/");
         if (!referenced(p[0], version, Integer.parseInt(p[2]), p[3])) {
-          keys.add(e.getKey());
+          keys.add(key);
         }
       }
-      keys.forEach(blocks::remove);
+      keys.forEach(blockStore::removeNow);
       return null;
     });
   }
@@ -340,7 +338,7 @@ public final class PopObjectStore implements FenceStore {
   public Future<Boolean> hasBlocks(VersionMeta meta) {
     return store.read(db -> {
       for (int i = 0; i < meta.blockCount(); i++) {
-        if (!blocks.containsKey(blockKey(meta.block(i)))) {
+        if (!blockStore.contains(blockKey(meta.block(i)))) {
           return false;
         }
       }
@@ -449,18 +447,18 @@ public final class PopObjectStore implements FenceStore {
 
   /** Keys of the blocks this POP holds itself, in key order. */
   public Future<List<String>> heldBlockKeys() {
-    return store.read(db -> new ArrayList<>(blocks.keySet()));
+    return store.read(db -> new ArrayList<>(blockStore.keys()));
   }
 
   /** Whether this POP holds its own copy of a block. */
   public Future<Boolean> holds(BlockRef ref) {
-    return store.read(db -> blocks.containsKey(blockKey(ref)));
+    return store.read(db -> blockStore.contains(blockKey(ref)));
   }
 
   /** Drops this POP's own copy of a committed block (only once enough HG copies hold it). */
   public Future<Void> dropBlock(BlockRef ref) {
     return store.write(db -> {
-      blocks.remove(blockKey(ref));
+      blockStore.removeNow(blockKey(ref));
       return null;
     });
   }

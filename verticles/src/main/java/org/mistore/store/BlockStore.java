@@ -2,25 +2,100 @@ package org.mistore.store;
 
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentNavigableMap;
-import org.mapdb.DB;
+import java.util.TreeSet;
+import org.mapdb.BTreeMap;
 import org.mapdb.Serializer;
 import org.mistore.codecs.BlockRef;
+import org.mistore.store.Segments.Location;
 
 /**
- * Blocks in a role's MapDB file, keyed by object, version, index and checksum (sorted, so one
- * version's blocks are a key range). A block is checked against its checksum before it is stored;
- * a write is acknowledged after the commit that makes it durable. Used by POPs and HGs alike.
+ * The blocks a node holds, keyed by object, version, index and checksum (sorted, so one version's
+ * blocks are a key range). The bytes live in append-only {@link Segments} files beside the MapDB
+ * file; MapDB holds only the index (key → file, offset, length), so a block is written to disk once
+ * and checkpoints never copy block bytes. A block is checked against its checksum before it is
+ * stored; a write is acknowledged once the block and the journal record naming it are on disk.
+ *
+ * <p>Space is reclaimed by compaction: once the blocks still named in a sealed file fill at most half
+ * of it, they are copied to the current file in steps of {@link #COMPACT_STEP_BYTES} (each a write of
+ * its own, so writes queued meanwhile wait little), and the file is deleted once the index no longer
+ * naming it is durable. Used by POPs, HGs and the DC alike.
  */
 public final class BlockStore {
-  private final RoleStore store;
-  private final ConcurrentNavigableMap<String, byte[]> blocks;
+  /** A segment file is sealed and a new one started at this size. */
+  static final long SEGMENT_BYTES = 64L << 20;
+  /** Data copied per compaction step. */
+  static final long COMPACT_STEP_BYTES = 4L << 20;
+  /** The index map; the map "blocks" of earlier versions held the bytes themselves. */
+  static final String INDEX = "block-index";
+  private static final String LEGACY = "blocks";
 
-  /** Declares the block map; call on a worker thread (inside {@link RoleStore#write}). */
-  public BlockStore(RoleStore store, DB db) {
+  private final RoleStore store;
+  private final Segments segments;
+  private final BTreeMap<String, byte[]> index;
+  /** Bytes of data the index names per segment file (writer thread only). */
+  private final Map<Integer, Long> live = new HashMap<>();
+  private final TreeSet<Integer> compactable = new TreeSet<>();
+  private int compacting = -1;
+  private long cursor;
+  private boolean stepQueued;
+  private volatile boolean closed;
+
+  /**
+   * Opens the segment files and declares the index; call on the writer thread (inside
+   * {@link RoleStore#write}). Blocks an earlier version kept inside MapDB move to segment files.
+   */
+  public BlockStore(RoleStore store) {
+    this(store, SEGMENT_BYTES);
+  }
+
+  BlockStore(RoleStore store, long segmentBytes) {
     this.store = store;
-    this.blocks = store.treeMap("blocks", Serializer.STRING, Serializer.BYTE_ARRAY);
+    try {
+      this.segments = Segments.open(folderOf(store.file()), segmentBytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the block files of " + store.file() + ": " + e.getMessage(), e);
+    }
+    store.attach(new RoleStore.Sidecar() {
+      @Override
+      public void force() throws IOException {
+        segments.force();
+      }
+
+      @Override
+      public void close() throws IOException {
+        closed = true;
+        segments.close();
+      }
+    });
+    this.index = store.treeMap(INDEX, Serializer.STRING, Serializer.BYTE_ARRAY, false);
+    for (byte[] raw : index.values()) {
+      Location at = Location.decode(raw);
+      live.merge(at.segment(), (long) at.length(), Long::sum);
+    }
+    if (store.exists(LEGACY)) {
+      BTreeMap<String, byte[]> legacy = store.treeMap(LEGACY, Serializer.STRING, Serializer.BYTE_ARRAY);
+      for (String key : new ArrayList<>(legacy.keySet())) {
+        putNow(key, legacy.get(key));
+        legacy.remove(key);
+      }
+    }
+    for (int segment : new ArrayList<>(segments.sealed().keySet())) {
+      consider(segment);
+    }
+  }
+
+  /** The folder of a store's block files. */
+  public static Path folderOf(Path storeFile) {
+    return storeFile.resolveSibling(storeFile.getFileName() + ".blocks");
   }
 
   /** {@code id/version(19 digits)} — the prefix of every block key of one version. */
@@ -33,20 +108,194 @@ public final class BlockStore {
         + "/" + ref.sha256();
   }
 
-  /** The raw map, for maintenance passes run on the store's writer thread. */
-  public ConcurrentNavigableMap<String, byte[]> map() {
-    return blocks;
-  }
-
   /** Stores a block durably; fails with {@link IllegalArgumentException} when it does not match its ref. */
   public Future<Void> put(BlockRef ref, Buffer data) {
     return store.checked(data, ref.length(), ref.sha256(), "block " + ref.index()).compose(bytes -> store.write(db -> {
-      blocks.put(key(ref), bytes);
+      putNow(key(ref), bytes);
       return null;
     }));
   }
 
   public Future<Optional<Buffer>> get(BlockRef ref) {
-    return store.read(db -> Optional.ofNullable(blocks.get(key(ref))).map(Buffer::buffer));
+    return store.read(db -> Optional.ofNullable(getNow(key(ref))).map(Buffer::buffer));
+  }
+
+  /** Stores a block (already checked) as part of the current write; writer thread only. */
+  public void putNow(String key, byte[] data) {
+    int before = segments.current();
+    Location at;
+    try {
+      at = segments.append(key, data);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write a block to " + segments.dir() + ": " + e.getMessage(), e);
+    }
+    byte[] old = index.put(key, at.encode());
+    live.merge(at.segment(), (long) data.length, Long::sum);
+    if (old != null) {
+      release(Location.decode(old));
+    }
+    if (before >= 0 && before != at.segment()) {
+      consider(before); // sealed by this append: it may hold little that is still live
+    }
+  }
+
+  /** Drops a block as part of the current write; its length, or -1 when it was not held. Writer thread only. */
+  public long removeNow(String key) {
+    byte[] old = index.remove(key);
+    if (old == null) {
+      return -1;
+    }
+    Location at = Location.decode(old);
+    release(at);
+    return at.length();
+  }
+
+  /** The block's bytes, or null when not held. Any thread (blocking). */
+  public byte[] getNow(String key) {
+    for (int attempt = 0; ; attempt++) {
+      byte[] raw = index.get(key);
+      if (raw == null) {
+        return null;
+      }
+      try {
+        return segments.read(Location.decode(raw));
+      } catch (Segments.Moved e) {
+        if (attempt > 2) {
+          throw new UncheckedIOException(e);
+        }
+        // compaction moved it meanwhile: the index names its new place
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read block " + key + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  public boolean contains(String key) {
+    return index.containsKey(key);
+  }
+
+  /** The length of a held block, or -1. */
+  public long lengthOf(String key) {
+    byte[] raw = index.get(key);
+    return raw == null ? -1 : Location.decode(raw).length();
+  }
+
+  /** Every block key, in order (a live view). */
+  public NavigableSet<String> keys() {
+    return index.keySet();
+  }
+
+  /** The keys starting with {@code prefix}, in order (a live view). */
+  public NavigableSet<String> keys(String prefix) {
+    return index.subMap(prefix, prefix + "\uffff").keySet();
+  }
+
+  /** Bytes of all blocks held; writer thread only. */
+  public long heldBytes() {
+    long total = 0;
+    for (long n : live.values()) {
+      total += n;
+    }
+    return total;
+  }
+
+  /** Bytes written to block files since the store opened (blocks and compaction copies). */
+  public long appendedBytes() {
+    return segments.appendedBytes();
+  }
+
+  /** Sealed block files, for tests. */
+  int sealedFiles() {
+    return segments.sealed().size();
+  }
+
+  private void release(Location at) {
+    live.merge(at.segment(), -(long) at.length(), Long::sum);
+    consider(at.segment());
+  }
+
+  /** Queues a sealed file for compaction once at most half of it is live. */
+  private void consider(int segment) {
+    Long size = segments.sealed().get(segment);
+    if (size == null || segment == compacting || segment == segments.current()) {
+      return;
+    }
+    if (live.getOrDefault(segment, 0L) * 2 <= size) {
+      compactable.add(segment);
+      schedule();
+    }
+  }
+
+  private void schedule() {
+    if (stepQueued || closed || compactable.isEmpty() && compacting < 0) {
+      return;
+    }
+    stepQueued = true;
+    store.write(db -> step()).onComplete(done -> {
+      // The index no longer naming the emptied files is durable now: they can go.
+      List<Integer> emptied = done.succeeded() ? done.result() : List.of();
+      if (closed) {
+        return;
+      }
+      store.write(db -> {
+        for (int segment : emptied) {
+          try {
+            segments.delete(segment);
+          } catch (IOException e) {
+            System.getLogger(BlockStore.class.getName()).log(System.Logger.Level.WARNING,
+                "cannot delete block file " + segment + " of " + store.file(), e);
+          }
+        }
+        stepQueued = false;
+        schedule();
+        return null;
+      });
+    });
+  }
+
+  /** Moves the live blocks of queued files, about {@link #COMPACT_STEP_BYTES} of them; returns the files emptied. */
+  private List<Integer> step() {
+    List<Integer> emptied = new ArrayList<>();
+    long budget = COMPACT_STEP_BYTES;
+    try {
+      while (budget > 0) {
+        if (compacting < 0) {
+          Integer next = compactable.pollFirst();
+          if (next == null) {
+            break;
+          }
+          compacting = next;
+          cursor = 0;
+        }
+        long[] next = new long[1];
+        if (live.getOrDefault(compacting, 0L) > 0) {
+          for (Segments.Entry e : segments.scan(compacting, cursor, budget, next)) {
+            budget -= Math.max(1, e.at().length());
+            byte[] raw = index.get(e.key());
+            if (raw != null && Location.decode(raw).equals(e.at())) {
+              putNow(e.key(), segments.read(e.at()));
+            }
+          }
+        } else {
+          next[0] = -1;
+        }
+        if (next[0] >= 0) {
+          cursor = next[0];
+          continue;
+        }
+        if (live.getOrDefault(compacting, 0L) == 0) {
+          live.remove(compacting);
+          emptied.add(compacting);
+        } else {
+          System.getLogger(BlockStore.class.getName()).log(System.Logger.Level.WARNING, "block file " + compacting
+              + " of " + store.file() + " still holds " + live.get(compacting) + " indexed bytes after compaction");
+        }
+        compacting = -1;
+      }
+    } catch (IOException e) {
+      compacting = -1;
+      throw new UncheckedIOException("cannot compact the block files of " + store.file() + ": " + e.getMessage(), e);
+    }
+    return emptied;
   }
 }

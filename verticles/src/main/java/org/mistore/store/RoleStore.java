@@ -47,6 +47,7 @@ public final class RoleStore {
   /** Maps the journal holds changes of that have not been declared (so not replayed) yet. */
   private final Set<String> undeclared = ConcurrentHashMap.newKeySet();
   private final ConcurrentMap<String, String> meta;
+  private final List<Sidecar> sidecars = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final GroupCommit commits;
   private final long checkpointTimer;
   private long lastCheckpoint = System.nanoTime();
@@ -90,13 +91,45 @@ public final class RoleStore {
     return map;
   }
 
-  /** Declares a sorted map with values stored outside its nodes (for byte arrays), like {@link #hashMap}. */
+  /** Declares a sorted map with values stored outside its nodes (for large values), like {@link #hashMap}. */
   public <K, V> BTreeMap<K, V> treeMap(String name, GroupSerializer<K> keys, GroupSerializer<V> values) {
+    return treeMap(name, keys, values, true);
+  }
+
+  /** As {@link #treeMap(String, GroupSerializer, GroupSerializer)}; small values may live in the nodes. */
+  <K, V> BTreeMap<K, V> treeMap(String name, GroupSerializer<K> keys, GroupSerializer<V> values, boolean outside) {
     Capture<K, V> capture = new Capture<>(name, keys, values);
-    BTreeMap<K, V> map = db.treeMap(name, keys, values).valuesOutsideNodesEnable().modificationListener(capture)
+    DB.TreeMapMaker<K, V> maker = db.treeMap(name, keys, values);
+    BTreeMap<K, V> map = (outside ? maker.valuesOutsideNodesEnable() : maker).modificationListener(capture)
         .createOrOpen();
     replay(name, map, capture);
     return map;
+  }
+
+  /** Whether the file holds a map of this name (declared by this or an earlier version). */
+  boolean exists(String name) {
+    return db.exists(name);
+  }
+
+  /**
+   * Files beside the store that its maps point into (see {@link Segments}): forced to disk before
+   * each journal record, so a change naming their contents never outlives the contents; closed with
+   * the store.
+   */
+  interface Sidecar {
+    void force() throws IOException;
+
+    void close() throws IOException;
+  }
+
+  /** Attaches a sidecar; call on the writer thread while declaring maps. */
+  void attach(Sidecar sidecar) {
+    sidecars.add(sidecar);
+  }
+
+  /** The Vert.x instance the store runs its work on. */
+  Vertx vertx() {
+    return vertx;
   }
 
   private <K, V> void replay(String name, java.util.Map<K, V> map, Capture<K, V> capture) {
@@ -188,6 +221,9 @@ public final class RoleStore {
         batch.add(next);
       }
       pendingBytes = 0;
+      for (Sidecar s : sidecars) {
+        s.force();
+      }
       if (!batch.isEmpty()) {
         journal.append(batch);
       }
@@ -345,12 +381,26 @@ public final class RoleStore {
       try (var files = Files.list(dir)) {
         for (Path p : (Iterable<Path>) files::iterator) {
           if (p.getFileName().toString().startsWith(name)) {
-            total += Files.size(p);
+            total += Files.isDirectory(p) ? folderSize(p) : Files.size(p);
           }
         }
       }
       return total;
     }, false);
+  }
+
+  private static long folderSize(Path folder) throws IOException {
+    long total = 0;
+    try (var files = Files.list(folder)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        try {
+          total += Files.size(p);
+        } catch (java.nio.file.NoSuchFileException e) {
+          // deleted meanwhile
+        }
+      }
+    }
+    return total;
   }
 
   static Path journalOf(Path file) {
@@ -372,6 +422,9 @@ public final class RoleStore {
   private void closeNow() {
     vertx.cancelTimer(checkpointTimer);
     try {
+      for (Sidecar s : sidecars) {
+        s.close();
+      }
       journal.close();
     } catch (IOException e) {
       System.getLogger(RoleStore.class.getName()).log(System.Logger.Level.WARNING, "closing journal", e);

@@ -13,11 +13,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
-import org.mapdb.DB;
-import org.mapdb.DBMaker;
-import org.mapdb.Serializer;
 import org.mistore.codecs.Addresses;
 import org.mistore.codecs.BlockRef;
 import org.mistore.codecs.ObjectId;
@@ -127,14 +124,7 @@ class StripingTest extends DevClusterTestBase {
 
     dev.cluster.stopRole(Role.HG, victim).await();
     Path file = data.resolve("hg-" + victim + ".db");
-    DB db = DBMaker.fileDB(file.toFile()).transactionEnable().make();
-    ConcurrentNavigableMap<String, byte[]> blocks = db.treeMap("blocks", Serializer.STRING, Serializer.BYTE_ARRAY)
-        .valuesOutsideNodesEnable().open();
-    byte[] stored = blocks.get(BlockStore.key(ref));
-    stored[1234] ^= 0x40;
-    blocks.put(BlockStore.key(ref), stored);
-    db.commit();
-    db.close();
+    flipAByteOf(Arrays.copyOfRange(content, BLOCK, 2 * BLOCK), BlockStore.folderOf(file));
     dev.cluster.startRole(new RoleIdentity(Role.HG, victim, "region-1", "pop-1")).await();
 
     HttpResponse<byte[]> got = read(id, "hg-1-3");
@@ -259,5 +249,24 @@ class StripingTest extends DevClusterTestBase {
       placement(pop, id, 2).forEach(hgs -> ((JsonArray) hgs).forEach(h -> used.add((String) h)));
       assertThat(used).as("12 blocks of version 2 at %s on the object's 2-wide stripe", pop).hasSize(2);
     }
+  }
+
+  /** Flips one byte of the stored copy of {@code block}: found by its bytes in the node's block files. */
+  private static void flipAByteOf(byte[] block, Path folder) throws Exception {
+    try (var files = java.nio.file.Files.list(folder)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        byte[] all = java.nio.file.Files.readAllBytes(f);
+        for (int at = 0; at + block.length <= all.length; at++) {
+          if (Arrays.equals(all, at, at + block.length, block, 0, block.length)) {
+            try (var out = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+              out.seek(at + 1234);
+              out.write(block[1234] ^ 0x40);
+            }
+            return;
+          }
+        }
+      }
+    }
+    throw new AssertionError("block not found in " + folder);
   }
 }

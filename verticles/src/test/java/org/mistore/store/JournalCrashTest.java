@@ -24,9 +24,12 @@ import org.mistore.codecs.Role;
  * What a store acknowledged survives {@code kill -9}: a child process writes (puts and removes, in a
  * hash map and a sorted map of byte arrays) until it is killed mid-stream, past at least one
  * checkpoint; the reopened store holds exactly the acknowledged state, replayed from the journal.
+ * Blocks too: the child drops nine in ten of them, so their files are compacted as it runs.
  */
 @ExtendWith(VertxExtension.class)
 class JournalCrashTest {
+  /** Small block files in the child, so they roll over and get compacted while it writes. */
+  static final long SEGMENT_BYTES = 64 * 1024;
   @TempDir
   Path dir;
 
@@ -78,6 +81,8 @@ class JournalCrashTest {
       }
       journalAtKill = Files.size(RoleStore.journalOf(file));
     }
+    assertThat(BlockStore.folderOf(file).resolve("00000001.seg")).as("compacted away while the child wrote")
+        .doesNotExist();
     assertThat(put.size()).isGreaterThan(50);
     assertThat(removed).isNotEmpty();
     assertThat(journalAtKill).as("journal bytes to replay").isPositive();
@@ -104,6 +109,20 @@ class JournalCrashTest {
           assertThat(blobs.get(key(n))).as("blob %d", n).isEqualTo(blob(n));
         }
       }
+      BlockStore blocks = store.write(db -> new BlockStore(store, SEGMENT_BYTES)).await();
+      int checked = 0;
+      for (int n : put) {
+        byte[] held = store.read(db -> blocks.getNow(key(n))).await();
+        if (n % 10 == 0) {
+          assertThat(held).as("block %d", n).isEqualTo(blob(n));
+          checked++;
+        } else if (removed.contains(n - n % 10 + 4)) {
+          assertThat(held).as("block %d, removed", n).isNull();
+        } else if (held != null) {
+          assertThat(held).as("block %d (its removal unacknowledged)", n).isEqualTo(blob(n));
+        }
+      }
+      assertThat(checked).isPositive();
       store.checkpointNow().await();
       assertThat(Files.size(RoleStore.journalOf(file))).isZero();
     } finally {

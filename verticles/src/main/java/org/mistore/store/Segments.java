@@ -1,0 +1,282 @@
+package org.mistore.store;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Append-only files holding a store's block bytes, in a folder beside its MapDB file; the store's
+ * index maps each block key to a {@link Location}. A block is written once, sequentially, and forced
+ * to disk before the journal record that names it ({@link RoleStore.Sidecar}), so MapDB never
+ * carries block bytes: its checkpoints stay small whatever the blocks weigh.
+ *
+ * <p>Each record is {@code [key length][data length][key][data]}, so a file can be read back in
+ * order (to move its live blocks elsewhere, see {@link BlockStore}). A file is only appended to by
+ * the run that created it: after a restart, writes go to a new file, so a record torn by a crash can
+ * only be the last of its file. Appends run on the store's writer thread; reads on any thread.
+ */
+final class Segments implements RoleStore.Sidecar {
+  /** Where a block's bytes are: file number, offset of the data, length. */
+  record Location(int segment, long offset, int length) {
+    static final int BYTES = 16;
+
+    byte[] encode() {
+      return ByteBuffer.allocate(BYTES).putInt(segment).putLong(offset).putInt(length).array();
+    }
+
+    static Location decode(byte[] raw) {
+      ByteBuffer in = ByteBuffer.wrap(raw);
+      return new Location(in.getInt(), in.getLong(), in.getInt());
+    }
+  }
+
+  /** A record found by {@link #scan}: its key and where its data is. */
+  record Entry(String key, Location at) {
+  }
+
+  /** Thrown by {@link #read} when the file was deleted: the block moved, look it up again. */
+  static final class Moved extends IOException {
+    Moved(int segment) {
+      super("segment " + segment + " was deleted", null);
+    }
+  }
+
+  private static final int HEADER = 8;
+  private static final String SUFFIX = ".seg";
+
+  private final Path dir;
+  private final long maxBytes;
+  /** Read channels, opened on demand; replaced when an interrupted reader closed one. */
+  private final ConcurrentMap<Integer, FileChannel> readers = new ConcurrentHashMap<>();
+  private final Set<Integer> deleted = ConcurrentHashMap.newKeySet();
+  /** Segment number → size, for files not being appended to (writer thread only). */
+  private final SortedMap<Integer, Long> sealed = new TreeMap<>();
+  // RandomAccessFile, not FileChannel: an interrupted writer thread must not close the file.
+  private RandomAccessFile current;
+  private int currentId;
+  private long currentSize;
+  private boolean dirty;
+  /** Files rolled over since the last force, and whether the folder gained an entry. */
+  private final List<RandomAccessFile> unsynced = new ArrayList<>();
+  private boolean dirChanged;
+  private volatile long appended;
+
+  private Segments(Path dir, long maxBytes) {
+    this.dir = dir;
+    this.maxBytes = maxBytes;
+  }
+
+  /** Opens the folder (creating it); existing files are sealed, empty ones deleted. */
+  static Segments open(Path dir, long maxBytes) throws IOException {
+    Files.createDirectories(dir);
+    Segments s = new Segments(dir, maxBytes);
+    try (var files = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.endsWith(SUFFIX)) {
+          continue;
+        }
+        int id;
+        try {
+          id = Integer.parseInt(name.substring(0, name.length() - SUFFIX.length()));
+        } catch (NumberFormatException e) {
+          continue;
+        }
+        long size = Files.size(p);
+        if (size == 0) {
+          Files.delete(p);
+        } else {
+          s.sealed.put(id, size);
+        }
+      }
+    }
+    s.currentId = s.sealed.isEmpty() ? 0 : s.sealed.lastKey();
+    return s;
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  private Path fileOf(int segment) {
+    return dir.resolve(String.format("%08d", segment) + SUFFIX);
+  }
+
+  /** Appends a block; durable after the next {@link #force}. Writer thread only. */
+  Location append(String key, byte[] data) throws IOException {
+    byte[] k = key.getBytes(StandardCharsets.UTF_8);
+    long need = HEADER + k.length + (long) data.length;
+    if (current == null || currentSize > 0 && currentSize + need > maxBytes) {
+      roll();
+    }
+    ByteBuffer head = ByteBuffer.allocate(HEADER + k.length).putInt(k.length).putInt(data.length).put(k);
+    current.seek(currentSize);
+    current.write(head.array());
+    current.write(data);
+    Location at = new Location(currentId, currentSize + HEADER + k.length, data.length);
+    currentSize += need;
+    dirty = true;
+    appended += need;
+    return at;
+  }
+
+  private void roll() throws IOException {
+    if (current != null) {
+      sealed.put(currentId, currentSize);
+      unsynced.add(current);
+    }
+    currentId++;
+    current = new RandomAccessFile(fileOf(currentId).toFile(), "rw");
+    current.setLength(0);
+    currentSize = 0;
+    dirChanged = true;
+  }
+
+  /** Bytes appended since this store opened (for tests and metrics). */
+  long appendedBytes() {
+    return appended;
+  }
+
+  /** The file being appended to (-1 before the first append of this run): never compacted. */
+  int current() {
+    return current == null ? -1 : currentId;
+  }
+
+  /** Sealed files and their sizes (writer thread only). */
+  SortedMap<Integer, Long> sealed() {
+    return sealed;
+  }
+
+  @Override
+  public void force() throws IOException {
+    for (RandomAccessFile f : unsynced) {
+      f.getFD().sync();
+      f.close();
+    }
+    unsynced.clear();
+    if (dirty) {
+      current.getFD().sync();
+      dirty = false;
+    }
+    if (dirChanged) {
+      try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+        d.force(true);
+      }
+      dirChanged = false;
+    }
+  }
+
+  /** The data at {@code at}; {@link Moved} when its file was deleted meanwhile. Any thread. */
+  byte[] read(Location at) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(at.length());
+    for (int attempt = 0; ; attempt++) {
+      if (deleted.contains(at.segment())) {
+        throw new Moved(at.segment());
+      }
+      FileChannel ch;
+      try {
+        ch = readers.computeIfAbsent(at.segment(), this::openReader);
+      } catch (java.io.UncheckedIOException e) {
+        if (e.getCause() instanceof NoSuchFileException) {
+          throw new Moved(at.segment());
+        }
+        throw e.getCause();
+      }
+      try {
+        buf.clear();
+        while (buf.hasRemaining()) {
+          if (ch.read(buf, at.offset() + buf.position()) < 0) {
+            throw new IOException("segment " + at.segment() + " ends before the block at " + at.offset());
+          }
+        }
+        return buf.array();
+      } catch (ClosedChannelException e) {
+        // Closed by a deletion (then the block moved) or by an interrupted reader (then reopen).
+        readers.remove(at.segment(), ch);
+        if (attempt > 0 && !deleted.contains(at.segment())) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private FileChannel openReader(int segment) {
+    try {
+      return FileChannel.open(fileOf(segment), StandardOpenOption.READ);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Records of a sealed file from {@code from}, until about {@code budget} bytes of data are listed
+   * or the file ends (a torn last record ends it too). Writer thread only.
+   */
+  List<Entry> scan(int segment, long from, long budget, long[] next) throws IOException {
+    List<Entry> found = new ArrayList<>();
+    long size = sealed.getOrDefault(segment, 0L);
+    long at = from;
+    long listed = 0;
+    try (RandomAccessFile f = new RandomAccessFile(fileOf(segment).toFile(), "r")) {
+      while (at + HEADER <= size && listed < budget) {
+        f.seek(at);
+        int keyLength = f.readInt();
+        int dataLength = f.readInt();
+        if (keyLength <= 0 || keyLength > 4096 || dataLength < 0 || at + HEADER + keyLength + dataLength > size) {
+          at = size; // a torn or foreign tail: nothing valid follows
+          break;
+        }
+        byte[] k = new byte[keyLength];
+        f.readFully(k);
+        found.add(new Entry(new String(k, StandardCharsets.UTF_8),
+            new Location(segment, at + HEADER + keyLength, dataLength)));
+        listed += dataLength;
+        at += HEADER + keyLength + dataLength;
+      }
+    }
+    next[0] = at >= size ? -1 : at;
+    return found;
+  }
+
+  /** Deletes a sealed file none of whose blocks the index names any more (durably so). Writer thread. */
+  void delete(int segment) throws IOException {
+    deleted.add(segment);
+    sealed.remove(segment);
+    FileChannel reader = readers.remove(segment);
+    if (reader != null) {
+      reader.close();
+    }
+    Files.deleteIfExists(fileOf(segment));
+    dirChanged = true;
+  }
+
+  @Override
+  public void close() throws IOException {
+    for (RandomAccessFile f : unsynced) {
+      f.close();
+    }
+    unsynced.clear();
+    if (current != null) {
+      current.close();
+      current = null;
+    }
+    for (FileChannel ch : readers.values()) {
+      ch.close();
+    }
+    readers.clear();
+  }
+}

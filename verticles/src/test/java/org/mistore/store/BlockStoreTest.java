@@ -1,0 +1,170 @@
+package org.mistore.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.mapdb.Serializer;
+import org.mistore.codecs.Role;
+import org.mistore.testing.Eventually;
+
+/** Blocks in segment files with their index in MapDB: durable, compacted, migrated from the old in-MapDB map. */
+@ExtendWith(VertxExtension.class)
+class BlockStoreTest {
+  private static final long SEGMENT = 256 * 1024;
+  @TempDir
+  Path dir;
+
+  private Path file() {
+    return dir.resolve("hg-hg-1-1.db");
+  }
+
+  private RoleStore open(Vertx vertx) {
+    return RoleStore.open(vertx, file(), "hg-1-1", Role.HG).await();
+  }
+
+  private static byte[] random(Random r, int size) {
+    byte[] b = new byte[size];
+    r.nextBytes(b);
+    return b;
+  }
+
+  private long folderBytes() throws Exception {
+    try (var files = Files.list(BlockStore.folderOf(file()))) {
+      long total = 0;
+      for (Path p : (Iterable<Path>) files::iterator) {
+        total += Files.size(p);
+      }
+      return total;
+    }
+  }
+
+  private long folderFiles() throws Exception {
+    try (var files = Files.list(BlockStore.folderOf(file()))) {
+      return files.count();
+    }
+  }
+
+  @Test
+  void blocksSurviveReopeningAndDroppedOnesAreCompactedAway(Vertx vertx) throws Exception {
+    Random random = new Random(7);
+    Map<String, byte[]> kept = new HashMap<>();
+    RoleStore store = open(vertx);
+    BlockStore blocks = store.write(db -> new BlockStore(store, SEGMENT)).await();
+    // 96 blocks of 16 KiB: six files of 256 KiB; every third block is kept, the rest dropped.
+    for (int i = 0; i < 96; i++) {
+      String key = "obj/" + i;
+      byte[] data = random(random, 16 * 1024);
+      store.write(db -> {
+        blocks.putNow(key, data);
+        return null;
+      }).await();
+      if (i % 3 == 0) {
+        kept.put(key, data);
+      }
+    }
+    long written = folderBytes();
+    assertThat(written).isGreaterThan(96L * 16 * 1024);
+    assertThat(folderFiles()).isGreaterThanOrEqualTo(6);
+    for (int i = 0; i < 96; i++) {
+      if (i % 3 != 0) {
+        String key = "obj/" + i;
+        assertThat(store.write(db -> blocks.removeNow(key)).await()).isEqualTo(16 * 1024L);
+      }
+    }
+    assertThat(store.write(db -> blocks.removeNow("obj/1")).await()).as("already dropped").isEqualTo(-1L);
+
+    // A third is live: the sealed files are compacted into new ones, and the old ones deleted.
+    Eventually.await("sealed files compacted", Duration.ofSeconds(20), () -> {
+      try {
+        return folderBytes() < written * 6 / 10;
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    for (int i = 1; i <= 6; i++) {
+      assertThat(BlockStore.folderOf(file()).resolve(String.format("%08d.seg", i))).as("the first files, a third live")
+          .doesNotExist();
+    }
+    kept.forEach((key, data) -> assertThat(store.read(db -> blocks.getNow(key)).await()).isEqualTo(data));
+    assertThat(store.read(db -> blocks.getNow("obj/2")).await()).isNull();
+    assertThat(store.read(db -> blocks.keys("obj/").size()).await()).isEqualTo(32);
+    store.close().await();
+
+    RoleStore again = open(vertx);
+    BlockStore reopened = again.write(db -> new BlockStore(again, SEGMENT)).await();
+    kept.forEach((key, data) -> assertThat(again.read(db -> reopened.getNow(key)).await()).isEqualTo(data));
+    assertThat(again.write(db -> reopened.heldBytes()).await()).isEqualTo(32L * 16 * 1024);
+    assertThat(again.read(db -> reopened.lengthOf("obj/3")).await()).isEqualTo(16 * 1024L);
+    again.close().await();
+  }
+
+  @Test
+  void blocksReadWhileTheirFileIsCompactedAreFoundAtTheirNewPlace(Vertx vertx) throws Exception {
+    Random random = new Random(11);
+    RoleStore store = open(vertx);
+    BlockStore blocks = store.write(db -> new BlockStore(store, SEGMENT)).await();
+    Map<String, byte[]> kept = new HashMap<>();
+    for (int round = 0; round < 6; round++) {
+      for (int i = 0; i < 32; i++) {
+        String key = "r" + round + "/" + i;
+        byte[] data = random(random, 8 * 1024);
+        store.write(db -> {
+          blocks.putNow(key, data);
+          return null;
+        }).await();
+        kept.put(key, data);
+      }
+      // Drop most of the round: its files become compactable while readers keep reading the rest.
+      for (int i = 0; i < 32; i++) {
+        if (i % 4 != 0) {
+          String key = "r" + round + "/" + i;
+          store.write(db -> blocks.removeNow(key)).await();
+          kept.remove(key);
+        }
+      }
+      for (Map.Entry<String, byte[]> e : kept.entrySet()) {
+        assertThat(store.read(db -> blocks.getNow(e.getKey())).await()).as(e.getKey()).isEqualTo(e.getValue());
+      }
+    }
+    store.close().await();
+  }
+
+  @Test
+  void blocksKeptInsideMapDbByAnEarlierVersionMoveToBlockFiles(Vertx vertx) throws Exception {
+    Random random = new Random(3);
+    Map<String, byte[]> old = new HashMap<>();
+    RoleStore store = open(vertx);
+    store.write(db -> {
+      var legacy = store.treeMap("blocks", Serializer.STRING, Serializer.BYTE_ARRAY);
+      for (int i = 0; i < 5; i++) {
+        byte[] data = random(random, 1000 + i);
+        legacy.put("legacy/" + i, data);
+        old.put("legacy/" + i, data);
+      }
+      return null;
+    }).await();
+    store.close().await();
+
+    RoleStore again = open(vertx);
+    BlockStore blocks = again.write(db -> new BlockStore(again)).await();
+    old.forEach((key, data) -> assertThat(again.read(db -> blocks.getNow(key)).await()).isEqualTo(data));
+    assertThat(again.write(db -> again.exists("blocks")
+        && again.treeMap("blocks", Serializer.STRING, Serializer.BYTE_ARRAY).isEmpty()).await()).isTrue();
+    again.close().await();
+
+    RoleStore third = open(vertx);
+    BlockStore moved = third.write(db -> new BlockStore(third)).await();
+    old.forEach((key, data) -> assertThat(third.read(db -> moved.getNow(key)).await()).isEqualTo(data));
+    third.close().await();
+  }
+}
