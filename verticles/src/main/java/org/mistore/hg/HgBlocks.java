@@ -5,7 +5,6 @@ import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentMap;
 import org.mapdb.DB;
 import org.mapdb.Serializer;
 import org.mistore.codecs.BlockRef;
@@ -13,14 +12,13 @@ import org.mistore.store.BlockStore;
 import org.mistore.store.RoleStore;
 
 /**
- * The blocks an HG holds for its POP, within the quota the HG donates. The bytes held are counted in
- * the same commit as each put and delete, so the quota survives restarts exactly.
+ * The blocks an HG holds for its POP, within the quota the HG donates. The bytes held are the sum of
+ * the block index's lengths (kept by {@link BlockStore} as blocks come and go), so the quota survives
+ * restarts exactly without a counter written on every put.
  */
 final class HgBlocks {
-  private static final String HELD = "held-bytes";
   private final RoleStore store;
   private final BlockStore blocks;
-  private final ConcurrentMap<String, Long> counters;
   private final long quota;
   private volatile long held;
 
@@ -34,15 +32,10 @@ final class HgBlocks {
   private HgBlocks(RoleStore store, DB db, long quota) {
     this.store = store;
     this.blocks = new BlockStore(store);
-    this.counters = store.hashMap("hg-counters", Serializer.STRING, Serializer.LONG);
+    // Declared so that changes an earlier version journaled to it are replayed, not kept forever.
+    store.hashMap("hg-counters", Serializer.STRING, Serializer.LONG);
     this.quota = quota;
-    Long known = counters.get(HELD);
-    if (known == null) {
-      // A store written before the count existed: count once.
-      known = blocks.heldBytes();
-      counters.put(HELD, known);
-    }
-    held = known;
+    held = blocks.heldBytes();
   }
 
   /** Opens the maps on the store's writer thread. */
@@ -67,14 +60,13 @@ final class HgBlocks {
     return store.checked(data, ref.length(), ref.sha256(), "block " + ref.index()).compose(bytes -> store.write(db -> {
       String key = BlockStore.key(ref);
       long old = blocks.lengthOf(key);
-      long now = counters.getOrDefault(HELD, 0L);
+      long now = blocks.heldBytes();
       long after = now - Math.max(0, old) + bytes.length;
       if (after > quota && after > now) {
         throw new QuotaExceeded("holds " + now + " of its " + quota + " bytes quota");
       }
       blocks.putNow(key, bytes);
-      counters.put(HELD, after);
-      held = after;
+      held = blocks.heldBytes();
       return null;
     }));
   }
@@ -85,18 +77,18 @@ final class HgBlocks {
 
   Future<Void> delete(BlockRef ref) {
     return store.write(db -> {
-      long old = blocks.removeNow(BlockStore.key(ref));
-      if (old >= 0) {
-        long after = Math.max(0, counters.getOrDefault(HELD, 0L) - old);
-        counters.put(HELD, after);
-        held = after;
-      }
+      blocks.removeNow(BlockStore.key(ref));
+      held = blocks.heldBytes();
       return null;
     });
   }
 
   /** Every block key held, in key order. */
   Future<List<String>> keys() {
-    return store.read(db -> new ArrayList<>(blocks.keys()));
+    return store.read(db -> {
+      List<String> keys = new ArrayList<>(blocks.keys());
+      java.util.Collections.sort(keys);
+      return keys;
+    });
   }
 }

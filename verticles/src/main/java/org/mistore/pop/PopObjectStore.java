@@ -29,6 +29,13 @@ public final class PopObjectStore implements FenceStore {
   private final ConcurrentMap<String, Long> heads;
   private final ConcurrentMap<String, byte[]> versions;
   private final BlockStore blockStore;
+  /**
+   * Keys of blocks stored for versions not committed yet, so an aborted upload finds its blocks
+   * without a scan; a version's keys leave at its commit. Memory only: after a restart, blocks of
+   * uploads that never committed are found by the scan at open.
+   */
+  private final java.util.concurrent.ConcurrentSkipListSet<String> uploaded =
+      new java.util.concurrent.ConcurrentSkipListSet<>();
   private final ConcurrentMap<String, String> placements;
   private final ConcurrentMap<String, Long> fences;
   private final ConcurrentMap<String, Long> counters;
@@ -137,6 +144,8 @@ public final class PopObjectStore implements FenceStore {
 
   /** Stores a block durably after checking its length and checksum. */
   public Future<Void> putBlock(BlockRef ref, Buffer data) {
+    String key = blockKey(ref);
+    uploaded.add(key);
     return blockStore.put(ref, data).recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
         ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e));
   }
@@ -227,6 +236,10 @@ public final class PopObjectStore implements FenceStore {
       heads.put(id, meta.ref().version());
       // Only this writer thread changes heads, so the cache follows the map exactly.
       headCache.put(id, meta.ref().version());
+      if (!uploaded.isEmpty()) {
+        String prefix = versionKey(id, meta.ref().version()) + "/";
+        uploaded.subSet(prefix, prefix + "\uffff").clear();
+      }
       return meta;
     }));
   }
@@ -236,12 +249,14 @@ public final class PopObjectStore implements FenceStore {
     return store.write(db -> {
       String prefix = versionKey(id.render(), version) + "/";
       List<String> keys = new ArrayList<>();
-      for (String key : blockStore.keys(prefix)) {
+      java.util.NavigableSet<String> ofVersion = uploaded.subSet(prefix, prefix + "\uffff");
+      for (String key : ofVersion) {
         String[] p = key.split("/");
         if (!referenced(p[0], version, Integer.parseInt(p[2]), p[3])) {
           keys.add(key);
         }
       }
+      ofVersion.clear();
       keys.forEach(blockStore::removeNow);
       return null;
     });
@@ -447,7 +462,11 @@ public final class PopObjectStore implements FenceStore {
 
   /** Keys of the blocks this POP holds itself, in key order. */
   public Future<List<String>> heldBlockKeys() {
-    return store.read(db -> new ArrayList<>(blockStore.keys()));
+    return store.read(db -> {
+      List<String> keys = new ArrayList<>(blockStore.keys());
+      java.util.Collections.sort(keys);
+      return keys;
+    });
   }
 
   /** Whether this POP holds its own copy of a block. */

@@ -9,17 +9,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.TreeSet;
 import org.mapdb.BTreeMap;
+import org.mapdb.HTreeMap;
 import org.mapdb.Serializer;
 import org.mistore.codecs.BlockRef;
 import org.mistore.store.Segments.Location;
 
 /**
- * The blocks a node holds, keyed by object, version, index and checksum (sorted, so one version's
- * blocks are a key range). The bytes live in append-only {@link Segments} files beside the MapDB
+ * The blocks a node holds, keyed by object, version, index and checksum. The bytes live in append-only {@link Segments} files beside the MapDB
  * file; MapDB holds only the index (key → file, offset, length), so a block is written to disk once
  * and checkpoints never copy block bytes. A block is checked against its checksum before it is
  * stored; a write is acknowledged once the block and the journal record naming it are on disk.
@@ -40,9 +39,11 @@ public final class BlockStore {
 
   private final RoleStore store;
   private final Segments segments;
-  private final BTreeMap<String, byte[]> index;
+  private final HTreeMap<String, byte[]> index;
   /** Bytes of data the index names per segment file (writer thread only). */
   private final Map<Integer, Long> live = new HashMap<>();
+  /** Their sum: bytes of all blocks held (writer thread only). */
+  private long held;
   private final TreeSet<Integer> compactable = new TreeSet<>();
   private int compacting = -1;
   private long cursor;
@@ -76,10 +77,11 @@ public final class BlockStore {
         segments.close();
       }
     });
-    this.index = store.treeMap(INDEX, Serializer.STRING, Serializer.BYTE_ARRAY, false);
+    this.index = store.hashMap(INDEX, Serializer.STRING, Serializer.BYTE_ARRAY);
     for (byte[] raw : index.values()) {
       Location at = Location.decode(raw);
       live.merge(at.segment(), (long) at.length(), Long::sum);
+      held += at.length();
     }
     if (store.exists(LEGACY)) {
       BTreeMap<String, byte[]> legacy = store.treeMap(LEGACY, Serializer.STRING, Serializer.BYTE_ARRAY);
@@ -100,12 +102,24 @@ public final class BlockStore {
 
   /** {@code id/version(19 digits)} — the prefix of every block key of one version. */
   public static String versionKey(String id, long version) {
-    return id + "/" + String.format("%019d", version);
+    StringBuilder key = new StringBuilder(id.length() + 20).append(id).append('/');
+    return padded(key, version, 19).toString();
   }
 
   public static String key(BlockRef ref) {
-    return versionKey(ref.version().id().render(), ref.version().version()) + "/" + String.format("%010d", ref.index())
-        + "/" + ref.sha256();
+    String id = ref.version().id().render();
+    StringBuilder key = new StringBuilder(id.length() + 96).append(id).append('/');
+    padded(key, ref.version().version(), 19).append('/');
+    return padded(key, ref.index(), 10).append('/').append(ref.sha256()).toString();
+  }
+
+  /** Appends {@code n} (not negative) with leading zeros to {@code width} digits (String.format cost more than the rest of a key). */
+  private static StringBuilder padded(StringBuilder to, long n, int width) {
+    String digits = Long.toString(n);
+    for (int i = digits.length(); i < width; i++) {
+      to.append('0');
+    }
+    return to.append(digits);
   }
 
   /** Stores a block durably; fails with {@link IllegalArgumentException} when it does not match its ref. */
@@ -131,6 +145,7 @@ public final class BlockStore {
     }
     byte[] old = index.put(key, at.encode());
     live.merge(at.segment(), (long) data.length, Long::sum);
+    held += data.length;
     if (old != null) {
       release(Location.decode(old));
     }
@@ -180,23 +195,14 @@ public final class BlockStore {
     return raw == null ? -1 : Location.decode(raw).length();
   }
 
-  /** Every block key, in order (a live view). */
-  public NavigableSet<String> keys() {
+  /** Every block key, in no particular order (a live view). */
+  public java.util.Set<String> keys() {
     return index.keySet();
-  }
-
-  /** The keys starting with {@code prefix}, in order (a live view). */
-  public NavigableSet<String> keys(String prefix) {
-    return index.subMap(prefix, prefix + "\uffff").keySet();
   }
 
   /** Bytes of all blocks held; writer thread only. */
   public long heldBytes() {
-    long total = 0;
-    for (long n : live.values()) {
-      total += n;
-    }
-    return total;
+    return held;
   }
 
   /** Bytes written to block files since the store opened (blocks and compaction copies). */
@@ -211,6 +217,7 @@ public final class BlockStore {
 
   private void release(Location at) {
     live.merge(at.segment(), -(long) at.length(), Long::sum);
+    held -= at.length();
     consider(at.segment());
   }
 

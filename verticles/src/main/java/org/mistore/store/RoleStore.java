@@ -91,16 +91,10 @@ public final class RoleStore {
     return map;
   }
 
-  /** Declares a sorted map with values stored outside its nodes (for large values), like {@link #hashMap}. */
+  /** Declares a sorted map with values stored outside its nodes (for byte arrays), like {@link #hashMap}. */
   public <K, V> BTreeMap<K, V> treeMap(String name, GroupSerializer<K> keys, GroupSerializer<V> values) {
-    return treeMap(name, keys, values, true);
-  }
-
-  /** As {@link #treeMap(String, GroupSerializer, GroupSerializer)}; small values may live in the nodes. */
-  <K, V> BTreeMap<K, V> treeMap(String name, GroupSerializer<K> keys, GroupSerializer<V> values, boolean outside) {
     Capture<K, V> capture = new Capture<>(name, keys, values);
-    DB.TreeMapMaker<K, V> maker = db.treeMap(name, keys, values);
-    BTreeMap<K, V> map = (outside ? maker.valuesOutsideNodesEnable() : maker).modificationListener(capture)
+    BTreeMap<K, V> map = db.treeMap(name, keys, values).valuesOutsideNodesEnable().modificationListener(capture)
         .createOrOpen();
     replay(name, map, capture);
     return map;

@@ -163,11 +163,12 @@ final class Segments implements RoleStore.Sidecar {
 
   @Override
   public void force() throws IOException {
-    for (RandomAccessFile f : unsynced) {
-      f.getFD().sync();
-      f.close();
+    while (!unsynced.isEmpty()) {
+      // Taken off the list first: a failed sync is not retried on a closed file by every later batch.
+      try (RandomAccessFile f = unsynced.remove(0)) {
+        f.getFD().sync();
+      }
     }
-    unsynced.clear();
     if (dirty) {
       current.getFD().sync();
       dirty = false;

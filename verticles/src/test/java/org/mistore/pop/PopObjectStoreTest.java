@@ -120,4 +120,33 @@ class PopObjectStoreTest {
     assertThat(reopened.block(ref(v2, 0, data)).await()).isEmpty();
     again.close().await();
   }
+
+  @Test
+  void anAbortedUploadDropsItsBlocksButNeverACommittedVersionsBlocks(Vertx vertx) {
+    RoleStore file = open(vertx, "pop-1");
+    PopObjectStore store = PopObjectStore.open(file).await();
+    VersionRef v1 = new VersionRef(id, 1);
+    Buffer a = block(1);
+    VersionMeta meta = new VersionMeta(v1, a.length(), "text/plain", "0".repeat(64), a.length(),
+        List.of(Checksums.sha256(a)), 1, "hg-1", false);
+    store.putBlock(ref(v1, 0, a), a).await();
+    store.commit(meta).await();
+    // Version 2 is uploaded (two blocks) but never committed.
+    VersionRef v2 = new VersionRef(id, 2);
+    Buffer b = block(2);
+    Buffer c = block(3);
+    store.putBlock(ref(v2, 0, b), b).await();
+    store.putBlock(ref(v2, 1, c), c).await();
+    // Another object's upload of the same version number is not touched.
+    VersionRef other = new VersionRef(new ObjectId("pop-1", "pop-2", "hg-1", 8), 2);
+    store.putBlock(ref(other, 0, b), b).await();
+
+    store.abort(id, 2).await();
+    assertThat(store.holds(ref(v2, 0, b)).await()).isFalse();
+    assertThat(store.holds(ref(v2, 1, c)).await()).isFalse();
+    assertThat(store.holds(ref(other, 0, b)).await()).isTrue();
+    store.abort(id, 1).await();
+    assertThat(store.block(ref(v1, 0, a)).await()).as("committed").contains(a);
+    file.close().await();
+  }
 }
