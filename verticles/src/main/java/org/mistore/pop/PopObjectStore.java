@@ -56,6 +56,10 @@ public final class PopObjectStore implements FenceStore {
   private final java.util.Map<String, Long> knownCeilings = new java.util.HashMap<>();
   /** Fences reserved per durable write. */
   static final long FENCE_BATCH = 1024;
+  /** Creation counters reserved per durable write (see {@link #mint}). */
+  static final long COUNTER_BATCH = 1024;
+  /** Creation counters per creator reserved durably and not yet given: {next, last}. Used on the POP's event loop. */
+  private final java.util.Map<String, long[]> counterRanges = new java.util.HashMap<>();
 
   private PopObjectStore(RoleStore store) {
     this.store = store;
@@ -114,32 +118,53 @@ public final class PopObjectStore implements FenceStore {
     return Codecs.VERSION_META.decode(Buffer.buffer(raw));
   }
 
-  /** Next creation counter of an HG (ids it creates are never reused). */
-  public Future<Long> nextCounter(String hg) {
-    return store.write(db -> counters.merge(hg, 1L, Long::sum));
-  }
-
   /**
    * Mints an id for a creator: {@code idOf} renders it from the creator's next counter. The same
    * {@code requestId} (may be null) of the same creator gets the id minted the first time, whole
-   * (a retried create must name the same backup too). {@code fresh} is told (on the writer thread)
-   * when the id is new, not one minted before.
+   * (a retried create must name the same backup too). {@code fresh} is told when the id is new, not
+   * one minted before. Call on the POP's event loop.
+   *
+   * <p>Counters are reserved durably {@link #COUNTER_BATCH} at a time, so a create without a request
+   * id usually mints in memory, without a write; a restart skips what was reserved and not given,
+   * so an id is never minted twice. A create with a request id writes its id durably first, so a
+   * retry finds it.
    */
   public Future<String> mint(String hg, String requestId, java.util.function.LongFunction<String> idOf,
       java.util.function.Consumer<String> fresh) {
+    if (requestId == null) {
+      long[] range = counterRanges.get(hg);
+      if (range != null && range[0] <= range[1]) {
+        String id = idOf.apply(range[0]++);
+        fresh.accept(id);
+        return Future.succeededFuture(id);
+      }
+    }
     return store.write(db -> {
       String key = requestId == null ? null : hg + "|" + requestId;
       String earlier = key == null ? null : creations.get(key);
       if (earlier != null) {
-        return earlier;
+        return new Minted(earlier, null);
       }
-      String id = idOf.apply(counters.merge(hg, 1L, Long::sum));
+      long stored = counters.getOrDefault(hg, 0L);
+      long ceiling = stored + (key == null ? COUNTER_BATCH : 1);
+      counters.put(hg, ceiling);
+      String id = idOf.apply(stored + 1);
       if (key != null) {
         creations.put(key, id);
       }
       fresh.accept(id);
-      return id;
+      return new Minted(id, key == null ? new long[] {stored + 2, ceiling} : null);
+    }).map(minted -> {
+      if (minted.rest() != null) {
+        // Two reservations in flight at once: the later replaces the other's rest (skipped, never reused).
+        counterRanges.put(hg, minted.rest());
+      }
+      return minted.id();
     });
+  }
+
+  /** A minted id, and the rest of the counters its write reserved (null when it reserved one). */
+  private record Minted(String id, long[] rest) {
   }
 
   /** Stores a block durably after checking its length and checksum. */

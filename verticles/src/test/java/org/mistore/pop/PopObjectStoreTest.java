@@ -149,4 +149,34 @@ class PopObjectStoreTest {
     assertThat(store.block(ref(v1, 0, a)).await()).as("committed").contains(a);
     file.close().await();
   }
+
+  @Test
+  void mintedIdsAreNeverReusedAcrossRestartsAndARetriedCreateGetsItsFirstId(Vertx vertx) {
+    java.util.function.LongFunction<String> idOf = n -> new ObjectId("pop-1", "pop-2", "hg-1", n).render();
+    java.util.Set<String> fresh = new java.util.HashSet<>();
+    java.util.Set<String> minted = new java.util.HashSet<>();
+    RoleStore file = open(vertx, "pop-1");
+    PopObjectStore store = PopObjectStore.open(file).await();
+    for (int i = 0; i < 5; i++) {
+      assertThat(minted.add(store.mint("hg-1", null, idOf, fresh::add).await())).isTrue();
+    }
+    String retried = store.mint("hg-1", "req-1", idOf, fresh::add).await();
+    assertThat(minted.add(retried)).isTrue();
+    assertThat(store.mint("hg-1", "req-1", idOf, fresh::add).await()).as("a retry").isEqualTo(retried);
+    assertThat(store.mint("hg-1", null, idOf, fresh::add).await()).isNotIn(minted);
+    assertThat(fresh).as("told of new ids only").hasSize(7);
+    long highest = fresh.stream().mapToLong(id -> ObjectId.parse(id).counter()).max().orElseThrow();
+    file.close().await();
+
+    RoleStore again = open(vertx, "pop-1");
+    PopObjectStore reopened = PopObjectStore.open(again).await();
+    assertThat(reopened.mint("hg-1", "req-1", idOf, x -> { }).await()).as("a retry after a restart").isEqualTo(retried);
+    for (int i = 0; i < 3; i++) {
+      String id = reopened.mint("hg-1", null, idOf, x -> { }).await();
+      assertThat(ObjectId.parse(id).counter()).as("past every counter given before the restart").isGreaterThan(highest);
+    }
+    assertThat(ObjectId.parse(reopened.mint("hg-2", null, idOf, x -> { }).await()).counter())
+        .as("counters are per creator").isEqualTo(1);
+    again.close().await();
+  }
 }
