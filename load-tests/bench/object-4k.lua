@@ -1,13 +1,15 @@
 -- wrk script: every connection (run with -t N -c N) sends BENCH_METHOD (PUT, POST or GET) to its own
 -- path; paths are read one per line from the file named by BENCH_PATHS. PUT and POST bodies are 4 KiB.
 -- A response with status BENCH_EXPECT (default 200) counts as one operation, any other as bad.
--- With BENCH_FRESH=1 every request goes to a path of its own (path-<thread>-<n>: new keys each time).
+-- With BENCH_FRESH=1 every request goes to a path of its own (path-<tag>-<thread>-<n>, tag from
+-- BENCH_TAG: new keys each time, also across the warm-ups and the measured run).
 -- Prints "RESULT ops=.. bad=.. seconds=.. p50ms=.. p99ms=.." for load-tests/bench/run.
 local paths = {}
 for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
 local method = os.getenv("BENCH_METHOD") or "GET"
 local expect = tonumber(os.getenv("BENCH_EXPECT") or "200")
 local fresh = os.getenv("BENCH_FRESH") == "1"
+local tag = os.getenv("BENCH_TAG") or "run"
 local body = nil
 if method == "PUT" or method == "POST" then body = string.rep("m", 4096) end
 local threads = {}
@@ -27,7 +29,7 @@ end
 function request()
   sent = sent + 1
   local target = path
-  if fresh then target = path .. "-" .. id .. "-" .. sent end
+  if fresh then target = path .. "-" .. tag .. "-" .. id .. "-" .. sent end
   return wrk.format(method, target, {["Content-Type"] = "application/octet-stream"}, body)
 end
 
