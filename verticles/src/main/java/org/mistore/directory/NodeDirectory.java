@@ -43,6 +43,11 @@ public final class NodeDirectory {
     this.detectionMillis = detectionMillis;
   }
 
+  /** How long a node may stay silent before it is marked down. */
+  public long detectionMillis() {
+    return detectionMillis;
+  }
+
   /** Starts listening to heartbeats and sweeping for silent nodes. */
   public Future<Void> start() {
     context = vertx.getOrCreateContext();

@@ -272,7 +272,8 @@ public final class OwnerService implements LockMirror {
       return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "no live node can hold the second copy of "
           + id + " (its other POP, the DC and every other POP are down): the write cannot be made durable twice"));
     }
-    DeliveryOptions options = new DeliveryOptions().addHeader(Addresses.HEADER_FROM, self);
+    DeliveryOptions options = new DeliveryOptions().addHeader(Addresses.HEADER_FROM, self)
+        .setSendTimeout(owners.peerTimeoutMs());
     if (peer.get().role() != Role.POP || !(peer.get().id().equals(id.primaryPop()) || peer.get().id().equals(id.backupPop()))) {
       options.addHeader(Addresses.HEADER_STAND_IN, "true");
     }

@@ -37,6 +37,16 @@ public final class Owners {
     return directory;
   }
 
+  /**
+   * How long a copy-holder gets to answer a block store or a commit: twice the failure-detection time
+   * plus a second. A holder that dies with such a request in flight fails the write in about that
+   * time (the client retries; by then the holder is seen down and another stands in), instead of
+   * after the event bus's default 30 s.
+   */
+  public long peerTimeoutMs() {
+    return 2 * directory.detectionMillis() + 1000;
+  }
+
   public boolean isDown(String popId) {
     return isDown(Role.POP, popId);
   }

@@ -190,7 +190,8 @@ public final class PopVerticle extends RoleVerticle {
       return;
     }
     Future.all(java.util.Arrays.stream(holders.get()).map(h ->
-            vertx.eventBus().request(h.address(Addresses.OWNER_BLOCK), m.body())).toList())
+            vertx.eventBus().request(h.address(Addresses.OWNER_BLOCK), m.body(),
+                new DeliveryOptions().setSendTimeout(owners.peerTimeoutMs()))).toList())
         .onSuccess(v -> {
           transit.putBlock(m.body().ref(), m.body().data());
           m.reply("stored");
