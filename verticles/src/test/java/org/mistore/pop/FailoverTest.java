@@ -178,4 +178,40 @@ class FailoverTest extends DevClusterTestBase {
     assertThat(dev.get("/v1/cluster/objects/not-an-id").statusCode()).isEqualTo(400);
     assertThat(dev.get("/v1/cluster/objects/pop-1.pop-2.hg-1-1.zz").statusCode()).isEqualTo(404);
   }
+
+  @Test
+  void aCopyHolderThatStopsAnsweringFailsTheWriteAfterTwoDetectionTimesNotTheBusDefault() {
+    start(3, 1, new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    String backup = id.split("\\.")[1];
+    // A second consumer on the backup's commit address that never answers, as a POP dying with the
+    // commit in flight would: the event bus hands it every other commit.
+    var silent = dev.cluster.vertx().eventBus().consumer(
+        org.mistore.codecs.Addresses.of(Role.POP, backup, org.mistore.codecs.Addresses.OWNER_MIRROR_COMMIT), m -> { });
+    silent.completion().await();
+    int refused = 0;
+    java.util.List<Long> versions = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      long started = System.nanoTime();
+      HttpResponse<String> w = put(id, "w" + i, "hg-1-1");
+      long tookMs = (System.nanoTime() - started) / 1_000_000;
+      if (w.statusCode() == 200) {
+        versions.add(new JsonObject(w.body()).getLong("version"));
+      } else {
+        assertThat(w.statusCode()).as(w.body()).isEqualTo(503);
+        // Detection here is 600 ms: the commit times out after 2.2 s, where the event bus default is 30 s.
+        assertThat(tookMs).as("answered before the event bus's default timeout").isLessThan(15_000);
+        refused++;
+      }
+    }
+    silent.unregister().await();
+    assertThat(refused).as("some commits reached the silent consumer").isPositive();
+    assertThat(versions).as("the others made versions with no gap").isNotEmpty();
+    for (int i = 0; i < versions.size(); i++) {
+      assertThat(versions.get(i)).isEqualTo(2L + i);
+    }
+    HttpResponse<String> after = put(id, "after", "hg-1-1");
+    assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
+    assertThat(new JsonObject(after.body()).getLong("version")).isEqualTo(2L + versions.size());
+  }
 }
