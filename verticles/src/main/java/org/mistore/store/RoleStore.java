@@ -100,9 +100,9 @@ public final class RoleStore {
     return map;
   }
 
-  /** Whether the file holds a map of this name (declared by this or an earlier version). */
+  /** Whether the file, or the journal, holds a map of this name (declared by this or an earlier version). */
   boolean exists(String name) {
-    return db.exists(name);
+    return db.exists(name) || undeclared.contains(name);
   }
 
   /**
