@@ -299,9 +299,11 @@ public final class BlockStore {
         }
         compacting = -1;
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      // This file is left as it is until the next restart: a failing step is not retried in a loop.
       compacting = -1;
-      throw new UncheckedIOException("cannot compact the block files of " + store.file() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot compact the block files of " + store.file() + ": " + e.getMessage(),
+          e instanceof IOException io ? io : new IOException(e));
     }
     return emptied;
   }

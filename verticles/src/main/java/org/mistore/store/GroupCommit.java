@@ -43,6 +43,8 @@ final class GroupCommit {
   private final WorkerExecutor writer;
   private final Queue<Pending<?>> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
+  /** Set by {@link #close}: later writes fail at once instead of queuing behind a closed writer. */
+  private volatile boolean closing;
   private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
 
   private final Runnable makeDurable;
@@ -61,6 +63,13 @@ final class GroupCommit {
   }
 
   <T> Future<T> write(Function<DB, T> op) {
+    if (closing) {
+      return Future.failedFuture(new IllegalStateException("the store is closing"));
+    }
+    return enqueue(op);
+  }
+
+  private <T> Future<T> enqueue(Function<DB, T> op) {
     Promise<T> promise = Promise.promise();
     queue.add(new Pending<>(op, promise, vertx.getOrCreateContext()));
     drain();
@@ -98,6 +107,14 @@ final class GroupCommit {
         done.result().forEach(Runnable::run);
       } else {
         System.getLogger(GroupCommit.class.getName()).log(System.Logger.Level.ERROR, "writer failed", done.cause());
+        if (closing) {
+          // The writer is closed: what is still queued will never run.
+          Pending<?> late;
+          while ((late = queue.poll()) != null) {
+            late.fail(new IllegalStateException("the store is closed"));
+          }
+          return;
+        }
       }
       if (!queue.isEmpty()) {
         drain();
@@ -111,6 +128,7 @@ final class GroupCommit {
 
   /** Closes the writer after the writes queued so far are durable (never interrupting one). */
   Future<Void> close() {
-    return write(d -> null).transform(x -> writer.close());
+    closing = true;
+    return enqueue(d -> null).transform(x -> writer.close());
   }
 }

@@ -73,6 +73,8 @@ final class Segments implements RoleStore.Sidecar {
   /** Files rolled over since the last force, and whether the folder gained an entry. */
   private final List<RandomAccessFile> unsynced = new ArrayList<>();
   private boolean dirChanged;
+  /** The first failed sync: after it, every force fails (the store stops acknowledging writes). */
+  private IOException failed;
   private volatile long appended;
 
   private Segments(Path dir, long maxBytes) {
@@ -163,15 +165,24 @@ final class Segments implements RoleStore.Sidecar {
 
   @Override
   public void force() throws IOException {
-    while (!unsynced.isEmpty()) {
-      // Taken off the list first: a failed sync is not retried on a closed file by every later batch.
-      try (RandomAccessFile f = unsynced.remove(0)) {
-        f.getFD().sync();
-      }
+    if (failed != null) {
+      // Whether what the failed sync covered reached the disk is unknown: no later write may count on it.
+      throw new IOException("a block file could not be synced (" + failed.getMessage()
+          + "); no write is acknowledged until the node restarts", failed);
     }
-    if (dirty) {
-      current.getFD().sync();
-      dirty = false;
+    try {
+      while (!unsynced.isEmpty()) {
+        try (RandomAccessFile f = unsynced.remove(0)) {
+          f.getFD().sync();
+        }
+      }
+      if (dirty) {
+        current.getFD().sync();
+        dirty = false;
+      }
+    } catch (IOException e) {
+      failed = e;
+      throw e;
     }
     if (dirChanged) {
       try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
@@ -196,6 +207,12 @@ final class Segments implements RoleStore.Sidecar {
           throw new Moved(at.segment());
         }
         throw e.getCause();
+      }
+      if (deleted.contains(at.segment())) {
+        // Deleted while this reader opened it: do not keep the deleted file open.
+        readers.remove(at.segment(), ch);
+        ch.close();
+        throw new Moved(at.segment());
       }
       try {
         buf.clear();
@@ -249,7 +266,9 @@ final class Segments implements RoleStore.Sidecar {
         at += HEADER + keyLength + dataLength;
       }
     }
-    next[0] = at >= size ? -1 : at;
+    // Go on only where the budget stopped the scan; anything else is the end (a tail too short for a
+    // record header, or a torn record, holds nothing the index can name).
+    next[0] = listed >= budget && at + HEADER <= size ? at : -1;
     return found;
   }
 

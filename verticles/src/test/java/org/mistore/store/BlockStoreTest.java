@@ -167,4 +167,43 @@ class BlockStoreTest {
     old.forEach((key, data) -> assertThat(third.read(db -> moved.getNow(key)).await()).isEqualTo(data));
     third.close().await();
   }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void aFileEndingInATornRecordHeaderIsStillCompactedAndWritesGoOn(Vertx vertx) throws Exception {
+    Random random = new Random(5);
+    RoleStore store = open(vertx);
+    BlockStore blocks = store.write(db -> new BlockStore(store, SEGMENT)).await();
+    Map<String, byte[]> kept = new HashMap<>();
+    for (int i = 0; i < 8; i++) {
+      String key = "t/" + i;
+      byte[] data = random(random, 16 * 1024);
+      store.write(db -> {
+        blocks.putNow(key, data);
+        return null;
+      }).await();
+      kept.put(key, data);
+    }
+    store.close().await();
+    // A crash cut the next record after 5 bytes of its header.
+    Path first = BlockStore.folderOf(file()).resolve("00000001.seg");
+    Files.write(first, new byte[] {0, 0, 0, 9, 0}, java.nio.file.StandardOpenOption.APPEND);
+
+    RoleStore again = open(vertx);
+    BlockStore reopened = again.write(db -> new BlockStore(again, SEGMENT)).await();
+    for (int i = 0; i < 5; i++) {
+      String key = "t/" + i;
+      again.write(db -> reopened.removeNow(key)).await();
+      kept.remove(key);
+    }
+    Eventually.await("the file with the torn tail compacted away", Duration.ofSeconds(20), () -> !Files.exists(first));
+    byte[] more = random(random, 1000);
+    again.write(db -> {
+      reopened.putNow("t/after", more);
+      return null;
+    }).await();
+    kept.put("t/after", more);
+    kept.forEach((key, data) -> assertThat(again.read(db -> reopened.getNow(key)).await()).isEqualTo(data));
+    again.close().await();
+  }
 }
