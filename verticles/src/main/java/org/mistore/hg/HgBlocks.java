@@ -2,7 +2,6 @@ package org.mistore.hg;
 
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.mapdb.DB;
@@ -20,7 +19,6 @@ final class HgBlocks {
   private final RoleStore store;
   private final BlockStore blocks;
   private final long quota;
-  private volatile long held;
 
   /** Refused because the block would take the HG past its quota. */
   static final class QuotaExceeded extends RuntimeException {
@@ -35,7 +33,6 @@ final class HgBlocks {
     // Declared so that changes an earlier version journaled to it are replayed, not kept forever.
     store.hashMap("hg-counters", Serializer.STRING, Serializer.LONG);
     this.quota = quota;
-    held = blocks.heldBytes();
   }
 
   /** Opens the maps on the store's writer thread. */
@@ -44,7 +41,7 @@ final class HgBlocks {
   }
 
   long heldBytes() {
-    return held;
+    return blocks.heldBytes();
   }
 
   long quotaBytes() {
@@ -66,7 +63,6 @@ final class HgBlocks {
         throw new QuotaExceeded("holds " + now + " of its " + quota + " bytes quota");
       }
       blocks.putNow(key, bytes);
-      held = blocks.heldBytes();
       return null;
     }));
   }
@@ -78,17 +74,12 @@ final class HgBlocks {
   Future<Void> delete(BlockRef ref) {
     return store.write(db -> {
       blocks.removeNow(BlockStore.key(ref));
-      held = blocks.heldBytes();
       return null;
     });
   }
 
   /** Every block key held, in key order. */
   Future<List<String>> keys() {
-    return store.read(db -> {
-      List<String> keys = new ArrayList<>(blocks.keys());
-      java.util.Collections.sort(keys);
-      return keys;
-    });
+    return store.read(db -> blocks.sortedKeys());
   }
 }

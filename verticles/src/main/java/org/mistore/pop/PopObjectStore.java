@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ConcurrentNavigableMap;
 import org.mapdb.Serializer;
 import org.mistore.codecs.BlockRef;
 import org.mistore.codecs.Codecs;
@@ -163,6 +162,12 @@ public final class PopObjectStore implements FenceStore {
     });
   }
 
+  /** The keys in {@link #uploaded} of one version's blocks (a live view). */
+  private java.util.NavigableSet<String> uploadedOf(String id, long version) {
+    String prefix = versionKey(id, version) + "/";
+    return uploaded.subSet(prefix, prefix + "\uffff");
+  }
+
   /** A minted id, and the rest of the counters its write reserved (null when it reserved one). */
   private record Minted(String id, long[] rest) {
   }
@@ -262,8 +267,7 @@ public final class PopObjectStore implements FenceStore {
       // Only this writer thread changes heads, so the cache follows the map exactly.
       headCache.put(id, meta.ref().version());
       if (!uploaded.isEmpty()) {
-        String prefix = versionKey(id, meta.ref().version()) + "/";
-        uploaded.subSet(prefix, prefix + "\uffff").clear();
+        uploadedOf(id, meta.ref().version()).clear();
       }
       return meta;
     }));
@@ -272,9 +276,8 @@ public final class PopObjectStore implements FenceStore {
   /** Drops the blocks of an uncommitted version (an abandoned upload). */
   public Future<Void> abort(ObjectId id, long version) {
     return store.write(db -> {
-      String prefix = versionKey(id.render(), version) + "/";
       List<String> keys = new ArrayList<>();
-      java.util.NavigableSet<String> ofVersion = uploaded.subSet(prefix, prefix + "\uffff");
+      java.util.NavigableSet<String> ofVersion = uploadedOf(id.render(), version);
       for (String key : ofVersion) {
         String[] p = key.split("/");
         if (!referenced(p[0], version, Integer.parseInt(p[2]), p[3])) {
@@ -487,11 +490,7 @@ public final class PopObjectStore implements FenceStore {
 
   /** Keys of the blocks this POP holds itself, in key order. */
   public Future<List<String>> heldBlockKeys() {
-    return store.read(db -> {
-      List<String> keys = new ArrayList<>(blockStore.keys());
-      java.util.Collections.sort(keys);
-      return keys;
-    });
+    return store.read(db -> blockStore.sortedKeys());
   }
 
   /** Whether this POP holds its own copy of a block. */

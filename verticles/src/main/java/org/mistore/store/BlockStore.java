@@ -42,8 +42,8 @@ public final class BlockStore {
   private final HTreeMap<String, byte[]> index;
   /** Bytes of data the index names per segment file (writer thread only). */
   private final Map<Integer, Long> live = new HashMap<>();
-  /** Their sum: bytes of all blocks held (writer thread only). */
-  private long held;
+  /** Their sum: bytes of all blocks held (written by the writer thread, read by any). */
+  private volatile long held;
   private final TreeSet<Integer> compactable = new TreeSet<>();
   private int compacting = -1;
   private long cursor;
@@ -200,19 +200,16 @@ public final class BlockStore {
     return index.keySet();
   }
 
-  /** Bytes of all blocks held; writer thread only. */
+  /** Every block key, sorted (a copy; for listings and maintenance passes). */
+  public List<String> sortedKeys() {
+    List<String> keys = new ArrayList<>(index.keySet());
+    java.util.Collections.sort(keys);
+    return keys;
+  }
+
+  /** Bytes of all blocks held (any thread). */
   public long heldBytes() {
     return held;
-  }
-
-  /** Bytes written to block files since the store opened (blocks and compaction copies). */
-  public long appendedBytes() {
-    return segments.appendedBytes();
-  }
-
-  /** Sealed block files, for tests. */
-  int sealedFiles() {
-    return segments.sealed().size();
   }
 
   private void release(Location at) {

@@ -121,11 +121,6 @@ public final class RoleStore {
     sidecars.add(sidecar);
   }
 
-  /** The Vert.x instance the store runs its work on. */
-  Vertx vertx() {
-    return vertx;
-  }
-
   private <K, V> void replay(String name, java.util.Map<K, V> map, Capture<K, V> capture) {
     if (!undeclared.contains(name)) {
       return;

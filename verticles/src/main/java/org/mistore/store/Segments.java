@@ -75,7 +75,6 @@ final class Segments implements RoleStore.Sidecar {
   private boolean dirChanged;
   /** The first failed sync: after it, every force fails (the store stops acknowledging writes). */
   private IOException failed;
-  private volatile long appended;
 
   private Segments(Path dir, long maxBytes) {
     this.dir = dir;
@@ -132,7 +131,6 @@ final class Segments implements RoleStore.Sidecar {
     Location at = new Location(currentId, currentSize + HEADER + k.length, data.length);
     currentSize += need;
     dirty = true;
-    appended += need;
     return at;
   }
 
@@ -146,11 +144,6 @@ final class Segments implements RoleStore.Sidecar {
     current.setLength(0);
     currentSize = 0;
     dirChanged = true;
-  }
-
-  /** Bytes appended since this store opened (for tests and metrics). */
-  long appendedBytes() {
-    return appended;
   }
 
   /** The file being appended to (-1 before the first append of this run): never compacted. */

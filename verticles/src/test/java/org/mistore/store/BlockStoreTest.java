@@ -38,6 +38,14 @@ class BlockStoreTest {
     return b;
   }
 
+  /** Stores a block as one durable write. */
+  private static void put(RoleStore store, BlockStore blocks, String key, byte[] data) {
+    store.write(db -> {
+      blocks.putNow(key, data);
+      return null;
+    }).await();
+  }
+
   private long folderBytes() throws Exception {
     try (var files = Files.list(BlockStore.folderOf(file()))) {
       long total = 0;
@@ -64,10 +72,7 @@ class BlockStoreTest {
     for (int i = 0; i < 96; i++) {
       String key = "obj/" + i;
       byte[] data = random(random, 16 * 1024);
-      store.write(db -> {
-        blocks.putNow(key, data);
-        return null;
-      }).await();
+      put(store, blocks, key, data);
       if (i % 3 == 0) {
         kept.put(key, data);
       }
@@ -118,10 +123,7 @@ class BlockStoreTest {
       for (int i = 0; i < 32; i++) {
         String key = "r" + round + "/" + i;
         byte[] data = random(random, 8 * 1024);
-        store.write(db -> {
-          blocks.putNow(key, data);
-          return null;
-        }).await();
+        put(store, blocks, key, data);
         kept.put(key, data);
       }
       // Drop most of the round: its files become compactable while readers keep reading the rest.
@@ -178,10 +180,7 @@ class BlockStoreTest {
     for (int i = 0; i < 8; i++) {
       String key = "t/" + i;
       byte[] data = random(random, 16 * 1024);
-      store.write(db -> {
-        blocks.putNow(key, data);
-        return null;
-      }).await();
+      put(store, blocks, key, data);
       kept.put(key, data);
     }
     store.close().await();
@@ -198,10 +197,7 @@ class BlockStoreTest {
     }
     Eventually.await("the file with the torn tail compacted away", Duration.ofSeconds(20), () -> !Files.exists(first));
     byte[] more = random(random, 1000);
-    again.write(db -> {
-      reopened.putNow("t/after", more);
-      return null;
-    }).await();
+    put(again, reopened, "t/after", more);
     kept.put("t/after", more);
     kept.forEach((key, data) -> assertThat(again.read(db -> reopened.getNow(key)).await()).isEqualTo(data));
     again.close().await();
