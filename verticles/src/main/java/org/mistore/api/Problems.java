@@ -1,6 +1,8 @@
 package org.mistore.api;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -35,10 +37,17 @@ public final class Problems {
     endBeforeBody(rc, body.toBuffer());
   }
 
+  /** Most body bytes read and dropped after an early HTTP/1.1 answer before the connection is cut. */
+  static final long SWALLOW_BYTES = 4L << 20;
+  /** Longest wait for the rest of an unread HTTP/1.1 body after an early answer. */
+  static final long SWALLOW_MILLIS = 5_000;
+
   /**
    * Ends the response with {@code body} when the request's own body may be unread (an answer that
    * does not need it): an HTTP/2 client may finish sending (the bytes are dropped); an HTTP/1.1
-   * connection is closed after the answer.
+   * connection is closed after the answer once the rest of the body has been read and dropped, or
+   * at once past {@link #SWALLOW_BYTES} or {@link #SWALLOW_MILLIS}. Closing a socket with unread
+   * bytes sends a TCP reset, which can make the client lose the answer already sent.
    */
   static void endBeforeBody(RoutingContext rc, Buffer body) {
     HttpServerRequest request = rc.request();
@@ -50,13 +59,30 @@ public final class Problems {
       request.handler(b -> { });
       request.resume();
     } else if (unread) {
-      // An HTTP/1.1 client still sending a body we will not read: answer, then close.
       response.putHeader("Connection", "close");
+      swallowThenClose(rc, response.end(body));
+      return;
     }
-    response.end(body).onComplete(x -> {
-      if (unread && !http2) {
-        request.connection().close();
+    response.end(body);
+  }
+
+  private static void swallowThenClose(RoutingContext rc, Future<Void> answered) {
+    HttpServerRequest request = rc.request();
+    Promise<Void> drained = Promise.promise();
+    long[] dropped = {0};
+    long timer = rc.vertx().setTimer(SWALLOW_MILLIS, t -> drained.tryComplete());
+    request.handler(b -> {
+      dropped[0] += b.length();
+      if (dropped[0] > SWALLOW_BYTES) {
+        drained.tryComplete();
       }
+    });
+    request.exceptionHandler(e -> drained.tryComplete());
+    request.endHandler(v -> drained.tryComplete());
+    request.resume();
+    Future.join(answered, drained.future()).onComplete(x -> {
+      rc.vertx().cancelTimer(timer);
+      request.connection().close();
     });
   }
 

@@ -298,6 +298,41 @@ class ObjectApiTest extends DevClusterTestBase {
   }
 
   @Test
+  void anEarly413ReachesAClientStillSendingItsBody() throws Exception {
+    start(new JsonObject().put("max-object-bytes", 100_000));
+    String id = dev.create("small", "hg-1-1");
+    int port = Integer.parseInt(dev.base.substring(dev.base.lastIndexOf(':') + 1));
+    ExecutorService writer = Executors.newSingleThreadExecutor();
+    try {
+      for (int attempt = 0; attempt < 5; attempt++) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+          socket.setSoTimeout(10_000);
+          OutputStream out = socket.getOutputStream();
+          byte[] body = bytes(150_000, 11);
+          out.write(("PUT /v1/objects/" + id + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length
+              + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+          // The body trickles in while the server answers from the headers alone.
+          Future<?> sending = writer.submit(() -> {
+            for (int off = 0; off < body.length; off += 1000) {
+              out.write(body, off, 1000);
+              out.flush();
+            }
+            return null;
+          });
+          // The whole answer arrives and the connection ends with a close, not a reset that loses it.
+          String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+          assertThat(answer).startsWith("HTTP/1.1 413").contains("\"status\":413");
+          sending.get(10, TimeUnit.SECONDS);
+        }
+      }
+    } finally {
+      writer.shutdownNow();
+    }
+    assertThat(new JsonArray(dev.get("/v1/objects/" + id + "/versions").body())).hasSize(1);
+  }
+
+  @Test
   void aChunkedBodyOverTheMaximumIsCutWith413() throws Exception {
     start(new JsonObject().put("max-object-bytes", 100_000));
     String id = dev.create("small", "hg-1-1");
