@@ -19,6 +19,8 @@ final class HgBlocks {
   private final RoleStore store;
   private final BlockStore blocks;
   private final long quota;
+  /** Blocks smaller than this are stored with {@link RoleStore#writeSoon}. */
+  static final int SHARED_SYNC_BYTES = 64 * 1024;
 
   /** Refused because the block would take the HG past its quota. */
   static final class QuotaExceeded extends RuntimeException {
@@ -54,17 +56,22 @@ final class HgBlocks {
    * it does not match its ref.
    */
   Future<Void> put(BlockRef ref, Buffer data) {
-    return store.checked(data, ref.length(), ref.sha256(), "block " + ref.index()).compose(bytes -> store.write(db -> {
-      String key = BlockStore.key(ref);
-      long old = blocks.lengthOf(key);
-      long now = blocks.heldBytes();
-      long after = now - Math.max(0, old) + bytes.length;
-      if (after > quota && after > now) {
-        throw new QuotaExceeded("holds " + now + " of its " + quota + " bytes quota");
-      }
-      blocks.putNow(key, bytes);
-      return null;
-    }));
+    // Small blocks wait briefly for others to share their fsync: an HG is sent them one by one by its
+    // POP, after the client's answer. Large ones are worth an fsync of their own.
+    return store.checked(data, ref.length(), ref.sha256(), "block " + ref.index()).compose(bytes ->
+        bytes.length < SHARED_SYNC_BYTES ? store.writeSoon(db -> putNow(ref, bytes)) : store.write(db -> putNow(ref, bytes)));
+  }
+
+  private Void putNow(BlockRef ref, byte[] bytes) {
+    String key = BlockStore.key(ref);
+    long old = blocks.lengthOf(key);
+    long now = blocks.heldBytes();
+    long after = now - Math.max(0, old) + bytes.length;
+    if (after > quota && after > now) {
+      throw new QuotaExceeded("holds " + now + " of its " + quota + " bytes quota");
+    }
+    blocks.putNow(key, bytes);
+    return null;
   }
 
   Future<Optional<Buffer>> get(BlockRef ref) {

@@ -39,8 +39,14 @@ public final class RegionPlacement {
   private static final System.Logger LOG = System.getLogger(RegionPlacement.class.getName());
   /** Where a block served from HG copies came from, as the API names it. */
   public static final String HG_BLOCKS = "hg-blocks";
-  private static final int VERSIONS_AT_ONCE = 2;
+  /**
+   * Versions placed at once: many small ones (so the HGs' and this POP's group commits make one fsync
+   * of many), while the bytes they have in transit stay within {@link #BYTES_AT_ONCE}.
+   */
+  private static final int VERSIONS_AT_ONCE = 256;
   private static final int BLOCKS_AT_ONCE = 4;
+  /** Bytes of blocks in transit to HGs at once, counted as each active version's window of blocks. */
+  private static final long BYTES_AT_ONCE = 8L << 20;
   private static final long RETRY_MS = 3000;
   private static final long FULL_FOR_NANOS = 10_000_000_000L;
 
@@ -65,6 +71,7 @@ public final class RegionPlacement {
   /** Versions queued, being placed or waiting to be placed again. */
   private final java.util.Set<String> inPipeline = new java.util.HashSet<>();
   private int activeVersions;
+  private long activeBytes;
   private final ArrayDeque<String> repairs = new ArrayDeque<>();
   private final java.util.Set<String> repairsQueued = new java.util.HashSet<>();
   private final java.util.Set<String> repairRetries = new java.util.LinkedHashSet<>();
@@ -181,12 +188,16 @@ public final class RegionPlacement {
   }
 
   private void pumpVersions() {
-    while (activeVersions < VERSIONS_AT_ONCE && !versions.isEmpty()) {
+    while (activeVersions < VERSIONS_AT_ONCE && !versions.isEmpty()
+        && (activeVersions == 0 || activeBytes + inTransit(versions.peek()) <= BYTES_AT_ONCE)) {
       VersionMeta meta = versions.poll();
       String key = BlockStore.versionKey(meta.ref().id().render(), meta.ref().version());
+      long bytes = inTransit(meta);
       activeVersions++;
+      activeBytes += bytes;
       placeVersion(meta).onComplete(done -> {
         activeVersions--;
+        activeBytes -= bytes;
         Integer before = deferredBlocks.remove(key);
         if (before != null) {
           unplacedBlocks.addAndGet(-before);
@@ -213,6 +224,11 @@ public final class RegionPlacement {
         pumpVersions();
       });
     }
+  }
+
+  /** The most bytes of a version's blocks in transit at once while it is placed. */
+  private static long inTransit(VersionMeta meta) {
+    return Math.min(meta.size(), (long) BLOCKS_AT_ONCE * meta.blockSize());
   }
 
   private static final long MAX_RETRY_MS = 60_000;

@@ -184,9 +184,9 @@ public final class PopObjectStore implements FenceStore {
     return blockStore.get(ref);
   }
 
-  /** Records durably which HGs of this POP's region hold a block. */
+  /** Records durably which HGs of this POP's region hold a block (sharing a later batch's fsync). */
   public Future<Void> placed(BlockRef ref, String hg) {
-    return store.write(db -> {
+    return store.writeSoon(db -> {
       placements.merge(blockKey(ref), hg, (a, b) -> a.contains(b) ? a : a + "," + b);
       return null;
     });

@@ -43,6 +43,8 @@ final class GroupCommit {
   private final WorkerExecutor writer;
   private final Queue<Pending<?>> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
+  /** A timer will drain what {@link #writeSoon} queued. */
+  private final AtomicBoolean lingering = new AtomicBoolean();
   /** Set by {@link #close}: later writes fail at once instead of queuing behind a closed writer. */
   private volatile boolean closing;
   private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
@@ -67,6 +69,27 @@ final class GroupCommit {
       return Future.failedFuture(new IllegalStateException("the store is closing"));
     }
     return enqueue(op);
+  }
+
+  /**
+   * As {@link #write}, but the batch may start up to {@code lingerMs} later, so that writes nobody
+   * waits on (replication) share one fsync; a write that comes meanwhile takes it along at once.
+   */
+  <T> Future<T> writeSoon(Function<DB, T> op, long lingerMs) {
+    if (closing) {
+      return Future.failedFuture(new IllegalStateException("the store is closing"));
+    }
+    Promise<T> promise = Promise.promise();
+    queue.add(new Pending<>(op, promise, vertx.getOrCreateContext()));
+    if (lingering.compareAndSet(false, true)) {
+      vertx.setTimer(lingerMs, t -> {
+        lingering.set(false);
+        if (!queue.isEmpty()) {
+          drain();
+        }
+      });
+    }
+    return promise.future();
   }
 
   private <T> Future<T> enqueue(Function<DB, T> op) {

@@ -260,6 +260,21 @@ public final class RoleStore {
     return commits.write(op);
   }
 
+  /** The longest a {@link #writeSoon} waits for other writes to share its batch. */
+  static final long LINGER_MS = 50;
+
+  /**
+   * As {@link #write}, for writes no client waits on (copies made after the client's answer): the
+   * batch may wait up to {@link #LINGER_MS} for more writes, so that many share one fsync.
+   */
+  public <T> Future<T> writeSoon(java.util.function.Function<DB, T> op) {
+    return writeSoon(op, LINGER_MS);
+  }
+
+  <T> Future<T> writeSoon(java.util.function.Function<DB, T> op, long lingerMs) {
+    return commits.writeSoon(op, lingerMs);
+  }
+
   /** How many durable batches (one journal record and fsync each) this store has made: fewer than writes under load. */
   public long commitCount() {
     return commits.commits();

@@ -3,12 +3,15 @@ package org.mistore.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.mapdb.Serializer;
 import org.mistore.codecs.Role;
 
 @ExtendWith(VertxExtension.class)
@@ -37,5 +40,34 @@ class RoleStoreTest {
     assertThatThrownBy(() -> RoleStore.open(vertx, file, "dc-1", Role.DC).await())
         .isInstanceOf(StoreException.class).hasMessageContaining("cannot open store");
     first.close().await();
+  }
+
+  @Test
+  void aLingeringWriteGoesWithTheNextBatchAndWithTheClose(Vertx vertx) throws Exception {
+    Path file = dir.resolve("pop-pop-1.db");
+    RoleStore store = RoleStore.open(vertx, file, "pop-1", Role.POP).await();
+    java.util.Map<String, String> map = store.write(db -> store.hashMap("t", Serializer.STRING, Serializer.STRING)).await();
+    // Ten minutes of linger: only another write (or the close) can make these durable within the test.
+    Future<Object> soon = store.writeSoon(db -> map.put("soon", "1"), 600_000);
+    store.write(db -> map.put("now", "2")).await();
+    soon.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Future<Object> atClose = store.writeSoon(db -> map.put("close", "3"), 600_000);
+    store.close().await();
+    assertThat(atClose.succeeded()).isTrue();
+
+    RoleStore again = RoleStore.open(vertx, file, "pop-1", Role.POP).await();
+    java.util.Map<String, String> reopened = again.write(db -> again.hashMap("t", Serializer.STRING, Serializer.STRING))
+        .await();
+    assertThat(again.read(db -> new java.util.HashMap<>(reopened)).await())
+        .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("soon", "1", "now", "2", "close", "3"));
+    // Alone, a lingering write still becomes durable, after its linger.
+    again.writeSoon(db -> reopened.put("alone", "4"), 50).toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    again.close().await();
+    RoleStore third = RoleStore.open(vertx, file, "pop-1", Role.POP).await();
+    java.util.Map<String, String> last = third.write(db -> third.hashMap("t", Serializer.STRING, Serializer.STRING))
+        .await();
+    assertThat(third.read(db -> last.get("alone")).await()).isEqualTo("4");
+    third.close().await();
   }
 }
