@@ -334,10 +334,10 @@ public final class RoleStore {
       DB db;
       try {
         DBMaker.Maker maker = DBMaker.fileDB(file.toFile()).transactionEnable();
-        // POPs and the DC map their file: reads of tree nodes become memory reads instead of a system
-        // call each (a mapped file's slower commit is paid only at checkpoints). HGs, small devices
-        // holding mostly large blocks, read through a file channel so their resident memory stays small.
-        db = (role == Role.HG ? maker.fileChannelEnable() : maker.fileMmapEnable().cleanerHackEnable()).make();
+        // The file is memory-mapped: reads of MapDB's tree nodes are memory reads instead of a system
+        // call each (a mapped file's slower commit is paid only at checkpoints). It holds metadata and
+        // the block index only, so the mapping stays small even on an HG that holds many blocks.
+        db = maker.fileMmapEnable().cleanerHackEnable().make();
       } catch (Exception e) {
         throw new StoreException("cannot open store " + file + ": " + e.getMessage());
       }
