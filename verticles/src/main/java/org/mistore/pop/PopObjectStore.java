@@ -35,6 +35,11 @@ public final class PopObjectStore implements FenceStore {
    */
   private final java.util.concurrent.ConcurrentSkipListSet<String> uploaded =
       new java.util.concurrent.ConcurrentSkipListSet<>();
+  /**
+   * When the last block of each version in {@link #uploaded} came ({@code id/version} → nano time):
+   * {@link #abortIdle} drops uploads nobody finished or aborted (their gateway died mid-upload).
+   */
+  private final ConcurrentMap<String, Long> uploadTouched = new java.util.concurrent.ConcurrentHashMap<>();
   private final ConcurrentMap<String, String> placements;
   private final ConcurrentMap<String, Long> fences;
   private final ConcurrentMap<String, Long> counters;
@@ -176,6 +181,7 @@ public final class PopObjectStore implements FenceStore {
   public Future<Void> putBlock(BlockRef ref, Buffer data) {
     String key = blockKey(ref);
     uploaded.add(key);
+    uploadTouched.put(versionKey(ref.version().id().render(), ref.version().version()), System.nanoTime());
     return blockStore.put(ref, data).recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
         ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e));
   }
@@ -268,6 +274,7 @@ public final class PopObjectStore implements FenceStore {
       headCache.put(id, meta.ref().version());
       if (!uploaded.isEmpty()) {
         uploadedOf(id, meta.ref().version()).clear();
+        uploadTouched.remove(versionKey(id, meta.ref().version()));
       }
       return meta;
     }));
@@ -276,18 +283,49 @@ public final class PopObjectStore implements FenceStore {
   /** Drops the blocks of an uncommitted version (an abandoned upload). */
   public Future<Void> abort(ObjectId id, long version) {
     return store.write(db -> {
-      List<String> keys = new ArrayList<>();
-      java.util.NavigableSet<String> ofVersion = uploadedOf(id.render(), version);
-      for (String key : ofVersion) {
-        String[] p = key.split("/");
-        if (!referenced(p[0], version, Integer.parseInt(p[2]), p[3])) {
-          keys.add(key);
-        }
-      }
-      ofVersion.clear();
-      keys.forEach(blockStore::removeNow);
+      dropUpload(id.render(), version);
       return null;
     });
+  }
+
+  /**
+   * Drops the uploads whose last block came more than {@code idleMs} ago and that neither committed
+   * nor aborted (a gateway that died mid-upload sends no abort); the result is how many.
+   */
+  public Future<Integer> abortIdle(long idleMs) {
+    long cutoff = System.nanoTime() - idleMs * 1_000_000;
+    List<String> idle = uploadTouched.entrySet().stream().filter(e -> e.getValue() - cutoff < 0)
+        .map(Map.Entry::getKey).toList();
+    if (idle.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    return store.write(db -> {
+      int dropped = 0;
+      for (String version : idle) {
+        Long touched = uploadTouched.get(version);
+        if (touched != null && touched - cutoff < 0) { // no block came since it was found idle
+          int slash = version.lastIndexOf('/');
+          dropUpload(version.substring(0, slash), Long.parseLong(version.substring(slash + 1)));
+          dropped++;
+        }
+      }
+      return dropped;
+    });
+  }
+
+  /** On the writer thread: drops the uploaded blocks of a version that no committed version names. */
+  private void dropUpload(String id, long version) {
+    List<String> keys = new ArrayList<>();
+    java.util.NavigableSet<String> ofVersion = uploadedOf(id, version);
+    for (String key : ofVersion) {
+      String[] p = key.split("/");
+      if (!referenced(p[0], version, Integer.parseInt(p[2]), p[3])) {
+        keys.add(key);
+      }
+    }
+    ofVersion.clear();
+    uploadTouched.remove(versionKey(id, version));
+    keys.forEach(blockStore::removeNow);
   }
 
   /** Head version number, 0 when the object has no committed version here. */

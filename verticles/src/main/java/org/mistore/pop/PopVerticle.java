@@ -39,6 +39,7 @@ import org.mistore.placement.RegionPlacement;
  * {@link OwnerService}.
  */
 public final class PopVerticle extends RoleVerticle {
+  private static final System.Logger LOG = System.getLogger(PopVerticle.class.getName());
   /** Header of a {@link Addresses#RELAY} request: the verb to call on the object's acting primary. */
   public static final String VERB = "verb";
   /** Header of a {@link Addresses#RELAY} request: the object whose acting primary is called. */
@@ -70,6 +71,13 @@ public final class PopVerticle extends RoleVerticle {
           services.registry(), services.limits());
       owner = new OwnerService(vertx, Role.POP, identity.id(), objects, owners, services.registry(), placement);
       transit = new VersionCache(services.limits().popCacheBytes());
+      long idle = services.limits().uploadIdleMs();
+      vertx.setPeriodic(Math.max(1000, Math.min(60_000, idle / 2)), t -> objects.abortIdle(idle)
+          .onSuccess(n -> {
+            if (n > 0) {
+              LOG.log(System.Logger.Level.INFO, "POP {0} dropped {1} upload(s) idle for {2} ms", identity.id(), n, idle);
+            }
+          }));
       services.directory().onUp(e -> {
         if (e.report().role() == Role.DC) {
           context.runOnContext(v -> reportHeadsTo(e.report().nodeId()));

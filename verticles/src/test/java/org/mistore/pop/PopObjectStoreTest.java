@@ -151,6 +151,30 @@ class PopObjectStoreTest {
   }
 
   @Test
+  void uploadsLeftIdleAreDroppedButNotCommittedOrRecentOnes(Vertx vertx) {
+    RoleStore file = open(vertx, "pop-1");
+    PopObjectStore store = PopObjectStore.open(file).await();
+    VersionRef v1 = new VersionRef(id, 1);
+    Buffer a = block(1);
+    VersionMeta meta = new VersionMeta(v1, a.length(), "text/plain", "0".repeat(64), a.length(),
+        List.of(Checksums.sha256(a)), 1, "hg-1", false);
+    store.putBlock(ref(v1, 0, a), a).await();
+    store.commit(meta).await();
+    // Version 2 was uploaded and then its gateway went away: no commit, no abort.
+    VersionRef v2 = new VersionRef(id, 2);
+    Buffer b = block(2);
+    store.putBlock(ref(v2, 0, b), b).await();
+    assertThat(store.abortIdle(3_600_000).await()).as("not idle for an hour yet").isZero();
+    assertThat(store.holds(ref(v2, 0, b)).await()).isTrue();
+
+    assertThat(store.abortIdle(0).await()).as("only the uncommitted upload").isEqualTo(1);
+    assertThat(store.holds(ref(v2, 0, b)).await()).isFalse();
+    assertThat(store.block(ref(v1, 0, a)).await()).as("committed").contains(a);
+    assertThat(store.abortIdle(0).await()).as("nothing left to drop").isZero();
+    file.close().await();
+  }
+
+  @Test
   void mintedIdsAreNeverReusedAcrossRestartsAndARetriedCreateGetsItsFirstId(Vertx vertx) {
     java.util.function.LongFunction<String> idOf = n -> new ObjectId("pop-1", "pop-2", "hg-1", n).render();
     java.util.Set<String> fresh = new java.util.HashSet<>();
