@@ -35,6 +35,13 @@ class PopObjectStoreTest {
     return Buffer.buffer(("block-" + n).repeat(100));
   }
 
+  /** Uploads and commits a version made of the one block {@code data}. */
+  private static void commitOneBlock(PopObjectStore store, VersionRef v, Buffer data) {
+    store.putBlock(ref(v, 0, data), data).await();
+    store.commit(new VersionMeta(v, data.length(), "text/plain", "0".repeat(64), data.length(),
+        List.of(Checksums.sha256(data)), 1, "hg-1", false)).await();
+  }
+
   private static BlockRef ref(VersionRef v, int index, Buffer data) {
     return new BlockRef(v, index, data.length(), Checksums.sha256(data));
   }
@@ -127,10 +134,7 @@ class PopObjectStoreTest {
     PopObjectStore store = PopObjectStore.open(file).await();
     VersionRef v1 = new VersionRef(id, 1);
     Buffer a = block(1);
-    VersionMeta meta = new VersionMeta(v1, a.length(), "text/plain", "0".repeat(64), a.length(),
-        List.of(Checksums.sha256(a)), 1, "hg-1", false);
-    store.putBlock(ref(v1, 0, a), a).await();
-    store.commit(meta).await();
+    commitOneBlock(store, v1, a);
     // Version 2 is uploaded (two blocks) but never committed.
     VersionRef v2 = new VersionRef(id, 2);
     Buffer b = block(2);
@@ -156,10 +160,7 @@ class PopObjectStoreTest {
     PopObjectStore store = PopObjectStore.open(file).await();
     VersionRef v1 = new VersionRef(id, 1);
     Buffer a = block(1);
-    VersionMeta meta = new VersionMeta(v1, a.length(), "text/plain", "0".repeat(64), a.length(),
-        List.of(Checksums.sha256(a)), 1, "hg-1", false);
-    store.putBlock(ref(v1, 0, a), a).await();
-    store.commit(meta).await();
+    commitOneBlock(store, v1, a);
     // Version 2 was uploaded and then its gateway went away: no commit, no abort.
     VersionRef v2 = new VersionRef(id, 2);
     Buffer b = block(2);
