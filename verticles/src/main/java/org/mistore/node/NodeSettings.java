@@ -72,7 +72,7 @@ public record NodeSettings(
   public static final Setting REPAIR_BLOCKS_IN_FLIGHT = new Setting("repair-blocks-in-flight", "2", "Blocks a POP copies at once to restore hg-copies after an HG loss or a bad copy (1..16; kept low so clients go first).");
 
   public static final Setting OWED_REPLIES_PER_HG = new Setting("owed-replies-per-hg", "1000", "Most results of writes a POP keeps for one down HG of its region until it returns, and the HG keeps once delivered (1..100000; the oldest go first).");
-  public static final Setting UPLOAD_IDLE_MS = new Setting("upload-idle-ms", "600000", "An upload no block has reached for this long, neither committed nor aborted (its gateway died mid-upload), is dropped by its POPs with its blocks.");
+  public static final Setting UPLOAD_IDLE_MS = new Setting("upload-idle-ms", "3600000", "An upload no new block has reached for this long (1000..2592000000), neither committed nor aborted (its gateway died mid-upload), is dropped by its POPs with its blocks; an upload slower than one block per this time fails.");
   public static final Setting OWED_REPLIES_TTL_MS = new Setting("owed-replies-ttl-ms", "86400000", "How long a POP keeps the result of a write whose HG was down, and the HG keeps it once delivered (a retry with the same Mistore-Request-Id is answered from it).");
 
   public static final List<Setting> ALL = List.of(ROLES, ID, REGION, POP, DATA, HTTP_HOST, HTTP_PORT, CLUSTER_NAME,
@@ -133,7 +133,7 @@ public record NodeSettings(
         (int) within(c, HG_COPIES, 1, 8), (int) within(c, STRIPES, 1, 32), bool(c, POP_KEEPS_BLOCKS),
         positiveLong(c, HG_READ_TIMEOUT_MS), (int) within(c, REPAIR_BLOCKS_IN_FLIGHT, 1, 16),
         (int) within(c, OWED_REPLIES_PER_HG, 1, 100_000), positiveLong(c, OWED_REPLIES_TTL_MS),
-        positiveLong(c, UPLOAD_IDLE_MS));
+        within(c, UPLOAD_IDLE_MS, 1000, 30L * 24 * 3600 * 1000));
   }
 
   private static long within(JsonObject c, Setting s, long min, long max) {

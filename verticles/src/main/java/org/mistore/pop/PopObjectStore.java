@@ -179,11 +179,17 @@ public final class PopObjectStore implements FenceStore {
 
   /** Stores a block durably after checking its length and checksum. */
   public Future<Void> putBlock(BlockRef ref, Buffer data) {
-    String key = blockKey(ref);
-    uploaded.add(key);
-    uploadTouched.put(versionKey(ref.version().id().render(), ref.version().version()), System.nanoTime());
-    return blockStore.put(ref, data).recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
-        ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e));
+    return store.checked(data, ref.length(), ref.sha256(), "block " + ref.index())
+        .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
+            ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e))
+        .compose(bytes -> store.write(db -> {
+          String key = blockKey(ref);
+          blockStore.putNow(key, bytes);
+          // Tracked on the writer thread, like commits and aborts: neither can miss a block.
+          uploaded.add(key);
+          uploadTouched.put(versionKey(ref.version().id().render(), ref.version().version()), System.nanoTime());
+          return null;
+        }));
   }
 
   public Future<Optional<Buffer>> block(BlockRef ref) {
@@ -272,10 +278,21 @@ public final class PopObjectStore implements FenceStore {
       heads.put(id, meta.ref().version());
       // Only this writer thread changes heads, so the cache follows the map exactly.
       headCache.put(id, meta.ref().version());
-      if (!uploaded.isEmpty()) {
-        uploadedOf(id, meta.ref().version()).clear();
-        uploadTouched.remove(versionKey(id, meta.ref().version()));
+      java.util.NavigableSet<String> ofVersion = uploaded.isEmpty() ? null : uploadedOf(id, meta.ref().version());
+      if (ofVersion != null && !ofVersion.isEmpty()) {
+        java.util.Set<String> named = new java.util.HashSet<>();
+        for (int i = 0; i < meta.blockCount(); i++) {
+          named.add(blockKey(meta.block(i)));
+        }
+        for (String key : ofVersion) {
+          if (!named.contains(key)) {
+            // Another writer's upload under this number: it can no longer commit, so nothing else drops it.
+            blockStore.removeNow(key);
+          }
+        }
+        ofVersion.clear();
       }
+      uploadTouched.remove(versionKey(id, meta.ref().version()));
       return meta;
     }));
   }
@@ -293,7 +310,7 @@ public final class PopObjectStore implements FenceStore {
    * nor aborted (a gateway that died mid-upload sends no abort); the result is how many.
    */
   public Future<Integer> abortIdle(long idleMs) {
-    long cutoff = System.nanoTime() - idleMs * 1_000_000;
+    long cutoff = System.nanoTime() - java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(idleMs);
     List<String> idle = uploadTouched.entrySet().stream().filter(e -> e.getValue() - cutoff < 0)
         .map(Map.Entry::getKey).toList();
     if (idle.isEmpty()) {

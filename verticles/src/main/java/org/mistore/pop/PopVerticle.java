@@ -77,7 +77,9 @@ public final class PopVerticle extends RoleVerticle {
             if (n > 0) {
               LOG.log(System.Logger.Level.INFO, "POP {0} dropped {1} upload(s) idle for {2} ms", identity.id(), n, idle);
             }
-          }));
+          })
+          .onFailure(e -> LOG.log(System.Logger.Level.WARNING, "POP {0} could not drop idle uploads: {1}",
+              identity.id(), e.getMessage())));
       services.directory().onUp(e -> {
         if (e.report().role() == Role.DC) {
           context.runOnContext(v -> reportHeadsTo(e.report().nodeId()));

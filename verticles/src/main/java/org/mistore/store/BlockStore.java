@@ -122,14 +122,6 @@ public final class BlockStore {
     return to.append(digits);
   }
 
-  /** Stores a block durably; fails with {@link IllegalArgumentException} when it does not match its ref. */
-  public Future<Void> put(BlockRef ref, Buffer data) {
-    return store.checked(data, ref.length(), ref.sha256(), "block " + ref.index()).compose(bytes -> store.write(db -> {
-      putNow(key(ref), bytes);
-      return null;
-    }));
-  }
-
   public Future<Optional<Buffer>> get(BlockRef ref) {
     return store.read(db -> Optional.ofNullable(getNow(key(ref))).map(Buffer::buffer));
   }

@@ -43,8 +43,9 @@ final class GroupCommit {
   private final WorkerExecutor writer;
   private final Queue<Pending<?>> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
-  /** A timer will drain what {@link #writeSoon} queued. */
-  private final AtomicBoolean lingering = new AtomicBoolean();
+  /** When the timer that drains what {@link #writeSoon} queued is due (nano time), 0 when none is armed. */
+  private final java.util.concurrent.atomic.AtomicLong lingerUntil = new java.util.concurrent.atomic.AtomicLong();
+  private static final long STALE_TIMER_NANOS = 1_000_000_000L;
   /** Set by {@link #close}: later writes fail at once instead of queuing behind a closed writer. */
   private volatile boolean closing;
   private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
@@ -81,9 +82,12 @@ final class GroupCommit {
     }
     Promise<T> promise = Promise.promise();
     queue.add(new Pending<>(op, promise, vertx.getOrCreateContext()));
-    if (lingering.compareAndSet(false, true)) {
+    long now = System.nanoTime();
+    long armed = lingerUntil.get();
+    // A timer armed long ago and never fired was cancelled with the verticle that set it: arm anew.
+    if ((armed == 0 || now - armed > STALE_TIMER_NANOS) && lingerUntil.compareAndSet(armed, now + lingerMs * 1_000_000)) {
       vertx.setTimer(lingerMs, t -> {
-        lingering.set(false);
+        lingerUntil.set(0);
         if (!queue.isEmpty()) {
           drain();
         }

@@ -155,6 +155,20 @@ class PopObjectStoreTest {
   }
 
   @Test
+  void aCommitDropsAnotherWritersUploadUnderTheSameNumber(Vertx vertx) {
+    RoleStore file = open(vertx, "pop-1");
+    PopObjectStore store = PopObjectStore.open(file).await();
+    VersionRef v1 = new VersionRef(id, 1);
+    Buffer loser = block(4);
+    store.putBlock(ref(v1, 0, loser), loser).await();
+    Buffer winner = block(5);
+    commitOneBlock(store, v1, winner);
+    assertThat(store.holds(ref(v1, 0, loser)).await()).as("cannot commit any more").isFalse();
+    assertThat(store.block(ref(v1, 0, winner)).await()).contains(winner);
+    file.close().await();
+  }
+
+  @Test
   void uploadsLeftIdleAreDroppedButNotCommittedOrRecentOnes(Vertx vertx) {
     RoleStore file = open(vertx, "pop-1");
     PopObjectStore store = PopObjectStore.open(file).await();

@@ -49,6 +49,8 @@ class RoleStoreTest {
     java.util.Map<String, String> map = store.write(db -> store.hashMap("t", Serializer.STRING, Serializer.STRING)).await();
     // Ten minutes of linger: only another write (or the close) can make these durable within the test.
     Future<Object> soon = store.writeSoon(db -> map.put("soon", "1"), 600_000);
+    assertThatThrownBy(() -> soon.toCompletionStage().toCompletableFuture().get(1, TimeUnit.SECONDS))
+        .as("a lingering write does not start a batch of its own").isInstanceOf(java.util.concurrent.TimeoutException.class);
     store.write(db -> map.put("now", "2")).await();
     soon.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     Future<Object> atClose = store.writeSoon(db -> map.put("close", "3"), 600_000);
