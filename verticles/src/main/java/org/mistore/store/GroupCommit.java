@@ -67,9 +67,11 @@ final class GroupCommit {
 
   <T> Future<T> write(Function<DB, T> op) {
     if (closing) {
-      return Future.failedFuture(new IllegalStateException("the store is closing"));
+      return closingFailure();
     }
-    return enqueue(op);
+    Future<T> done = queue(op);
+    drain();
+    return done;
   }
 
   /**
@@ -78,10 +80,9 @@ final class GroupCommit {
    */
   <T> Future<T> writeSoon(Function<DB, T> op, long lingerMs) {
     if (closing) {
-      return Future.failedFuture(new IllegalStateException("the store is closing"));
+      return closingFailure();
     }
-    Promise<T> promise = Promise.promise();
-    queue.add(new Pending<>(op, promise, vertx.getOrCreateContext()));
+    Future<T> done = queue(op);
     long now = System.nanoTime();
     long armed = lingerUntil.get();
     // A timer armed long ago and never fired was cancelled with the verticle that set it: arm anew.
@@ -93,13 +94,17 @@ final class GroupCommit {
         }
       });
     }
-    return promise.future();
+    return done;
   }
 
-  private <T> Future<T> enqueue(Function<DB, T> op) {
+  private static <T> Future<T> closingFailure() {
+    return Future.failedFuture(new IllegalStateException("the store is closing"));
+  }
+
+  /** Adds a write to the next batch, without starting one. */
+  private <T> Future<T> queue(Function<DB, T> op) {
     Promise<T> promise = Promise.promise();
     queue.add(new Pending<>(op, promise, vertx.getOrCreateContext()));
-    drain();
     return promise.future();
   }
 
@@ -156,6 +161,8 @@ final class GroupCommit {
   /** Closes the writer after the writes queued so far are durable (never interrupting one). */
   Future<Void> close() {
     closing = true;
-    return enqueue(d -> null).transform(x -> writer.close());
+    Future<Object> last = queue(d -> null);
+    drain();
+    return last.transform(x -> writer.close());
   }
 }
