@@ -102,12 +102,18 @@ public final class PopObjectStore implements FenceStore {
   }
 
   private boolean referenced(String id, long version, int index, String sha) {
+    return names(committed(id, version), index, sha);
+  }
+
+  /** The version committed here under {@code version}, or null. */
+  private VersionMeta committed(String id, long version) {
     byte[] raw = versions.get(versionKey(id, version));
-    if (raw == null) {
-      return false;
-    }
-    VersionMeta meta = decode(raw);
-    return index < meta.blockCount() && meta.blockSha256().get(index).equals(sha);
+    return raw == null ? null : decode(raw);
+  }
+
+  /** Whether {@code meta} (may be null) has block {@code index} with checksum {@code sha}. */
+  private static boolean names(VersionMeta meta, int index, String sha) {
+    return meta != null && index < meta.blockCount() && meta.blockSha256().get(index).equals(sha);
   }
 
   private static String versionKey(String id, long version) {
@@ -278,21 +284,8 @@ public final class PopObjectStore implements FenceStore {
       heads.put(id, meta.ref().version());
       // Only this writer thread changes heads, so the cache follows the map exactly.
       headCache.put(id, meta.ref().version());
-      java.util.NavigableSet<String> ofVersion = uploaded.isEmpty() ? null : uploadedOf(id, meta.ref().version());
-      if (ofVersion != null && !ofVersion.isEmpty()) {
-        java.util.Set<String> named = new java.util.HashSet<>();
-        for (int i = 0; i < meta.blockCount(); i++) {
-          named.add(blockKey(meta.block(i)));
-        }
-        for (String key : ofVersion) {
-          if (!named.contains(key)) {
-            // Another writer's upload under this number: it can no longer commit, so nothing else drops it.
-            blockStore.removeNow(key);
-          }
-        }
-        ofVersion.clear();
-      }
-      uploadTouched.remove(versionKey(id, meta.ref().version()));
+      // Blocks another writer uploaded under this number can no longer commit: nothing else would drop them.
+      dropUpload(id, meta.ref().version(), () -> meta);
       return meta;
     }));
   }
@@ -300,7 +293,7 @@ public final class PopObjectStore implements FenceStore {
   /** Drops the blocks of an uncommitted version (an abandoned upload). */
   public Future<Void> abort(ObjectId id, long version) {
     return store.write(db -> {
-      dropUpload(id.render(), version);
+      dropUpload(id.render(), version, () -> committed(id.render(), version));
       return null;
     });
   }
@@ -322,7 +315,9 @@ public final class PopObjectStore implements FenceStore {
         Long touched = uploadTouched.get(version);
         if (touched != null && touched - cutoff < 0) { // no block came since it was found idle
           int slash = version.lastIndexOf('/');
-          dropUpload(version.substring(0, slash), Long.parseLong(version.substring(slash + 1)));
+          String id = version.substring(0, slash);
+          long number = Long.parseLong(version.substring(slash + 1));
+          dropUpload(id, number, () -> committed(id, number));
           dropped++;
         }
       }
@@ -330,19 +325,25 @@ public final class PopObjectStore implements FenceStore {
     });
   }
 
-  /** On the writer thread: drops the uploaded blocks of a version that no committed version names. */
-  private void dropUpload(String id, long version) {
-    List<String> keys = new ArrayList<>();
+  /**
+   * On the writer thread: forgets the upload of a version and drops its blocks that {@code committed}
+   * (the version committed under that number, or null; read only when there are blocks) does not name.
+   */
+  private void dropUpload(String id, long version, java.util.function.Supplier<VersionMeta> committedVersion) {
     java.util.NavigableSet<String> ofVersion = uploadedOf(id, version);
-    for (String key : ofVersion) {
-      String[] p = key.split("/");
-      if (!referenced(p[0], version, Integer.parseInt(p[2]), p[3])) {
-        keys.add(key);
+    if (!ofVersion.isEmpty()) {
+      VersionMeta committed = committedVersion.get();
+      List<String> keys = new ArrayList<>();
+      for (String key : ofVersion) {
+        String[] p = key.split("/");
+        if (!names(committed, Integer.parseInt(p[2]), p[3])) {
+          keys.add(key);
+        }
       }
+      ofVersion.clear();
+      keys.forEach(blockStore::removeNow);
     }
-    ofVersion.clear();
     uploadTouched.remove(versionKey(id, version));
-    keys.forEach(blockStore::removeNow);
   }
 
   /** Head version number, 0 when the object has no committed version here. */
