@@ -179,7 +179,8 @@ public final class OwnerService implements LockMirror {
 
   /**
    * Commits a version as primary: checks the writer's lock and fence, the precondition and that the
-   * version follows the head; then makes it durable on the backup, then here, then announces it.
+   * version follows the head; then makes it durable on the backup while staging it here, makes it the
+   * head here, then announces it.
    */
   public void commit(Message<CommitRequest> m) {
     CommitRequest request = m.body();
@@ -229,7 +230,8 @@ public final class OwnerService implements LockMirror {
 
   /**
    * Checks the writer's lock and fence, the precondition and that the version follows the head (with
-   * {@code renumber}, makes it the version after the head); then commits on the other holder, then here.
+   * {@code renumber}, makes it the version after the head); then commits on the other holder while it
+   * stages the version here, and makes it the head here once both are durable.
    */
   private Future<Outcome> checkAndCommit(CommitRequest request, String token, String fence, String ifMatch,
       String requestId, boolean renumber) {
@@ -259,9 +261,23 @@ public final class OwnerService implements LockMirror {
             return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, "version " + version
                 + " does not follow current version " + head));
           }
-          return mirrorCommit(numbered, requestId)
-              .compose(v -> store.commit(numbered, requestId, false))
-              .map(committed -> new Outcome(committed, committed.ref().version() == version));
+          // Both copies are written at once: the other holder commits while this one stages; the
+          // version becomes the head here (visible) only once both are durable.
+          Future<Void> mirrored = mirrorCommit(numbered, requestId);
+          Future<PopObjectStore.Staged> staged = store.stage(numbered, requestId);
+          return Future.join(mirrored, staged).transform(both -> {
+            if (staged.failed()) {
+              return Future.failedFuture(staged.cause());
+            }
+            if (staged.result().earlier()) {
+              return Future.succeededFuture(new Outcome(staged.result().meta(), false)); // a retried request id
+            }
+            if (mirrored.failed()) {
+              store.unstage(numbered.meta());
+              return Future.failedFuture(mirrored.cause());
+            }
+            return Future.succeededFuture(new Outcome(store.publish(numbered.meta(), requestId), true));
+          });
         });
   }
 

@@ -51,6 +51,13 @@ public final class PopObjectStore implements FenceStore {
   private final ConcurrentMap<String, String> creations;
   /** Fences per object reserved durably and not yet given: {next, last}. Used on the POP's event loop. */
   private final java.util.Map<String, long[]> fenceRanges = new java.util.HashMap<>();
+  /**
+   * Heads published by {@link #publish} and not yet applied to {@link #heads} by the writer thread
+   * (removed once they are): readers take the higher of the two.
+   */
+  private final ConcurrentMap<String, Long> published = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The request ids of those versions ({@code id/version} → request id), until the writer applies them. */
+  private final ConcurrentMap<String, String> publishedRequests = new java.util.concurrent.ConcurrentHashMap<>();
   /** Heads and versions recently read or committed, so hot objects skip the worker hop; filled from MapDB on a miss. */
   private final com.github.benmanes.caffeine.cache.Cache<String, Long> headCache =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).executor(Runnable::run).build();
@@ -107,6 +114,9 @@ public final class PopObjectStore implements FenceStore {
 
   /** The version committed here under {@code version}, or null. */
   private VersionMeta committed(String id, long version) {
+    if (version > visibleHead(id)) {
+      return null; // a staged version, or none
+    }
     byte[] raw = versions.get(versionKey(id, version));
     return raw == null ? null : decode(raw);
   }
@@ -114,6 +124,16 @@ public final class PopObjectStore implements FenceStore {
   /** Whether {@code meta} (may be null) has block {@code index} with checksum {@code sha}. */
   private static boolean names(VersionMeta meta, int index, String sha) {
     return meta != null && index < meta.blockCount() && meta.blockSha256().get(index).equals(sha);
+  }
+
+  /**
+   * The head readers see: the stored one, or a published one the writer has not applied yet (read
+   * first: the writer applies a head before it forgets that it was published). Worker threads.
+   */
+  private long visibleHead(String id) {
+    Long pending = published.get(id);
+    long stored = heads.getOrDefault(id, 0L);
+    return pending == null ? stored : Math.max(pending, stored);
   }
 
   private static String versionKey(String id, long version) {
@@ -239,55 +259,155 @@ public final class PopObjectStore implements FenceStore {
    */
   public Future<VersionMeta> commit(CommitRequest request, String requestId, boolean gapAllowed) {
     VersionMeta meta = request.meta();
-    Future<byte[]> inline = !request.hasInline() ? Future.succeededFuture(null)
+    return inlineBytes(request).compose(bytes -> store.write(db -> {
+      String id = meta.ref().id().render();
+      VersionMeta earlier = checkCommit(id, meta, requestId, gapAllowed, bytes != null);
+      if (earlier != null) {
+        return earlier;
+      }
+      storeVersion(id, meta, bytes);
+      advance(id, meta, requestId);
+      return meta;
+    }));
+  }
+
+  /** A staged version: the one stored, or the earlier version a retried request id names (then nothing was stored). */
+  public record Staged(VersionMeta meta, boolean earlier) {
+  }
+
+  /**
+   * The primary's half of a commit, made while the other copy-holder commits: checks the version
+   * as {@link #commit(CommitRequest, String, boolean)} does (without gaps) and stores it durably,
+   * blocks included, but does not make it the head. Nobody reads a staged version: {@link #publish}
+   * makes it the head once the other holder has it too, {@link #unstage} drops it when it has not.
+   * A staged version left by a crash stays below nobody's head: the catch-up that runs before this
+   * POP acts again copies it from the other holder if it committed there, and the next commit of
+   * that number replaces it otherwise.
+   */
+  public Future<Staged> stage(CommitRequest request, String requestId) {
+    VersionMeta meta = request.meta();
+    return inlineBytes(request).compose(bytes -> store.write(db -> {
+      String id = meta.ref().id().render();
+      VersionMeta earlier = checkCommit(id, meta, requestId, false, bytes != null);
+      if (earlier != null) {
+        return new Staged(earlier, true);
+      }
+      storeVersion(id, meta, bytes);
+      if (bytes != null) {
+        // Tracked like an uploaded block, so that a version that never becomes the head drops it.
+        uploaded.add(blockKey(meta.block(0)));
+        uploadTouched.put(versionKey(id, meta.ref().version()), System.nanoTime());
+      }
+      return new Staged(meta, false);
+    }));
+  }
+
+  /**
+   * Makes a staged version the head now (call on the POP's event loop once the other copy-holder
+   * committed it): readers see it at once; the head and request id reach the disk with a later
+   * batch. A crash before then loses nothing the client was told: the other holder has the version
+   * and this POP catches up from it before it acts again.
+   */
+  public VersionMeta publish(VersionMeta meta, String requestId) {
+    String id = meta.ref().id().render();
+    long version = meta.ref().version();
+    String key = versionKey(id, version);
+    if (requestId != null) {
+      publishedRequests.put(key, requestId);
+    }
+    published.merge(id, version, Math::max);
+    headCache.asMap().merge(id, version, Math::max);
+    metaCache.put(key, meta);
+    store.writeSoon(db -> {
+      if (heads.getOrDefault(id, 0L) < version) {
+        advance(id, meta, requestId);
+      }
+      published.remove(id, version);
+      publishedRequests.remove(key);
+      return null;
+    });
+    return meta;
+  }
+
+  /** Drops a version staged here that will not become the head (the other copy-holder did not commit it). */
+  public Future<Void> unstage(VersionMeta meta) {
+    String id = meta.ref().id().render();
+    long version = meta.ref().version();
+    return store.write(db -> {
+      if (version > heads.getOrDefault(id, 0L) && version > published.getOrDefault(id, 0L)) {
+        versions.remove(versionKey(id, version));
+        dropUpload(id, version, () -> null);
+      }
+      return null;
+    });
+  }
+
+  /** The inline block's bytes once checked against the version's first block checksum (null when none). */
+  private Future<byte[]> inlineBytes(CommitRequest request) {
+    VersionMeta meta = request.meta();
+    return !request.hasInline() ? Future.succeededFuture(null)
         : store.checked(request.inline(), request.inline().length(), meta.blockSha256().get(0), "inline block")
             .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
                 ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e));
-    return inline.compose(bytes -> store.write(db -> {
-      String id = meta.ref().id().render();
-      if (requestId != null) {
-        Long earlier = requests.get(id + "|" + requestId);
-        byte[] raw = earlier == null ? null : versions.get(versionKey(id, earlier));
-        if (raw != null) {
-          return decode(raw); // a client's retry of a write that did commit
-        }
+  }
+
+  /**
+   * On the writer thread, before a commit or stage changes anything: the version a retried request
+   * id (or the same commit sent again) already committed, else null when the commit may go ahead;
+   * throws when it may not (the number is taken, it does not follow the head, a block is missing).
+   */
+  private VersionMeta checkCommit(String id, VersionMeta meta, String requestId, boolean gapAllowed, boolean inline) {
+    if (requestId != null) {
+      Long earlier = requests.get(id + "|" + requestId);
+      byte[] raw = earlier == null ? null : versions.get(versionKey(id, earlier));
+      if (raw != null) {
+        return decode(raw); // a client's retry of a write that did commit
       }
-      long head = heads.getOrDefault(id, 0L);
-      if (head >= meta.ref().version()) {
-        byte[] existing = versions.get(versionKey(id, meta.ref().version()));
-        if (existing != null && decode(existing).sha256().equals(meta.sha256())) {
-          return decode(existing); // the same commit again (a retry after a lost reply)
-        }
-        throw new StoreFailure(FailureCode.CONFLICT, "version " + meta.ref().version() + " of " + id
-            + " is already committed");
+    }
+    long head = heads.getOrDefault(id, 0L);
+    if (head >= meta.ref().version()) {
+      byte[] existing = versions.get(versionKey(id, meta.ref().version()));
+      if (existing != null && decode(existing).sha256().equals(meta.sha256())) {
+        return decode(existing); // the same commit again (a retry after a lost reply)
       }
-      if (head != meta.ref().version() - 1 && !gapAllowed) {
-        throw new StoreFailure(FailureCode.CONFLICT, "version " + meta.ref().version() + " does not follow head " + head);
+      throw new StoreFailure(FailureCode.CONFLICT, "version " + meta.ref().version() + " of " + id
+          + " is already committed");
+    }
+    if (head != meta.ref().version() - 1 && !gapAllowed) {
+      throw new StoreFailure(FailureCode.CONFLICT, "version " + meta.ref().version() + " does not follow head " + head);
+    }
+    // An inline block is stored by the op itself (after every check): only blocks that travelled on
+    // their own are looked up.
+    for (int i = inline ? 1 : 0; i < meta.blockCount(); i++) {
+      if (!blockStore.contains(blockKey(meta.block(i)))) {
+        // The holders changed while the blocks travelled (a POP failed over): the client may retry.
+        throw new StoreFailure(FailureCode.UNAVAILABLE, "block " + i + " of version " + meta.ref().version()
+            + " is missing at this copy-holder (the holders changed during the upload); retry the write");
       }
-      // An inline block is stored by this very op (below, after every check): only blocks that
-      // travelled on their own are looked up.
-      for (int i = bytes != null ? 1 : 0; i < meta.blockCount(); i++) {
-        if (!blockStore.contains(blockKey(meta.block(i)))) {
-          // The holders changed while the blocks travelled (a POP failed over): the client may retry.
-          throw new StoreFailure(FailureCode.UNAVAILABLE, "block " + i + " of version " + meta.ref().version()
-              + " is missing at this copy-holder (the holders changed during the upload); retry the write");
-        }
-      }
-      if (bytes != null) {
-        blockStore.putNow(blockKey(meta.block(0)), bytes);
-      }
-      versions.put(versionKey(id, meta.ref().version()), Codecs.VERSION_META.encode(meta).getBytes());
-      if (requestId != null) {
-        requests.put(id + "|" + requestId, meta.ref().version());
-        requestOf.put(versionKey(id, meta.ref().version()), requestId);
-      }
-      heads.put(id, meta.ref().version());
-      // Only this writer thread changes heads, so the cache follows the map exactly.
-      headCache.put(id, meta.ref().version());
-      // Blocks another writer uploaded under this number can no longer commit: nothing else would drop them.
-      dropUpload(id, meta.ref().version(), () -> meta);
-      return meta;
-    }));
+    }
+    return null;
+  }
+
+  /** On the writer thread: stores a version's record and its inline block (may be null). */
+  private void storeVersion(String id, VersionMeta meta, byte[] inline) {
+    if (inline != null) {
+      blockStore.putNow(blockKey(meta.block(0)), inline);
+    }
+    versions.put(versionKey(id, meta.ref().version()), Codecs.VERSION_META.encode(meta).getBytes());
+  }
+
+  /** On the writer thread: makes a stored version the head, remembering its request id. */
+  private void advance(String id, VersionMeta meta, String requestId) {
+    long version = meta.ref().version();
+    if (requestId != null) {
+      requests.put(id + "|" + requestId, version);
+      requestOf.put(versionKey(id, version), requestId);
+    }
+    heads.put(id, version);
+    // Heads only rise; a head published on the event loop may already be ahead of this one.
+    headCache.asMap().merge(id, version, Math::max);
+    // Blocks another writer uploaded under this number can no longer commit: nothing else would drop them.
+    dropUpload(id, version, () -> meta);
   }
 
   /** Drops the blocks of an uncommitted version (an abandoned upload). */
@@ -354,7 +474,7 @@ public final class PopObjectStore implements FenceStore {
       return Future.succeededFuture(cached);
     }
     return store.read(db -> {
-      long head = heads.getOrDefault(key, 0L);
+      long head = visibleHead(key);
       if (head > 0) {
         // A commit racing this read may already have cached a newer head; never replace it.
         headCache.asMap().merge(key, head, Math::max);
@@ -370,6 +490,9 @@ public final class PopObjectStore implements FenceStore {
       return Future.succeededFuture(Optional.of(cached));
     }
     return store.read(db -> {
+      if (version > visibleHead(id.render())) {
+        return Optional.<VersionMeta>empty(); // a staged version is nobody's to read
+      }
       Optional<VersionMeta> found = Optional.ofNullable(versions.get(key)).map(PopObjectStore::decode);
       found.ifPresent(m -> metaCache.put(key, m));
       return found;
@@ -381,13 +504,16 @@ public final class PopObjectStore implements FenceStore {
     return store.read(db -> {
       List<List<io.vertx.core.json.JsonObject>> pages = new ArrayList<>();
       List<io.vertx.core.json.JsonObject> current = new ArrayList<>();
-      for (Map.Entry<String, Long> e : heads.entrySet()) {
-        if (!e.getKey().startsWith(primary + ".")) {
+      // A head published and not applied yet is newer than the stored one, or a new object's first.
+      List<String> unstored = published.keySet().stream().filter(id -> !heads.containsKey(id)).toList();
+      for (String id : (Iterable<String>) () -> java.util.stream.Stream.concat(heads.keySet().stream(),
+          unstored.stream()).iterator()) {
+        if (!id.startsWith(primary + ".")) {
           continue;
         }
-        io.vertx.core.json.JsonObject head = new io.vertx.core.json.JsonObject().put("id", e.getKey())
-            .put("version", e.getValue());
-        byte[] raw = versions.get(versionKey(e.getKey(), e.getValue()));
+        long version = visibleHead(id);
+        io.vertx.core.json.JsonObject head = new io.vertx.core.json.JsonObject().put("id", id).put("version", version);
+        byte[] raw = versions.get(versionKey(id, version));
         if (raw != null) {
           head.put("size", decode(raw).size());
         }
@@ -421,12 +547,13 @@ public final class PopObjectStore implements FenceStore {
   public Future<List<Committed>> versionsFrom(ObjectId id, long from, int max) {
     return store.read(db -> {
       String key = id.render();
-      long head = heads.getOrDefault(key, 0L);
+      long head = visibleHead(key);
       List<Committed> out = new ArrayList<>();
       for (long v = Math.max(1, from); v <= head && out.size() < max; v++) {
         byte[] raw = versions.get(versionKey(key, v));
         if (raw != null) {
-          out.add(new Committed(decode(raw), requestOf.get(versionKey(key, v))));
+          String requestId = publishedRequests.get(versionKey(key, v)); // read before the map: see visibleHead
+          out.add(new Committed(decode(raw), requestId != null ? requestId : requestOf.get(versionKey(key, v))));
         }
       }
       return out;
@@ -447,7 +574,7 @@ public final class PopObjectStore implements FenceStore {
 
   public Future<List<VersionMeta>> versions(ObjectId id) {
     return store.read(db -> {
-      long head = heads.getOrDefault(id.render(), 0L);
+      long head = visibleHead(id.render());
       List<VersionMeta> all = new ArrayList<>();
       for (long v = 1; v <= head; v++) {
         byte[] raw = versions.get(versionKey(id.render(), v));

@@ -113,6 +113,58 @@ class PopObjectStoreTest {
     file.close().await();
   }
 
+  /** Version {@code v} of one block {@code data}, sent inline with its commit. */
+  private static org.mistore.codecs.CommitRequest inline(VersionRef v, Buffer data) {
+    return new org.mistore.codecs.CommitRequest(new VersionMeta(v, data.length(), "text/plain", "0".repeat(64),
+        data.length(), List.of(Checksums.sha256(data)), 1, "hg-1", false), data);
+  }
+
+  @Test
+  void aStagedVersionIsReadByNobodyUntilPublishedAndAnUnpublishedOneLeavesNothing(Vertx vertx) {
+    RoleStore file = open(vertx, "pop-1");
+    PopObjectStore store = PopObjectStore.open(file).await();
+    commitOneBlock(store, new VersionRef(id, 1), block(1));
+    VersionRef v2 = new VersionRef(id, 2);
+    Buffer two = block(2);
+    PopObjectStore.Staged staged = store.stage(inline(v2, two), "r-2").await();
+    assertThat(staged.earlier()).isFalse();
+    assertThat(store.head(id).await()).as("staged is not the head").isEqualTo(1);
+    assertThat(store.meta(id, 2).await()).as("nor readable as an exact version").isEmpty();
+    assertThat(store.versions(id).await()).hasSize(1);
+    assertThat(store.versionsFrom(id, 2, 10).await()).as("nor handed to a catch-up").isEmpty();
+
+    store.publish(staged.meta(), "r-2");
+    assertThat(store.head(id).await()).as("published: the head at once").isEqualTo(2);
+    assertThat(store.meta(id, 2).await()).contains(staged.meta());
+    assertThat(store.versionsFrom(id, 2, 10).await()).extracting(PopObjectStore.Committed::requestId)
+        .containsExactly("r-2");
+    assertThat(store.stage(inline(new VersionRef(id, 3), two), "r-2").await())
+        .as("a retried request id answers the published version").isEqualTo(new PopObjectStore.Staged(staged.meta(), true));
+
+    VersionRef v3 = new VersionRef(id, 3);
+    Buffer three = block(3);
+    store.stage(inline(v3, three), null).await();
+    assertThat(store.holds(ref(v3, 0, three)).await()).isTrue();
+    store.unstage(inline(v3, three).meta()).await();
+    assertThat(store.holds(ref(v3, 0, three)).await()).as("unstaged: its block is dropped").isFalse();
+    assertThat(store.meta(id, 3).await()).isEmpty();
+
+    // Staged and never published, then a crash-free restart: still below the head, its block collected.
+    Buffer other = block(4);
+    store.stage(inline(v3, other), null).await();
+    file.close().await();
+    RoleStore again = open(vertx, "pop-1");
+    PopObjectStore reopened = PopObjectStore.open(again).await();
+    assertThat(reopened.head(id).await()).as("the published head is durable").isEqualTo(2);
+    assertThat(reopened.meta(id, 2).await()).contains(staged.meta());
+    assertThat(reopened.meta(id, 3).await()).isEmpty();
+    assertThat(reopened.holds(ref(v3, 0, other)).await()).isFalse();
+    assertThat(reopened.requested(id, "r-2").await()).contains(staged.meta());
+    VersionMeta next = reopened.commit(inline(v3, three)).await();
+    assertThat(next.ref().version()).as("the number a staged version held is free again").isEqualTo(3);
+    again.close().await();
+  }
+
   @Test
   void blocksOfAnUncommittedVersionAreCollectedOnReopen(Vertx vertx) {
     RoleStore file = open(vertx, "pop-1");
