@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,6 +37,14 @@ public final class BlockStore {
   /** The index map; the map "blocks" of earlier versions held the bytes themselves. */
   static final String INDEX = "block-index";
   private static final String LEGACY = "blocks";
+  /**
+   * Journal-only records of small blocks (key: file number and record offset; value: the whole
+   * record): the write's one fsync, the journal's, makes such a block durable; the block file is
+   * synced before the next checkpoint and a replay puts lost records back.
+   */
+  static final String RECORDS = "block-records";
+  /** Blocks up to this size travel in the journal record of their write (compaction moves never do). */
+  static final int JOURNALED_BYTES = 64 * 1024;
 
   private final RoleStore store;
   private final Segments segments;
@@ -67,14 +76,22 @@ public final class BlockStore {
     }
     store.attach(new RoleStore.Sidecar() {
       @Override
-      public void force() throws IOException {
-        segments.force();
+      public void force(boolean all) throws IOException {
+        segments.force(all);
       }
 
       @Override
       public void close() throws IOException {
         closed = true;
         segments.close();
+      }
+    });
+    store.journalOnly(RECORDS, c -> {
+      ByteBuffer where = ByteBuffer.wrap(c.key());
+      try {
+        segments.restore(where.getInt(), where.getLong(), c.value());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot restore a block in " + segments.dir() + ": " + e.getMessage(), e);
       }
     });
     this.index = store.hashMap(INDEX, Serializer.STRING, Serializer.BYTE_ARRAY);
@@ -128,10 +145,20 @@ public final class BlockStore {
 
   /** Stores a block (already checked) as part of the current write; writer thread only. */
   public void putNow(String key, byte[] data) {
+    putNow(key, data, data.length <= JOURNALED_BYTES);
+  }
+
+  /** As {@link #putNow(String, byte[])}; with {@code journaled} the write's journal record carries the block. */
+  private void putNow(String key, byte[] data, boolean journaled) {
     int before = segments.current();
     Location at;
     try {
-      at = segments.append(key, data);
+      Segments.Appended appended = segments.append(key, data, journaled);
+      at = appended.at();
+      if (journaled) {
+        store.record(RECORDS, ByteBuffer.allocate(12).putInt(at.segment()).putLong(appended.start()).array(),
+            appended.record());
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write a block to " + segments.dir() + ": " + e.getMessage(), e);
     }
@@ -269,7 +296,7 @@ public final class BlockStore {
             budget -= Math.max(1, e.at().length());
             byte[] raw = index.get(e.key());
             if (raw != null && Location.decode(raw).equals(e.at())) {
-              putNow(e.key(), segments.read(e.at()));
+              putNow(e.key(), segments.read(e.at()), false);
             }
           }
         } else {

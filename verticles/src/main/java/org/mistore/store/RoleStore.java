@@ -62,7 +62,11 @@ public final class RoleStore {
   /** A batch writes its journal record early once its changes hold this many value bytes (bounds heap). */
   static final long RECORD_BYTES = 4L << 20;
 
-  private RoleStore(Vertx vertx, Path file, DB db, Journal journal) throws IOException {
+  /** How often MapDB commits while writes come in ({@link #CHECKPOINT_MS}; tests may wait longer). */
+  private final long checkpointMs;
+
+  private RoleStore(Vertx vertx, Path file, DB db, Journal journal, long checkpointMs) throws IOException {
+    this.checkpointMs = checkpointMs;
     this.vertx = vertx;
     this.file = file;
     this.db = db;
@@ -73,7 +77,7 @@ public final class RoleStore {
     this.commits = new GroupCommit(vertx, db, file.getFileName().toString(), this::makeDurable,
         () -> pendingBytes >= RECORD_BYTES);
     // Idle stores still fold their journal into MapDB, so a restart has little to replay.
-    this.checkpointTimer = vertx.setPeriodic(CHECKPOINT_MS, t -> {
+    this.checkpointTimer = vertx.setPeriodic(checkpointMs, t -> {
       if (journalBytes > 0) {
         commits.write(d -> null);
       }
@@ -106,14 +110,42 @@ public final class RoleStore {
   }
 
   /**
-   * Files beside the store that its maps point into (see {@link Segments}): forced to disk before
-   * each journal record, so a change naming their contents never outlives the contents; closed with
-   * the store.
+   * Files beside the store that its maps point into (see {@link Segments}), closed with the store.
+   * Before each journal record they force to disk what that record names and does not carry itself
+   * ({@code all} false), so a change naming their contents never outlives the contents; before a
+   * checkpoint empties the journal, everything ({@code all} true).
    */
   interface Sidecar {
-    void force() throws IOException;
+    void force(boolean all) throws IOException;
 
     void close() throws IOException;
+  }
+
+  /**
+   * Hands the journal's records named {@code name} to {@code replay}, once: a map replays its changes
+   * this way, and so do records that live in the journal only, never in MapDB (a sidecar's contents
+   * carried by the journal until the next checkpoint). Call on the writer thread while declaring maps.
+   */
+  void journalOnly(String name, java.util.function.Consumer<Journal.Change> replay) {
+    if (!undeclared.contains(name)) {
+      return;
+    }
+    try {
+      journal.replay(c -> {
+        if (c.map().equals(name)) {
+          replay.accept(c);
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    undeclared.remove(name);
+  }
+
+  /** Adds a journal-only record (see {@link #journalOnly}) to the current write's journal record. Writer thread. */
+  void record(String name, byte[] key, byte[] value) {
+    changes.add(new Journal.Change(name, key, value));
+    pendingBytes += value.length;
   }
 
   /** Attaches a sidecar; call on the writer thread while declaring maps. */
@@ -122,27 +154,19 @@ public final class RoleStore {
   }
 
   private <K, V> void replay(String name, java.util.Map<K, V> map, Capture<K, V> capture) {
-    if (!undeclared.contains(name)) {
-      return;
-    }
     capture.muted = true;
     try {
-      journal.replay(c -> {
-        if (c.map().equals(name)) {
-          K key = capture.keyOf(c.key());
-          if (c.value() == null) {
-            map.remove(key);
-          } else {
-            map.put(key, capture.valueOf(c.value()));
-          }
+      journalOnly(name, c -> {
+        K key = capture.keyOf(c.key());
+        if (c.value() == null) {
+          map.remove(key);
+        } else {
+          map.put(key, capture.valueOf(c.value()));
         }
       });
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     } finally {
       capture.muted = false;
     }
-    undeclared.remove(name);
   }
 
   /** Records a map's changes for the journal, serialized with the map's own serializers. */
@@ -211,12 +235,12 @@ public final class RoleStore {
       }
       pendingBytes = 0;
       for (Sidecar s : sidecars) {
-        s.force();
+        s.force(false);
       }
       if (!batch.isEmpty()) {
         journal.append(batch);
       }
-      boolean due = System.nanoTime() - lastCheckpoint > CHECKPOINT_MS * 1_000_000;
+      boolean due = System.nanoTime() - lastCheckpoint > checkpointMs * 1_000_000;
       if (journal.size() > CHECKPOINT_BYTES || journal.size() > 0 && due) {
         checkpoint();
       }
@@ -246,6 +270,10 @@ public final class RoleStore {
 
   /** MapDB commits everything applied so far; the journal then starts empty. */
   private void checkpoint() throws IOException {
+    // What the journal carried for the sidecars must be on disk before the journal is emptied.
+    for (Sidecar s : sidecars) {
+      s.force(true);
+    }
     db.commit();
     journal.reset(Set.copyOf(undeclared));
     lastCheckpoint = System.nanoTime();
@@ -321,6 +349,11 @@ public final class RoleStore {
    * belongs to another node.
    */
   public static Future<RoleStore> open(Vertx vertx, Path file, String nodeId, Role role) {
+    return open(vertx, file, nodeId, role, CHECKPOINT_MS);
+  }
+
+  /** As {@link #open(Vertx, Path, String, Role)}, checkpointing every {@code checkpointMs} of writes (tests). */
+  static Future<RoleStore> open(Vertx vertx, Path file, String nodeId, Role role, long checkpointMs) {
     return vertx.executeBlocking(() -> {
       Path dir = file.toAbsolutePath().getParent();
       try {
@@ -343,7 +376,7 @@ public final class RoleStore {
       }
       RoleStore store;
       try {
-        store = new RoleStore(vertx, file, db, Journal.open(journalOf(file)));
+        store = new RoleStore(vertx, file, db, Journal.open(journalOf(file)), checkpointMs);
       } catch (IOException | RuntimeException e) {
         db.close();
         throw new StoreException("cannot open the journal of store " + file + ": " + e.getMessage());

@@ -22,7 +22,10 @@ import java.util.concurrent.ConcurrentMap;
  * Append-only files holding a store's block bytes, in a folder beside its MapDB file; the store's
  * index maps each block key to a {@link Location}. A block is written once, sequentially, and forced
  * to disk before the journal record that names it ({@link RoleStore.Sidecar}), so MapDB never
- * carries block bytes: its checkpoints stay small whatever the blocks weigh.
+ * carries block bytes: its checkpoints stay small whatever the blocks weigh. A small block's record
+ * may instead travel in that journal record itself ({@code covered}): then one fsync (the journal's)
+ * makes the write durable, the file is synced before the next checkpoint, and a replay after a crash
+ * puts the record back ({@link #restore}).
  *
  * <p>Each record is {@code [key length][data length][key][data]}, so a file can be read back in
  * order (to move its live blocks elsewhere, see {@link BlockStore}). A file is only appended to by
@@ -70,6 +73,8 @@ final class Segments implements RoleStore.Sidecar {
   private int currentId;
   private long currentSize;
   private boolean dirty;
+  /** Whether a record the journal does not carry was appended since the last sync. */
+  private boolean uncovered;
   /** Files rolled over since the last force, and whether the folder gained an entry. */
   private final List<RandomAccessFile> unsynced = new ArrayList<>();
   private boolean dirChanged;
@@ -117,21 +122,68 @@ final class Segments implements RoleStore.Sidecar {
     return dir.resolve(String.format("%08d", segment) + SUFFIX);
   }
 
-  /** Appends a block; durable after the next {@link #force}. Writer thread only. */
-  Location append(String key, byte[] data) throws IOException {
+  /**
+   * A record appended: where its data is, and, when the journal carries it, the whole record and
+   * where it starts (see {@link #restore}); null otherwise.
+   */
+  record Appended(Location at, long start, byte[] record) {
+  }
+
+  /**
+   * Appends a block. With {@code covered} the caller's journal record carries the whole record
+   * ({@link Appended#record}) until the next checkpoint, so only {@link #force force(true)} syncs
+   * it; otherwise the next {@link #force} does. Writer thread only.
+   */
+  Appended append(String key, byte[] data, boolean covered) throws IOException {
     byte[] k = key.getBytes(StandardCharsets.UTF_8);
     long need = HEADER + k.length + (long) data.length;
     if (current == null || currentSize > 0 && currentSize + need > maxBytes) {
       roll();
     }
-    ByteBuffer head = ByteBuffer.allocate(HEADER + k.length).putInt(k.length).putInt(data.length).put(k);
-    current.seek(currentSize);
-    current.write(head.array());
-    current.write(data);
-    Location at = new Location(currentId, currentSize + HEADER + k.length, data.length);
+    long start = currentSize;
+    Location at = new Location(currentId, start + HEADER + k.length, data.length);
+    current.seek(start);
+    byte[] record = null;
+    if (covered || need <= SMALL_RECORD) {
+      // One write of the whole record: small blocks cost one system call, not two.
+      record = ByteBuffer.allocate((int) need).putInt(k.length).putInt(data.length).put(k).put(data).array();
+      current.write(record);
+    } else {
+      current.write(ByteBuffer.allocate(HEADER + k.length).putInt(k.length).putInt(data.length).put(k).array());
+      current.write(data);
+    }
     currentSize += need;
     dirty = true;
-    return at;
+    uncovered |= !covered;
+    return new Appended(at, start, covered ? record : null);
+  }
+
+  /** Records up to this size are written with one copy and one system call. */
+  private static final int SMALL_RECORD = 256 * 1024;
+
+  /**
+   * Puts back a record the journal carried (replay after a crash that may have lost it): writes it
+   * at {@code start} of file {@code segment} unless the file already holds it there. Writer thread,
+   * before the first append.
+   */
+  void restore(int segment, long start, byte[] record) throws IOException {
+    Path path = fileOf(segment);
+    try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
+      if (f.length() >= start + record.length) {
+        byte[] there = new byte[record.length];
+        f.seek(start);
+        f.readFully(there);
+        if (java.util.Arrays.equals(there, record)) {
+          return;
+        }
+      }
+      f.seek(start);
+      f.write(record);
+      f.getFD().sync();
+    }
+    sealed.merge(segment, start + record.length, Math::max);
+    currentId = Math.max(currentId, segment);
+    dirChanged = true;
   }
 
   private void roll() throws IOException {
@@ -157,12 +209,16 @@ final class Segments implements RoleStore.Sidecar {
   }
 
   @Override
-  public void force() throws IOException {
+  public void force(boolean all) throws IOException {
     if (failed != null) {
       // Whether what the failed sync covered reached the disk is unknown: no later write may count on it.
       throw new IOException("a block file could not be synced (" + failed.getMessage()
           + "); no write is acknowledged until the node restarts", failed);
     }
+    if (!all && !uncovered) {
+      return; // the journal record about to be written carries everything appended since the last sync
+    }
+    uncovered = false;
     try {
       while (!unsynced.isEmpty()) {
         try (RandomAccessFile f = unsynced.remove(0)) {
