@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentMap;
 import org.mapdb.Serializer;
+import org.mistore.codecs.Addresses;
 import org.mistore.codecs.BlockRef;
 import org.mistore.codecs.Codecs;
 import org.mistore.codecs.CommitRequest;
@@ -45,6 +46,17 @@ public final class PopObjectStore implements FenceStore {
   private final ConcurrentMap<String, Long> counters;
   /** Client request ids of committed writes: {@code <id>|<request id>} → version (retries answer it again). */
   private final ConcurrentMap<String, Long> requests;
+  /**
+   * Request ids a gateway named itself ({@link Addresses#GATEWAY_REQUEST_ID_PREFIX}) for writes that
+   * committed here, {@code <id>|<request id>} → version: only a relay re-sending a commit after a
+   * failover, within the commit's deadline, ever asks for them, so they stay in memory for
+   * {@link #GATEWAY_REQUESTS_KEPT_MS} instead of costing every write two MapDB entries forever.
+   */
+  private final com.github.benmanes.caffeine.cache.Cache<String, Long> gatewayRequests =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(200_000)
+          .expireAfterWrite(java.time.Duration.ofMillis(GATEWAY_REQUESTS_KEPT_MS)).executor(Runnable::run).build();
+  /** Longer than the longest commit deadline a relay keeps re-sending within (lock wait plus 30 s). */
+  static final long GATEWAY_REQUESTS_KEPT_MS = 5 * 60_000;
   /** The request id each version was written under, {@code <id>/<version>} → request id (copied on catch-up). */
   private final ConcurrentMap<String, String> requestOf;
   /** Ids minted for a creator's request id: {@code <creator>|<request id>} → the whole id (backup included). */
@@ -312,7 +324,9 @@ public final class PopObjectStore implements FenceStore {
     String id = meta.ref().id().render();
     long version = meta.ref().version();
     String key = versionKey(id, version);
-    if (requestId != null) {
+    if (requestId != null && isGateways(requestId)) {
+      gatewayRequests.put(id + "|" + requestId, version);
+    } else if (requestId != null) {
       publishedRequests.put(key, requestId);
     }
     published.merge(id, version, Math::max);
@@ -358,7 +372,7 @@ public final class PopObjectStore implements FenceStore {
    */
   private VersionMeta checkCommit(String id, VersionMeta meta, String requestId, boolean gapAllowed, boolean inline) {
     if (requestId != null) {
-      Long earlier = requests.get(id + "|" + requestId);
+      Long earlier = requestedVersion(id, requestId);
       byte[] raw = earlier == null ? null : versions.get(versionKey(id, earlier));
       if (raw != null) {
         return decode(raw); // a client's retry of a write that did commit
@@ -396,10 +410,21 @@ public final class PopObjectStore implements FenceStore {
     versions.put(versionKey(id, meta.ref().version()), Codecs.VERSION_META.encode(meta).getBytes());
   }
 
+  private static boolean isGateways(String requestId) {
+    return requestId.startsWith(Addresses.GATEWAY_REQUEST_ID_PREFIX);
+  }
+
+  /** The version committed here under a request id, or null. */
+  private Long requestedVersion(String id, String requestId) {
+    return isGateways(requestId) ? gatewayRequests.getIfPresent(id + "|" + requestId) : requests.get(id + "|" + requestId);
+  }
+
   /** On the writer thread: makes a stored version the head, remembering its request id. */
   private void advance(String id, VersionMeta meta, String requestId) {
     long version = meta.ref().version();
-    if (requestId != null) {
+    if (requestId != null && isGateways(requestId)) {
+      gatewayRequests.put(id + "|" + requestId, version);
+    } else if (requestId != null) {
       requests.put(id + "|" + requestId, version);
       requestOf.put(versionKey(id, version), requestId);
     }
@@ -533,7 +558,7 @@ public final class PopObjectStore implements FenceStore {
   /** The version a client's request id committed, if it did. */
   public Future<Optional<VersionMeta>> requested(ObjectId id, String requestId) {
     return store.read(db -> {
-      Long version = requests.get(id.render() + "|" + requestId);
+      Long version = requestedVersion(id.render(), requestId);
       return Optional.ofNullable(version == null ? null : versions.get(versionKey(id.render(), version)))
           .map(PopObjectStore::decode);
     });

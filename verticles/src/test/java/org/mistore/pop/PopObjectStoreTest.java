@@ -166,6 +166,28 @@ class PopObjectStoreTest {
   }
 
   @Test
+  void requestIdsAGatewayNamedAnswerRetriesFromMemoryWhileClientOnesAreKeptDurably(Vertx vertx) {
+    RoleStore file = open(vertx, "pop-1");
+    PopObjectStore store = PopObjectStore.open(file).await();
+    commitOneBlock(store, new VersionRef(id, 1), block(1));
+    String gateways = org.mistore.codecs.Addresses.GATEWAY_REQUEST_ID_PREFIX + "hg-1:7f3c";
+    VersionMeta two = store.commit(inline(new VersionRef(id, 2), block(2)), gateways, false).await();
+    VersionMeta three = store.commit(inline(new VersionRef(id, 3), block(3)), "client-3", false).await();
+    assertThat(store.commit(inline(new VersionRef(id, 4), block(2)), gateways, false).await())
+        .as("a relay's re-sent commit answers the version it made").isEqualTo(two);
+    assertThat(store.requested(id, gateways).await()).contains(two);
+    assertThat(store.versionsFrom(id, 2, 10).await()).extracting(PopObjectStore.Committed::requestId)
+        .as("only client ids travel with catch-up").containsExactly(null, "client-3");
+    file.close().await();
+
+    RoleStore again = open(vertx, "pop-1");
+    PopObjectStore reopened = PopObjectStore.open(again).await();
+    assertThat(reopened.requested(id, "client-3").await()).contains(three);
+    assertThat(reopened.requested(id, gateways).await()).as("a gateway's id is not written to disk").isEmpty();
+    again.close().await();
+  }
+
+  @Test
   void blocksOfAnUncommittedVersionAreCollectedOnReopen(Vertx vertx) {
     RoleStore file = open(vertx, "pop-1");
     PopObjectStore store = PopObjectStore.open(file).await();
