@@ -297,11 +297,16 @@ public final class OwnerService implements LockMirror {
       options.addHeader(Addresses.HEADER_REQUEST_ID, requestId);
     }
     return bus().request(peer.get().address(Addresses.OWNER_MIRROR_COMMIT), request, options)
-        .recover(e -> Future.failedFuture(e instanceof io.vertx.core.eventbus.ReplyException r
-            && r.failureCode() == FailureCode.CONFLICT.code
-            // The other holder has another version under this number (the holders changed mid-write).
-            ? new StoreFailure(FailureCode.UNAVAILABLE, "the copies of " + id + " disagree on version "
-                + request.meta().ref().version() + " (" + r.getMessage() + "); retry") : e))
+        .recover(e -> {
+          if (!(e instanceof io.vertx.core.eventbus.ReplyException r && r.failureCode() == FailureCode.CONFLICT.code)) {
+            return Future.failedFuture(e);
+          }
+          // The other holder has another version under this number: the holders changed mid-write, or
+          // it committed a write whose answer never came back. Copy what it has, so the retry follows it.
+          StoreFailure disagree = new StoreFailure(FailureCode.UNAVAILABLE, "the copies of " + id
+              + " disagree on version " + request.meta().ref().version() + " (" + r.getMessage() + "); retry");
+          return catchUp.from(peer.get(), id).transform(x -> Future.failedFuture(disagree));
+        })
         .mapEmpty();
   }
 
