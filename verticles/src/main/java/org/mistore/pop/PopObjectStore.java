@@ -292,9 +292,9 @@ public final class PopObjectStore implements FenceStore {
    * as {@link #commit(CommitRequest, String, boolean)} does (without gaps) and stores it durably,
    * blocks included, but does not make it the head. Nobody reads a staged version: {@link #publish}
    * makes it the head once the other holder has it too, {@link #unstage} drops it when it has not.
-   * A staged version left by a crash stays below nobody's head: the catch-up that runs before this
-   * POP acts again copies it from the other holder if it committed there, and the next commit of
-   * that number replaces it otherwise.
+   * A staged version left by a crash stays above the head, so nobody reads it: the catch-up that
+   * runs before this POP acts again copies it from the other holder if it committed there, and the
+   * next commit of that number replaces it otherwise.
    */
   public Future<Staged> stage(CommitRequest request, String requestId) {
     VersionMeta meta = request.meta();
@@ -306,9 +306,9 @@ public final class PopObjectStore implements FenceStore {
       }
       storeVersion(id, meta, bytes);
       if (bytes != null) {
-        // Tracked like an uploaded block, so that a version that never becomes the head drops it.
+        // Tracked like an uploaded block (not timed: publish or unstage always follows), so that
+        // unstaging, or another writer's commit of this number, drops it.
         uploaded.add(blockKey(meta.block(0)));
-        uploadTouched.put(versionKey(id, meta.ref().version()), System.nanoTime());
       }
       return new Staged(meta, false);
     }));
@@ -324,9 +324,7 @@ public final class PopObjectStore implements FenceStore {
     String id = meta.ref().id().render();
     long version = meta.ref().version();
     String key = versionKey(id, version);
-    if (requestId != null && isGateways(requestId)) {
-      gatewayRequests.put(id + "|" + requestId, version);
-    } else if (requestId != null) {
+    if (requestId != null && !keptInMemory(id, requestId, version)) {
       publishedRequests.put(key, requestId);
     }
     published.merge(id, version, Math::max);
@@ -414,6 +412,15 @@ public final class PopObjectStore implements FenceStore {
     return requestId.startsWith(Addresses.GATEWAY_REQUEST_ID_PREFIX);
   }
 
+  /** Remembers a request id a gateway named in memory and says so; a client's is left to the caller. */
+  private boolean keptInMemory(String id, String requestId, long version) {
+    if (!isGateways(requestId)) {
+      return false;
+    }
+    gatewayRequests.put(id + "|" + requestId, version);
+    return true;
+  }
+
   /** The version committed here under a request id, or null. */
   private Long requestedVersion(String id, String requestId) {
     return isGateways(requestId) ? gatewayRequests.getIfPresent(id + "|" + requestId) : requests.get(id + "|" + requestId);
@@ -422,9 +429,7 @@ public final class PopObjectStore implements FenceStore {
   /** On the writer thread: makes a stored version the head, remembering its request id. */
   private void advance(String id, VersionMeta meta, String requestId) {
     long version = meta.ref().version();
-    if (requestId != null && isGateways(requestId)) {
-      gatewayRequests.put(id + "|" + requestId, version);
-    } else if (requestId != null) {
+    if (requestId != null && !keptInMemory(id, requestId, version)) {
       requests.put(id + "|" + requestId, version);
       requestOf.put(versionKey(id, version), requestId);
     }
