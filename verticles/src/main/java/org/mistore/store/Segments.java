@@ -143,13 +143,16 @@ final class Segments implements RoleStore.Sidecar {
     long start = currentSize;
     Location at = new Location(currentId, start + HEADER + k.length, data.length);
     current.seek(start);
+    // A small record is written whole, with one copy and one system call; a large one without the copy.
+    boolean whole = covered || need <= SMALL_RECORD;
+    ByteBuffer head = ByteBuffer.allocate(whole ? (int) need : HEADER + k.length).putInt(k.length)
+        .putInt(data.length).put(k);
     byte[] record = null;
-    if (covered || need <= SMALL_RECORD) {
-      // One write of the whole record: small blocks cost one system call, not two.
-      record = ByteBuffer.allocate((int) need).putInt(k.length).putInt(data.length).put(k).put(data).array();
+    if (whole) {
+      record = head.put(data).array();
       current.write(record);
     } else {
-      current.write(ByteBuffer.allocate(HEADER + k.length).putInt(k.length).putInt(data.length).put(k).array());
+      current.write(head.array());
       current.write(data);
     }
     currentSize += need;
