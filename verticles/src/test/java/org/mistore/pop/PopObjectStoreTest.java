@@ -42,6 +42,20 @@ class PopObjectStoreTest {
         List.of(Checksums.sha256(data)), 1, "hg-1", false)).await();
   }
 
+  /** Commits version 1 (block 1), then uploads block 2 as block 0 of version 2 and never commits it; its ref. */
+  private BlockRef uploadAfterCommit(PopObjectStore store) {
+    commitOneBlock(store, new VersionRef(id, 1), block(1));
+    Buffer data = block(2);
+    BlockRef uploaded = ref(new VersionRef(id, 2), 0, data);
+    store.putBlock(uploaded, data).await();
+    return uploaded;
+  }
+
+  /** The block {@link #uploadAfterCommit} committed as version 1. */
+  private BlockRef committedBlock() {
+    return ref(new VersionRef(id, 1), 0, block(1));
+  }
+
   private static BlockRef ref(VersionRef v, int index, Buffer data) {
     return new BlockRef(v, index, data.length(), Checksums.sha256(data));
   }
@@ -206,25 +220,22 @@ class PopObjectStoreTest {
   void anAbortedUploadDropsItsBlocksButNeverACommittedVersionsBlocks(Vertx vertx) {
     RoleStore file = open(vertx, "pop-1");
     PopObjectStore store = PopObjectStore.open(file).await();
-    VersionRef v1 = new VersionRef(id, 1);
-    Buffer a = block(1);
-    commitOneBlock(store, v1, a);
     // Version 2 is uploaded (two blocks) but never committed.
-    VersionRef v2 = new VersionRef(id, 2);
-    Buffer b = block(2);
+    BlockRef first = uploadAfterCommit(store);
     Buffer c = block(3);
-    store.putBlock(ref(v2, 0, b), b).await();
-    store.putBlock(ref(v2, 1, c), c).await();
+    BlockRef second = ref(first.version(), 1, c);
+    store.putBlock(second, c).await();
     // Another object's upload of the same version number is not touched.
-    VersionRef other = new VersionRef(new ObjectId("pop-1", "pop-2", "hg-1", 8), 2);
-    store.putBlock(ref(other, 0, b), b).await();
+    Buffer b = block(2);
+    BlockRef other = ref(new VersionRef(new ObjectId("pop-1", "pop-2", "hg-1", 8), 2), 0, b);
+    store.putBlock(other, b).await();
 
     store.abort(id, 2).await();
-    assertThat(store.holds(ref(v2, 0, b)).await()).isFalse();
-    assertThat(store.holds(ref(v2, 1, c)).await()).isFalse();
-    assertThat(store.holds(ref(other, 0, b)).await()).isTrue();
+    assertThat(store.holds(first).await()).isFalse();
+    assertThat(store.holds(second).await()).isFalse();
+    assertThat(store.holds(other).await()).isTrue();
     store.abort(id, 1).await();
-    assertThat(store.block(ref(v1, 0, a)).await()).as("committed").contains(a);
+    assertThat(store.block(committedBlock()).await()).as("committed").contains(block(1));
     file.close().await();
   }
 
@@ -246,19 +257,14 @@ class PopObjectStoreTest {
   void uploadsLeftIdleAreDroppedButNotCommittedOrRecentOnes(Vertx vertx) {
     RoleStore file = open(vertx, "pop-1");
     PopObjectStore store = PopObjectStore.open(file).await();
-    VersionRef v1 = new VersionRef(id, 1);
-    Buffer a = block(1);
-    commitOneBlock(store, v1, a);
     // Version 2 was uploaded and then its gateway went away: no commit, no abort.
-    VersionRef v2 = new VersionRef(id, 2);
-    Buffer b = block(2);
-    store.putBlock(ref(v2, 0, b), b).await();
+    BlockRef uploaded = uploadAfterCommit(store);
     assertThat(store.abortIdle(3_600_000).await()).as("not idle for an hour yet").isZero();
-    assertThat(store.holds(ref(v2, 0, b)).await()).isTrue();
+    assertThat(store.holds(uploaded).await()).isTrue();
 
     assertThat(store.abortIdle(0).await()).as("only the uncommitted upload").isEqualTo(1);
-    assertThat(store.holds(ref(v2, 0, b)).await()).isFalse();
-    assertThat(store.block(ref(v1, 0, a)).await()).as("committed").contains(a);
+    assertThat(store.holds(uploaded).await()).isFalse();
+    assertThat(store.block(committedBlock()).await()).as("committed").contains(block(1));
     assertThat(store.abortIdle(0).await()).as("nothing left to drop").isZero();
     file.close().await();
   }
