@@ -43,6 +43,8 @@ final class GroupCommit {
   private final WorkerExecutor writer;
   private final Queue<Pending<?>> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
+  /** Whether a batch was asked for (by a write that does not linger, or a linger timer) since the last began. */
+  private volatile boolean drainWanted;
   /** When the timer that drains what {@link #writeSoon} queued is due (nano time), 0 when none is armed. */
   private final java.util.concurrent.atomic.AtomicLong lingerUntil = new java.util.concurrent.atomic.AtomicLong();
   private static final long STALE_TIMER_NANOS = 1_000_000_000L;
@@ -51,16 +53,21 @@ final class GroupCommit {
   private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
 
   private final Runnable makeDurable;
+  private final Runnable afterBatch;
   private final java.util.function.BooleanSupplier batchFull;
 
   /**
-   * {@code makeDurable} makes the changes of a batch's ops durable; {@code batchFull} says when the
-   * changes held in memory are enough for one batch.
+   * {@code makeDurable} makes the changes of a batch's ops durable; {@code afterBatch} runs on the
+   * writer thread once the batch's writes are answered (housekeeping such as a checkpoint, which
+   * then delays only the writes queued after it); {@code batchFull} says when the changes held in
+   * memory are enough for one batch.
    */
-  GroupCommit(Vertx vertx, DB db, String name, Runnable makeDurable, java.util.function.BooleanSupplier batchFull) {
+  GroupCommit(Vertx vertx, DB db, String name, Runnable makeDurable, Runnable afterBatch,
+      java.util.function.BooleanSupplier batchFull) {
     this.vertx = vertx;
     this.db = db;
     this.makeDurable = makeDurable;
+    this.afterBatch = afterBatch;
     this.batchFull = batchFull;
     this.writer = vertx.createSharedWorkerExecutor("mistore-commit-" + name, 1);
   }
@@ -109,10 +116,13 @@ final class GroupCommit {
   }
 
   private void drain() {
+    drainWanted = true;
     if (!draining.compareAndSet(false, true)) {
       return;
     }
     writer.executeBlocking(() -> {
+      // Set again by any write (or linger timer) asking for a batch while this one is made.
+      drainWanted = false;
       List<Pending<?>> batch = new ArrayList<>();
       List<Runnable> completions = new ArrayList<>();
       Pending<?> next;
@@ -130,14 +140,15 @@ final class GroupCommit {
       } catch (RuntimeException | Error e) {
         System.getLogger(GroupCommit.class.getName()).log(System.Logger.Level.ERROR, "a batch could not be made durable", e);
         batch.forEach(p -> p.fail(e));
-        return List.<Runnable>of();
+        return null;
       }
-      return completions;
+      // Durable: answer the batch now (each on its own context), then housekeeping.
+      completions.forEach(Runnable::run);
+      afterBatch.run();
+      return null;
     }, true).onComplete(done -> {
       draining.set(false);
-      if (done.succeeded()) {
-        done.result().forEach(Runnable::run);
-      } else {
+      if (done.failed()) {
         System.getLogger(GroupCommit.class.getName()).log(System.Logger.Level.ERROR, "writer failed", done.cause());
         if (closing) {
           // The writer is closed: what is still queued will never run.
@@ -148,7 +159,8 @@ final class GroupCommit {
           return;
         }
       }
-      if (!queue.isEmpty()) {
+      // Lingering writes queued meanwhile wait for their timer; the rest go at once.
+      if (drainWanted && !queue.isEmpty()) {
         drain();
       }
     });

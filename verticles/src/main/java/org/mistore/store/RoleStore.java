@@ -75,7 +75,7 @@ public final class RoleStore {
     this.journalBytes = journal.size();
     this.meta = hashMap("meta", Serializer.STRING, Serializer.STRING);
     this.commits = new GroupCommit(vertx, db, file.getFileName().toString(), this::makeDurable,
-        () -> pendingBytes >= RECORD_BYTES);
+        this::checkpointIfDue, () -> pendingBytes >= RECORD_BYTES);
     // Idle stores still fold their journal into MapDB, so a restart has little to replay.
     this.checkpointTimer = vertx.setPeriodic(checkpointMs, t -> {
       if (journalBytes > 0) {
@@ -240,13 +240,24 @@ public final class RoleStore {
       if (!batch.isEmpty()) {
         journal.append(batch);
       }
-      boolean due = System.nanoTime() - lastCheckpoint > checkpointMs * 1_000_000;
-      if (journal.size() > CHECKPOINT_BYTES || journal.size() > 0 && due) {
-        checkpoint();
-      }
       journalBytes = journal.size();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the journal of " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * On the writer thread after a batch was made durable and its writes answered: a MapDB checkpoint
+   * when one is due. Writes queued meanwhile wait for it; the batch before it does not.
+   */
+  private void checkpointIfDue() {
+    boolean due = System.nanoTime() - lastCheckpoint > checkpointMs * 1_000_000;
+    if (journal.size() > CHECKPOINT_BYTES || journal.size() > 0 && due) {
+      try {
+        checkpoint();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot checkpoint " + file + ": " + e.getMessage(), e);
+      }
     }
   }
 
@@ -370,7 +381,10 @@ public final class RoleStore {
         // The file is memory-mapped: reads of MapDB's tree nodes are memory reads instead of a system
         // call each (a mapped file's slower commit is paid only at checkpoints). It holds metadata and
         // the block index only, so the mapping stays small even on an HG that holds many blocks.
-        db = maker.fileMmapEnable().cleanerHackEnable().make();
+        // No preclear: MapDB would write zeros over each new write-ahead log and each extension of
+        // the file (a MiB per checkpoint per store, then synced), but space a file grows by already
+        // reads as zeros on the file systems a node runs on.
+        db = maker.fileMmapEnable().fileMmapPreclearDisable().cleanerHackEnable().make();
       } catch (Exception e) {
         throw new StoreException("cannot open store " + file + ": " + e.getMessage());
       }
