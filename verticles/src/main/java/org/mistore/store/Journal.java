@@ -26,6 +26,12 @@ import java.util.zip.CheckedOutputStream;
  * <p>Replay is physical and per key, so it is idempotent: re-applying a record MapDB already holds
  * changes nothing. A record cut short by a crash fails its checksum and ends the log: its writes
  * were never acknowledged. Not thread-safe: used by one writer thread.
+ *
+ * <p>The file is reused, not truncated: a checkpoint starts a new generation (written in the file's
+ * header) and the next records overwrite the old ones from the start. Each record's checksum covers
+ * the generation, so an old record beyond the last new one fails it and ends the log. Overwriting
+ * space the file already has spares the file system a block allocation (and its metadata) on every
+ * record's fsync. A file of the earlier format (records from its first byte) is converted at open.
  */
 final class Journal implements AutoCloseable {
   /** One map change: {@code value} null means the key was removed. */
@@ -34,34 +40,105 @@ final class Journal implements AutoCloseable {
 
   /** The length before a payload and the checksum after it. */
   private static final int HEADER = 8;
+  /** The file starts with this mark ("MSJ2") and the generation of its records. */
+  private static final int MAGIC = 0x4D534A32;
+  private static final int FILE_HEADER = 12;
 
   private final Path file;
   // RandomAccessFile, not FileChannel: an interrupted writer thread must not close the log.
   private RandomAccessFile channel;
   /** Writes at the file's position, through the same descriptor. */
   private FileOutputStream stream;
-  private long size;
+  /** Where the valid records end (a file offset). */
+  private long end;
+  /** The generation the current records carry; a checkpoint starts the next. */
+  private long generation;
   /** The maps the log held changes of when it was opened. */
   private final Set<String> openedWith;
 
-  private Journal(Path file, RandomAccessFile channel, long size, Set<String> openedWith) throws IOException {
+  private Journal(Path file, RandomAccessFile channel, long generation, long end, Set<String> openedWith)
+      throws IOException {
     this.file = file;
     this.channel = channel;
     this.stream = new FileOutputStream(channel.getFD());
-    this.size = size;
+    this.generation = generation;
+    this.end = end;
     this.openedWith = openedWith;
   }
 
-  /** Opens the log, cutting off a torn last record (never acknowledged). */
+  /** Opens the log, cutting off a torn last record (never acknowledged); converts an earlier format. */
   static Journal open(Path file) throws IOException {
     RandomAccessFile channel = new RandomAccessFile(file.toFile(), "rw");
+    if (channel.length() == 0) {
+      writeHeader(channel, 1);
+      return new Journal(file, channel, 1, FILE_HEADER, Set.of());
+    }
+    if (channel.length() < FILE_HEADER || readMagic(channel) != MAGIC) {
+      channel.close();
+      convert(file);
+      channel = new RandomAccessFile(file.toFile(), "rw");
+    }
+    channel.seek(4);
+    long generation = channel.readLong();
     Set<String> maps = new java.util.HashSet<>();
-    long valid = scan(channel, c -> maps.add(c.map()));
+    long valid = scan(channel, FILE_HEADER, generation, c -> maps.add(c.map()));
     if (valid < channel.length()) {
+      // Whatever follows the valid records (a torn one, or older ones) goes: new records must
+      // never end where an old record of this generation begins.
       channel.setLength(valid);
       channel.getFD().sync();
     }
-    return new Journal(file, channel, valid, Set.copyOf(maps));
+    return new Journal(file, channel, generation, valid, Set.copyOf(maps));
+  }
+
+  private static int readMagic(RandomAccessFile channel) throws IOException {
+    channel.seek(0);
+    return channel.readInt();
+  }
+
+  private static void writeHeader(RandomAccessFile channel, long generation) throws IOException {
+    channel.seek(0);
+    channel.write(java.nio.ByteBuffer.allocate(FILE_HEADER).putInt(MAGIC).putLong(generation).array());
+    channel.getFD().sync();
+  }
+
+  /** Rewrites a log of the earlier format (records from the first byte, no generation) in this one. */
+  private static void convert(Path file) throws IOException {
+    List<Change> all = new ArrayList<>();
+    try (RandomAccessFile old = new RandomAccessFile(file.toFile(), "r")) {
+      scan(old, 0, null, all::add);
+    }
+    replaceWith(file, 1, all);
+  }
+
+  /**
+   * Writes {@code changes} as generation {@code generation}'s only record in a new file and moves it
+   * over the log (a crash before the move leaves the old log, which replays the same or more).
+   */
+  private static long replaceWith(Path file, long generation, List<Change> changes) throws IOException {
+    Path next = file.resolveSibling(file.getFileName() + ".next");
+    long written = FILE_HEADER;
+    try (RandomAccessFile out = new RandomAccessFile(next.toFile(), "rw")) {
+      out.setLength(0);
+      out.write(java.nio.ByteBuffer.allocate(FILE_HEADER).putInt(MAGIC).putLong(generation).array());
+      if (!changes.isEmpty()) {
+        written = write(out, new FileOutputStream(out.getFD()), FILE_HEADER, generation, changes);
+      }
+      out.getFD().sync();
+    }
+    Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    return written;
+  }
+
+  /** Bytes of valid records in the log at {@code file} (read-only; for tests and tools). */
+  static long recordBytes(Path file) throws IOException {
+    try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+      if (in.length() < FILE_HEADER || readMagic(in) != MAGIC) {
+        return scan(in, 0, null, null);
+      }
+      in.seek(4);
+      return scan(in, FILE_HEADER, in.readLong(), null) - FILE_HEADER;
+    }
   }
 
   /** The maps whose changes the log held when it was opened (found by the scan that validated it). */
@@ -71,27 +148,27 @@ final class Journal implements AutoCloseable {
 
   /** Bytes of records since the last checkpoint. */
   long size() {
-    return size;
+    return end - FILE_HEADER;
   }
 
   /** Every change recorded since the last checkpoint, in order. */
   void replay(Consumer<Change> sink) throws IOException {
-    scan(channel, sink);
+    scan(channel, FILE_HEADER, generation, sink);
   }
 
   /** Appends one record of changes and forces it to disk; returns when it is durable. */
   void append(List<Change> changes) throws IOException {
-    long at = write(channel, stream, size, changes);
+    long at = write(channel, stream, end, generation, changes);
     channel.getFD().sync();
-    size = at;
+    end = at;
   }
 
   /**
    * Writes one record at {@code at}: {@code [length][payload][CRC-32C of payload]}, the payload
    * streamed (a record of many blocks is never copied whole). Returns where it ends.
    */
-  private static long write(RandomAccessFile to, FileOutputStream stream, long at, List<Change> changes)
-      throws IOException {
+  private static long write(RandomAccessFile to, FileOutputStream stream, long at, long generation,
+      List<Change> changes) throws IOException {
     long length = 4;
     for (Change c : changes) {
       length += 2 + c.map().getBytes(StandardCharsets.UTF_8).length + 4 + c.key().length + 4
@@ -101,7 +178,7 @@ final class Journal implements AutoCloseable {
       throw new IOException("a journal record of " + length + " bytes is too large");
     }
     to.seek(at);
-    CRC32C crc = new CRC32C();
+    CRC32C crc = seeded(generation);
     DataOutputStream raw = new DataOutputStream(new BufferedOutputStream(stream, 1 << 16));
     raw.writeInt((int) length);
     DataOutputStream out = new DataOutputStream(new CheckedOutputStream(raw, crc));
@@ -128,33 +205,26 @@ final class Journal implements AutoCloseable {
    * declared ({@code keep}: their owners have not replayed them yet).
    */
   void reset(Set<String> keep) throws IOException {
+    long next = generation + 1;
     if (keep.isEmpty()) {
-      channel.setLength(0);
-      channel.getFD().sync();
-      size = 0;
+      // The new generation makes every record in the file stale; later ones overwrite them.
+      writeHeader(channel, next);
+      generation = next;
+      end = FILE_HEADER;
       return;
     }
     List<Change> kept = new ArrayList<>();
-    scan(channel, c -> {
+    scan(channel, FILE_HEADER, generation, c -> {
       if (keep.contains(c.map())) {
         kept.add(c);
       }
     });
-    Path next = file.resolveSibling(file.getFileName() + ".next");
-    long written = 0;
-    try (RandomAccessFile out = new RandomAccessFile(next.toFile(), "rw")) {
-      out.setLength(0);
-      if (!kept.isEmpty()) {
-        written = write(out, new FileOutputStream(out.getFD()), 0, kept);
-      }
-      out.getFD().sync();
-    }
     channel.close();
-    // A crash before the move leaves the old log, a superset: replaying it again is harmless.
-    Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    long written = replaceWith(file, next, kept);
     channel = new RandomAccessFile(file.toFile(), "rw");
     stream = new FileOutputStream(channel.getFD());
-    size = written;
+    generation = next;
+    end = written;
   }
 
   @Override
@@ -162,10 +232,14 @@ final class Journal implements AutoCloseable {
     channel.close();
   }
 
-  /** Reads records from the start; returns where the valid ones end. */
-  private static long scan(RandomAccessFile channel, Consumer<Change> sink) throws IOException {
+  /**
+   * Reads records from {@code from}, checksums seeded with {@code generation} (null: the earlier
+   * format, unseeded); returns where the valid ones end.
+   */
+  private static long scan(RandomAccessFile channel, long from, Long generation, Consumer<Change> sink)
+      throws IOException {
     long end = channel.length();
-    long at = 0;
+    long at = from;
     while (at + HEADER + 4 <= end) {
       channel.seek(at);
       int length = channel.readInt();
@@ -175,7 +249,7 @@ final class Journal implements AutoCloseable {
       byte[] payload = new byte[length];
       channel.readFully(payload);
       int expected = channel.readInt();
-      CRC32C crc = new CRC32C();
+      CRC32C crc = generation == null ? new CRC32C() : seeded(generation);
       crc.update(payload);
       if ((int) crc.getValue() != expected) {
         break;
@@ -186,6 +260,13 @@ final class Journal implements AutoCloseable {
       at += HEADER + length;
     }
     return at;
+  }
+
+  /** A checksum that covers the generation first: a record of another generation fails it. */
+  private static CRC32C seeded(long generation) {
+    CRC32C crc = new CRC32C();
+    crc.update(java.nio.ByteBuffer.allocate(8).putLong(generation).array());
+    return crc;
   }
 
   private static void decode(byte[] payload, Consumer<Change> sink) {

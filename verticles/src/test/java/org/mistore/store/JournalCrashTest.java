@@ -67,8 +67,8 @@ class JournalCrashTest {
         assertThat(line).as("child output (did it die?)").isNotNull();
         record(line, put, removed);
         // Past the first checkpoint (one second of writes), with journal records since it.
-        long journal = Files.size(RoleStore.journalOf(file));
-        if (System.nanoTime() - started > TimeUnit.MILLISECONDS.toNanos(RoleStore.CHECKPOINT_MS * 2) && journal > 0) {
+        if (System.nanoTime() - started > TimeUnit.MILLISECONDS.toNanos(RoleStore.CHECKPOINT_MS * 2)
+            && Journal.recordBytes(RoleStore.journalOf(file)) > 0) {
           break;
         }
       }
@@ -79,7 +79,7 @@ class JournalCrashTest {
       while ((line = out.readLine()) != null) {
         record(line, put, removed);
       }
-      journalAtKill = Files.size(RoleStore.journalOf(file));
+      journalAtKill = Journal.recordBytes(RoleStore.journalOf(file));
     }
     assertThat(BlockStore.folderOf(file).resolve("00000001.seg")).as("compacted away while the child wrote")
         .doesNotExist();
@@ -93,7 +93,7 @@ class JournalCrashTest {
           Serializer.STRING)).await();
       // A checkpoint before "blobs" is declared must keep its changes for it.
       store.checkpointNow().await();
-      assertThat(Files.size(RoleStore.journalOf(file))).isPositive();
+      assertThat(Journal.recordBytes(RoleStore.journalOf(file))).isPositive();
       ConcurrentMap<String, byte[]> blobs = store.write(db -> store.treeMap("blobs", Serializer.STRING,
           Serializer.BYTE_ARRAY)).await();
       int last = java.util.Collections.max(put);
@@ -124,7 +124,7 @@ class JournalCrashTest {
       }
       assertThat(checked).isPositive();
       store.checkpointNow().await();
-      assertThat(Files.size(RoleStore.journalOf(file))).isZero();
+      assertThat(Journal.recordBytes(RoleStore.journalOf(file))).isZero();
     } finally {
       store.close().await();
     }
@@ -173,5 +173,63 @@ class JournalCrashTest {
     assertThat(seen).hasSize(1);
     assertThat(seen.get(0).key()).containsExactly(1);
     assertThat(seen.get(0).value()).containsExactly(2);
+  }
+
+  private static Journal.Change change(int key, int value) {
+    return new Journal.Change("x", new byte[] {(byte) key}, new byte[] {(byte) value});
+  }
+
+  @Test
+  void afterACheckpointOnlyTheNewGenerationReplaysThoughOldRecordsStayInTheFile() throws Exception {
+    Path journal = dir.resolve("pop-pop-3.db.journal");
+    try (Journal j = Journal.open(journal)) {
+      for (int i = 0; i < 5; i++) {
+        j.append(java.util.List.of(change(i, i)));
+      }
+      long used = Files.size(journal);
+      j.reset(Set.of());
+      assertThat(j.size()).isZero();
+      // Same length as the old records: the new one ends where an old one began.
+      j.append(java.util.List.of(change(9, 9)));
+      assertThat(Files.size(journal)).as("the file is reused, not cut").isEqualTo(used);
+    }
+    java.util.List<Journal.Change> seen = new java.util.ArrayList<>();
+    try (Journal j = Journal.open(journal)) {
+      j.replay(seen::add);
+      j.append(java.util.List.of(change(10, 10)));
+    }
+    assertThat(seen).extracting(c -> c.key()[0]).containsExactly((byte) 9);
+    seen.clear();
+    try (Journal j = Journal.open(journal)) {
+      j.replay(seen::add);
+    }
+    assertThat(seen).extracting(c -> c.key()[0]).containsExactly((byte) 9, (byte) 10);
+  }
+
+  @Test
+  void aJournalOfTheEarlierFormatIsConvertedAtOpen() throws Exception {
+    Path journal = dir.resolve("pop-pop-4.db.journal");
+    // The earlier format: [length][payload][CRC-32C of payload] from the first byte, one change.
+    java.nio.ByteBuffer payload = java.nio.ByteBuffer.allocate(4 + 2 + 1 + 4 + 1 + 4 + 1)
+        .putInt(1).putShort((short) 1).put((byte) 'x').putInt(1).put((byte) 7).putInt(1).put((byte) 8);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(payload.array());
+    Files.write(journal, java.nio.ByteBuffer.allocate(4 + payload.capacity() + 4).putInt(payload.capacity())
+        .put(payload.array()).putInt((int) crc.getValue()).array());
+    java.util.List<Journal.Change> seen = new java.util.ArrayList<>();
+    try (Journal j = Journal.open(journal)) {
+      j.replay(seen::add);
+      j.append(java.util.List.of(change(1, 2)));
+    }
+    assertThat(seen).singleElement().satisfies(c -> {
+      assertThat(c.map()).isEqualTo("x");
+      assertThat(c.key()).containsExactly(7);
+      assertThat(c.value()).containsExactly(8);
+    });
+    seen.clear();
+    try (Journal j = Journal.open(journal)) {
+      j.replay(seen::add);
+    }
+    assertThat(seen).extracting(c -> c.key()[0]).containsExactly((byte) 7, (byte) 1);
   }
 }
