@@ -178,14 +178,33 @@ public final class RegionPlacement {
 
   /** Schedules the blocks of a committed version for placement on this region's HGs. */
   public void replicate(VersionMeta meta) {
+    replicate(meta, null);
+  }
+
+  /**
+   * As {@link #replicate(VersionMeta)}, with the bytes of the version's only block when the commit
+   * carried them (checked against the version; null or empty when not): while there is room for
+   * them in memory, the block is sent from them instead of being read back from the store.
+   */
+  public void replicate(VersionMeta meta, Buffer inline) {
     if (meta.blockCount() == 0
         || !inPipeline.add(BlockStore.versionKey(meta.ref().id().render(), meta.ref().version()))) {
       return; // nothing to place, or already queued, being placed or waiting for room
+    }
+    if (inline != null && inline.length() > 0 && meta.blockCount() == 1 && inline.length() == meta.blockLength(0)
+        && freshBytes + inline.length() <= FRESH_BYTES) {
+      fresh.put(BlockStore.key(meta.block(0)), inline);
+      freshBytes += inline.length();
     }
     versions.add(meta);
     pendingVersions.incrementAndGet();
     pumpVersions();
   }
+
+  /** Bytes of just-committed blocks held for their first placement (see {@link #replicate(VersionMeta, Buffer)}). */
+  private static final long FRESH_BYTES = 8L << 20;
+  private final Map<String, Buffer> fresh = new HashMap<>();
+  private long freshBytes;
 
   private void pumpVersions() {
     while (activeVersions < VERSIONS_AT_ONCE && !versions.isEmpty()
@@ -198,6 +217,10 @@ public final class RegionPlacement {
       placeVersion(meta).onComplete(done -> {
         activeVersions--;
         activeBytes -= bytes;
+        if (meta.blockCount() == 1) {
+          Buffer held = fresh.remove(BlockStore.key(meta.block(0)));
+          freshBytes -= held == null ? 0 : held.length();
+        }
         Integer before = deferredBlocks.remove(key);
         if (before != null) {
           unplacedBlocks.addAndGet(-before);
@@ -356,6 +379,10 @@ public final class RegionPlacement {
 
   /** The block's bytes from the POP's own copy, else from a live HG copy (checked). */
   private Future<Buffer> goodCopy(BlockRef ref, List<String> liveHolders) {
+    Buffer held = fresh.get(BlockStore.key(ref));
+    if (held != null) {
+      return Future.succeededFuture(held);
+    }
     return store.block(ref).compose(own -> own.isPresent() ? Future.succeededFuture(own.get())
         : reads.fromCopies(ref, liveHolders));
   }

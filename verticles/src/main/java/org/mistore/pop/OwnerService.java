@@ -202,7 +202,7 @@ public final class OwnerService implements LockMirror {
             bus().publish(Addresses.VERSION_EVENTS, new JsonObject().put("id", id.render())
                 .put("version", committed.ref().version()).put("size", committed.size()));
             if (replicator != null) {
-              replicator.replicate(committed);
+              replicator.replicate(committed, request.inline());
             }
           }
           m.reply(committed, new DeliveryOptions().addHeader(Addresses.HEADER_SOURCE, sourceFor(id)));
@@ -326,7 +326,8 @@ public final class OwnerService implements LockMirror {
         .onSuccess(v -> {
           m.reply("committed");
           if (replicator != null) {
-            replicator.replicate(v);
+            // The inline bytes are this version's only if the commit stored it (not a retry's earlier one).
+            replicator.replicate(v, v.ref().version() == request.meta().ref().version() ? request.inline() : null);
           }
         })
         .onFailure(e -> Replies.fail(m, e));
