@@ -4,5 +4,6 @@ package org.mistore.node;
 public record Limits(int blockSize, long maxObjectBytes, long lockDefaultTtlMs, long lockMaxTtlMs,
     long lockWaitDefaultMs, long lockMaxWaitMs, int blocksInFlight, int webSocketMaxBytes,
     long hgCacheBytes, long popCacheBytes, int hgCopies, int stripes, boolean popKeepsBlocks, long hgReadTimeoutMs,
-    int repairBlocksInFlight, int owedRepliesPerHg, long owedRepliesTtlMs, long uploadIdleMs) {
+    int repairBlocksInFlight, int owedRepliesPerHg, long owedRepliesTtlMs, long uploadIdleMs,
+    long checkpointMs) {
 }

@@ -32,7 +32,8 @@ public abstract class RoleVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return RoleStore.open(vertx, services.storeFile(identity), identity.id(), identity.role())
+    return RoleStore.open(vertx, services.storeFile(identity), identity.id(), identity.role(),
+        services.limits().checkpointMs())
         .compose(opened -> {
           store = opened;
           return openRoleStores();

@@ -55,8 +55,8 @@ public final class RoleStore {
   /** Value bytes captured since the last journal record (written by the writer thread's ops). */
   private volatile long pendingBytes;
 
-  /** MapDB commits at least this often while writes come in (the journal holds the rest). */
-  static final long CHECKPOINT_MS = 1000;
+  /** MapDB commits at least this often while writes come in (the journal holds the rest); see the checkpoint-ms setting. */
+  public static final long CHECKPOINT_MS = 3000;
   /** ... and whenever the journal grows past this many bytes, which bounds replay and memory. */
   static final long CHECKPOINT_BYTES = 8L << 20;
   /** A batch writes its journal record early once its changes hold this many value bytes (bounds heap). */
@@ -363,8 +363,8 @@ public final class RoleStore {
     return open(vertx, file, nodeId, role, CHECKPOINT_MS);
   }
 
-  /** As {@link #open(Vertx, Path, String, Role)}, checkpointing every {@code checkpointMs} of writes (tests). */
-  static Future<RoleStore> open(Vertx vertx, Path file, String nodeId, Role role, long checkpointMs) {
+  /** As {@link #open(Vertx, Path, String, Role)}, checkpointing every {@code checkpointMs} of writes. */
+  public static Future<RoleStore> open(Vertx vertx, Path file, String nodeId, Role role, long checkpointMs) {
     return vertx.executeBlocking(() -> {
       Path dir = file.toAbsolutePath().getParent();
       try {
@@ -381,10 +381,10 @@ public final class RoleStore {
         // The file is memory-mapped: reads of MapDB's tree nodes are memory reads instead of a system
         // call each (a mapped file's slower commit is paid only at checkpoints). It holds metadata and
         // the block index only, so the mapping stays small even on an HG that holds many blocks.
-        // No preclear: MapDB would write zeros over each new write-ahead log and each extension of
-        // the file (a MiB per checkpoint per store, then synced), but space a file grows by already
-        // reads as zeros on the file systems a node runs on.
-        db = maker.fileMmapEnable().fileMmapPreclearDisable().cleanerHackEnable().make();
+        // MapDB writes zeros over each new write-ahead log and each extension of the file before it
+        // maps it (a MiB per checkpoint), so a full disk fails that write instead of stopping the JVM
+        // when the mapped page is touched: kept, although it costs disk bandwidth.
+        db = maker.fileMmapEnable().cleanerHackEnable().make();
       } catch (Exception e) {
         throw new StoreException("cannot open store " + file + ": " + e.getMessage());
       }

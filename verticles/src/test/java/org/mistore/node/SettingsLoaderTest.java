@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mistore.codecs.Role;
+import org.mistore.store.RoleStore;
 
 class SettingsLoaderTest {
   @TempDir
@@ -60,6 +61,10 @@ class SettingsLoaderTest {
         .hasMessageContaining("must be host:port");
     assertThatThrownBy(() -> NodeSettings.from(base.copy().put("failure-detection-ms", 1500)))
         .hasMessageContaining("at least twice");
+    assertThatThrownBy(() -> NodeSettings.from(base.copy().put("checkpoint-ms", 50)))
+        .hasMessageContaining("checkpoint-ms must be 100..60000, got 50");
+    assertThat(NodeSettings.from(base.copy().put("checkpoint-ms", 250)).limits().checkpointMs()).isEqualTo(250);
+    assertThat(NodeSettings.from(base).limits().checkpointMs()).isEqualTo(RoleStore.CHECKPOINT_MS);
     assertThat(NodeSettings.from(base).roles()).isEqualTo(List.of(Role.DC));
   }
 }
