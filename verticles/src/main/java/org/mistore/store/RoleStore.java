@@ -54,6 +54,12 @@ public final class RoleStore {
   private volatile long journalBytes;
   /** Value bytes captured since the last journal record (written by the writer thread's ops). */
   private volatile long pendingBytes;
+  /**
+   * Why the store stopped taking writes, null while it takes them. Set when a journal record (or a
+   * checkpoint) could not be written: MapDB's memory then holds changes of writes that failed, which
+   * no later checkpoint may commit. A restart recovers from what is on disk.
+   */
+  private volatile Throwable stopped;
 
   /** MapDB commits at least this often while writes come in (the journal holds the rest); see the checkpoint-ms setting. */
   public static final long CHECKPOINT_MS = 3000;
@@ -227,6 +233,9 @@ public final class RoleStore {
    * disk; then a MapDB checkpoint when one is due.
    */
   private void makeDurable() {
+    if (stopped != null) {
+      throw stoppedFailure();
+    }
     try {
       List<Journal.Change> batch = new ArrayList<>();
       Journal.Change next;
@@ -241,9 +250,22 @@ public final class RoleStore {
         journal.append(batch);
       }
       journalBytes = journal.size();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the journal of " + file + ": " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      stopped = e;
+      throw new UncheckedIOException("cannot write the journal of " + file + ": " + e.getMessage(),
+          e instanceof IOException io ? io : new IOException(e));
     }
+  }
+
+  private StoreException stoppedFailure() {
+    return new StoreException("store " + file.getFileName() + " takes no more writes since its journal could not be "
+        + "written (" + stopped.getMessage() + "); what it acknowledged is on disk: restart the node once the disk "
+        + "is fixed");
+  }
+
+  /** Why the store takes no more writes (a journal record or checkpoint failed), or empty while it takes them. */
+  public java.util.Optional<String> stoppedBecause() {
+    return stopped == null ? java.util.Optional.empty() : java.util.Optional.of(stoppedFailure().getMessage());
   }
 
   /**
@@ -251,14 +273,24 @@ public final class RoleStore {
    * when one is due. Writes queued meanwhile wait for it; the batch before it does not.
    */
   private void checkpointIfDue() {
+    if (stopped != null) {
+      return;
+    }
     boolean due = System.nanoTime() - lastCheckpoint > checkpointMs * 1_000_000;
     if (journal.size() > CHECKPOINT_BYTES || journal.size() > 0 && due) {
       try {
         checkpoint();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot checkpoint " + file + ": " + e.getMessage(), e);
+      } catch (IOException | RuntimeException e) {
+        stopped = e;
+        throw new UncheckedIOException("cannot checkpoint " + file + ": " + e.getMessage(),
+            e instanceof IOException io ? io : new IOException(e));
       }
     }
+  }
+
+  /** Makes the next journal record fail, as a failing disk would (for tests). */
+  void breakJournal() throws IOException {
+    journal.close();
   }
 
   /** A checkpoint now, after the writes queued before it (for tests). */
@@ -296,7 +328,17 @@ public final class RoleStore {
    * changes durable (shared with other writes queued meanwhile). {@code op} checks before it changes.
    */
   public <T> Future<T> write(java.util.function.Function<DB, T> op) {
-    return commits.write(op);
+    return commits.write(refusedOnceStopped(op));
+  }
+
+  /** {@code op}, failing before it changes anything once the store stopped taking writes. */
+  private <T> java.util.function.Function<DB, T> refusedOnceStopped(java.util.function.Function<DB, T> op) {
+    return db -> {
+      if (stopped != null) {
+        throw stoppedFailure();
+      }
+      return op.apply(db);
+    };
   }
 
   /** The longest a {@link #writeSoon} waits for other writes to share its batch. */
@@ -311,7 +353,7 @@ public final class RoleStore {
   }
 
   <T> Future<T> writeSoon(java.util.function.Function<DB, T> op, long lingerMs) {
-    return commits.writeSoon(op, lingerMs);
+    return commits.writeSoon(refusedOnceStopped(op), lingerMs);
   }
 
   /** How many durable batches (one journal record and fsync each) this store has made: fewer than writes under load. */
@@ -463,7 +505,12 @@ public final class RoleStore {
     vertx.cancelTimer(checkpointTimer);
     return commits.close().transform(x -> vertx.executeBlocking(() -> {
       if (!db.isClosed()) {
-        checkpointAll();
+        if (stopped == null) {
+          checkpointAll();
+        } else {
+          // Changes of failed writes may be in MapDB's memory: never commit them.
+          db.rollback();
+        }
         closeNow();
       }
       return null;

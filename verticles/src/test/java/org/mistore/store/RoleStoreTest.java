@@ -72,4 +72,28 @@ class RoleStoreTest {
     assertThat(third.read(db -> last.get("alone")).await()).isEqualTo("4");
     third.close().await();
   }
+
+  @Test
+  void aFailedJournalWriteStopsTheStoreSoTheFailedWriteNeverReachesTheDisk(Vertx vertx) throws Exception {
+    Path file = dir.resolve("pop-pop-9.db");
+    RoleStore store = RoleStore.open(vertx, file, "pop-9", Role.POP).await();
+    java.util.Map<String, String> map = store.write(db -> store.hashMap("t", Serializer.STRING, Serializer.STRING)).await();
+    store.write(db -> map.put("kept", "1")).await();
+    store.breakJournal();
+    assertThatThrownBy(() -> store.write(db -> map.put("failed", "2")).await())
+        .hasMessageContaining("cannot write the journal");
+    assertThatThrownBy(() -> store.write(db -> map.put("later", "3")).await())
+        .isInstanceOf(StoreException.class).hasMessageContaining("takes no more writes");
+    assertThat(store.stoppedBecause()).get().asString().contains("restart the node");
+    // A checkpoint now would commit the failed write's change still in MapDB's memory.
+    assertThatThrownBy(() -> store.checkpointNow().await()).isInstanceOf(StoreException.class);
+    store.close().await();
+
+    RoleStore again = RoleStore.open(vertx, file, "pop-9", Role.POP).await();
+    java.util.Map<String, String> reopened = again.write(db -> again.hashMap("t", Serializer.STRING, Serializer.STRING))
+        .await();
+    assertThat(again.read(db -> new java.util.HashMap<>(reopened)).await())
+        .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("kept", "1"));
+    again.close().await();
+  }
 }
