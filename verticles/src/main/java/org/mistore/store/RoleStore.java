@@ -258,7 +258,7 @@ public final class RoleStore {
   }
 
   private StoreException stoppedFailure() {
-    return new StoreException("store " + file.getFileName() + " takes no more writes since its journal could not be "
+    return new StoreException("store " + file.getFileName() + " takes no more writes since a journal record or checkpoint could not be "
         + "written (" + stopped.getMessage() + "); what it acknowledged is on disk: restart the node once the disk "
         + "is fixed");
   }
