@@ -562,7 +562,7 @@ public final class PopObjectStore implements FenceStore {
 
   /** The version a client's request id committed, if it did. */
   public Future<Optional<VersionMeta>> requested(ObjectId id, String requestId) {
-    if (isGateways(requestId) && gatewayRequests.getIfPresent(id.render() + "|" + requestId) == null) {
+    if (isGateways(requestId) && requestedVersion(id.render(), requestId) == null) {
       // A gateway's ids live in memory only: a first attempt (the usual case) needs no worker thread.
       return Future.succeededFuture(Optional.empty());
     }

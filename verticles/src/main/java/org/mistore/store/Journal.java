@@ -73,13 +73,14 @@ final class Journal implements AutoCloseable {
       writeHeader(channel, 1);
       return new Journal(file, channel, 1, FILE_HEADER, Set.of());
     }
-    if (channel.length() < FILE_HEADER || readMagic(channel) != MAGIC) {
+    Long found = generationOf(channel);
+    if (found == null) {
       channel.close();
       convert(file);
       channel = new RandomAccessFile(file.toFile(), "rw");
+      found = generationOf(channel);
     }
-    channel.seek(4);
-    long generation = channel.readLong();
+    long generation = found;
     Set<String> maps = new java.util.HashSet<>();
     long valid = scan(channel, FILE_HEADER, generation, c -> maps.add(c.map()));
     if (valid < channel.length()) {
@@ -91,14 +92,22 @@ final class Journal implements AutoCloseable {
     return new Journal(file, channel, generation, valid, Set.copyOf(maps));
   }
 
-  private static int readMagic(RandomAccessFile channel) throws IOException {
+  /** The generation in the file's header, or null for a file of the earlier format (no header). */
+  private static Long generationOf(RandomAccessFile channel) throws IOException {
+    if (channel.length() < FILE_HEADER) {
+      return null;
+    }
     channel.seek(0);
-    return channel.readInt();
+    return channel.readInt() == MAGIC ? channel.readLong() : null;
+  }
+
+  private static byte[] header(long generation) {
+    return java.nio.ByteBuffer.allocate(FILE_HEADER).putInt(MAGIC).putLong(generation).array();
   }
 
   private static void writeHeader(RandomAccessFile channel, long generation) throws IOException {
     channel.seek(0);
-    channel.write(java.nio.ByteBuffer.allocate(FILE_HEADER).putInt(MAGIC).putLong(generation).array());
+    channel.write(header(generation));
     channel.getFD().sync();
   }
 
@@ -120,7 +129,7 @@ final class Journal implements AutoCloseable {
     long written = FILE_HEADER;
     try (RandomAccessFile out = new RandomAccessFile(next.toFile(), "rw")) {
       out.setLength(0);
-      out.write(java.nio.ByteBuffer.allocate(FILE_HEADER).putInt(MAGIC).putLong(generation).array());
+      out.write(header(generation));
       if (!changes.isEmpty()) {
         written = write(out, new FileOutputStream(out.getFD()), FILE_HEADER, generation, changes);
       }
@@ -133,11 +142,8 @@ final class Journal implements AutoCloseable {
   /** Bytes of valid records in the log at {@code file} (read-only; for tests and tools). */
   static long recordBytes(Path file) throws IOException {
     try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-      if (in.length() < FILE_HEADER || readMagic(in) != MAGIC) {
-        return scan(in, 0, null, null);
-      }
-      in.seek(4);
-      return scan(in, FILE_HEADER, in.readLong(), null) - FILE_HEADER;
+      Long generation = generationOf(in);
+      return generation == null ? scan(in, 0, null, null) : scan(in, FILE_HEADER, generation, null) - FILE_HEADER;
     }
   }
 

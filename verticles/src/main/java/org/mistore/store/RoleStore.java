@@ -251,10 +251,15 @@ public final class RoleStore {
       }
       journalBytes = journal.size();
     } catch (IOException | RuntimeException e) {
-      stopped = e;
-      throw new UncheckedIOException("cannot write the journal of " + file + ": " + e.getMessage(),
-          e instanceof IOException io ? io : new IOException(e));
+      throw stop("cannot write the journal of ", e);
     }
+  }
+
+  /** Stops the store taking writes because of {@code cause}; returns the failure to throw. */
+  private UncheckedIOException stop(String what, Exception cause) {
+    stopped = cause;
+    return new UncheckedIOException(what + file + ": " + cause.getMessage(),
+        cause instanceof IOException io ? io : new IOException(cause));
   }
 
   private StoreException stoppedFailure() {
@@ -281,9 +286,7 @@ public final class RoleStore {
       try {
         checkpoint();
       } catch (IOException | RuntimeException e) {
-        stopped = e;
-        throw new UncheckedIOException("cannot checkpoint " + file + ": " + e.getMessage(),
-            e instanceof IOException io ? io : new IOException(e));
+        throw stop("cannot checkpoint ", e);
       }
     }
   }
