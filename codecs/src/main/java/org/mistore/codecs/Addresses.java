@@ -54,6 +54,11 @@ public final class Addresses {
   // Verbs an HG answers for its POP.
   /** Store one block durably ({@link StoreBlock}). */
   public static final String HG_STORE_BLOCK = "store-block";
+  /**
+   * Store several small blocks durably ({@link StoreBlocks}); the answer is a JSON array with one
+   * entry per block, in order: {@code null} when it is stored, else {@code {"code","message"}}.
+   */
+  public static final String HG_STORE_BLOCKS = "store-blocks";
   /** Read one block ({@link BlockRef} → bytes). */
   public static final String HG_READ_BLOCK = "read-block";
   /** Every block key the HG holds ({@code {}} → {@code {"keys":[...],"heldBytes","quotaBytes"}}). */

@@ -11,6 +11,8 @@ public final class Codecs {
   public static final WireCodec<BlockRef> BLOCK_REF = immutable(BlockRef.class, BlockRef::write, BlockRef::read);
   public static final WireCodec<StoreBlock> STORE_BLOCK =
       new WireCodec<>(StoreBlock.class, StoreBlock::write, StoreBlock::read, StoreBlock::copy);
+  public static final WireCodec<StoreBlocks> STORE_BLOCKS =
+      new WireCodec<>(StoreBlocks.class, StoreBlocks::write, StoreBlocks::read, StoreBlocks::copy);
   public static final WireCodec<LockRequest> LOCK_REQUEST =
       immutable(LockRequest.class, LockRequest::write, LockRequest::read);
   public static final WireCodec<LockGrant> LOCK_GRANT = immutable(LockGrant.class, LockGrant::write, LockGrant::read);
@@ -25,7 +27,7 @@ public final class Codecs {
 
   public static final List<WireCodec<?>> ALL =
       List.of(OBJECT_ID, VERSION_REF, BLOCK_REF, STORE_BLOCK, LOCK_REQUEST, LOCK_GRANT, ACK, VERSION_META,
-      COMMIT_REQUEST, NODE_REPORT, OWED_REPLY, OWED_PAGE);
+      COMMIT_REQUEST, NODE_REPORT, OWED_REPLY, OWED_PAGE, STORE_BLOCKS);
 
   private Codecs() {
   }

@@ -30,7 +30,9 @@ public final class Samples {
         new NodeReport("hg-1-3", Role.HG, "region-1", "pop-1", "member-Ω", 1L << 40, 12345, 1, 2),
         OWED,
         new OwedPage("pop-1", List.of(OWED, new OwedReply("hg-1-3", "create-é", new VersionRef(ID, 1), 0,
-            "9".repeat(64), true, 0))));
+            "9".repeat(64), true, 0))),
+        new StoreBlocks(List.of(new StoreBlock(BLOCK, Buffer.buffer(new byte[] {4, 5, 6, 7, 8})),
+            new StoreBlock(new BlockRef(VERSION, 8, 0, "0".repeat(64)), Buffer.buffer()))));
   }
 
   @SuppressWarnings("unchecked")

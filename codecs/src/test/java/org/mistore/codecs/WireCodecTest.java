@@ -114,4 +114,21 @@ class WireCodecTest {
     original.data().setByte(0, (byte) 99);
     assertThat(copy.data().getByte(0)).isEqualTo((byte) 1);
   }
+
+  @Test
+  void transformCopiesTheDataOfEveryBlockOfABatch() {
+    StoreBlocks original = (StoreBlocks) Samples.all().get(12);
+    StoreBlocks copy = Codecs.STORE_BLOCKS.transform(original);
+    original.blocks().get(0).data().setByte(0, (byte) 99);
+    assertThat(copy.blocks().get(0).data().getByte(0)).isEqualTo((byte) 4);
+    assertThat(copy).isEqualTo(Codecs.STORE_BLOCKS.decode(Codecs.STORE_BLOCKS.encode(copy)));
+  }
+
+  @Test
+  void aBatchOfTooManyBlocksIsRejectedBeforeItsBlocksAreRead() {
+    Buffer wire = Buffer.buffer().appendInt(0).appendByte(WireCodec.FORMAT_VERSION).appendInt(StoreBlocks.MAX_BLOCKS + 1);
+    wire.setInt(0, wire.length() - 4);
+    assertThatThrownBy(() -> Codecs.STORE_BLOCKS.decode(wire)).isInstanceOf(MalformedWireException.class)
+        .hasMessageContaining("block count");
+  }
 }

@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.mapdb.DB;
 import org.mapdb.Serializer;
 import org.mistore.codecs.BlockRef;
+import org.mistore.codecs.StoreBlock;
 import org.mistore.store.BlockStore;
 import org.mistore.store.RoleStore;
 
@@ -60,6 +61,41 @@ final class HgBlocks {
     // POP, after the client's answer. Large ones are worth an fsync of their own.
     return store.checked(data, ref.length(), ref.sha256(), "block " + ref.index()).compose(bytes ->
         bytes.length < SHARED_SYNC_BYTES ? store.writeSoon(db -> putNow(ref, bytes)) : store.write(db -> putNow(ref, bytes)));
+  }
+
+  /**
+   * Stores several blocks as {@link #put} does each, in one batch of the store; the result has one
+   * entry per block, in order: {@code null} when it is stored, else why not ({@link QuotaExceeded},
+   * {@link IllegalArgumentException}). Fails as a whole only when the batch could not be made durable.
+   */
+  Future<List<RuntimeException>> putAll(List<StoreBlock> batch) {
+    List<Future<byte[]>> checked = batch.stream()
+        .map(b -> store.checked(b.data(), b.ref().length(), b.ref().sha256(), "block " + b.ref().index()))
+        .toList();
+    return Future.join(checked).transform(x -> {
+      long bytes = 0;
+      for (Future<byte[]> c : checked) {
+        bytes += c.succeeded() ? c.result().length : 0;
+      }
+      java.util.function.Function<org.mapdb.DB, List<RuntimeException>> op = db -> {
+        List<RuntimeException> outcomes = new java.util.ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+          Future<byte[]> c = checked.get(i);
+          if (c.failed()) {
+            outcomes.add(c.cause() instanceof RuntimeException e ? e : new IllegalArgumentException(c.cause()));
+            continue;
+          }
+          try {
+            putNow(batch.get(i).ref(), c.result());
+            outcomes.add(null);
+          } catch (QuotaExceeded e) {
+            outcomes.add(e);
+          }
+        }
+        return outcomes;
+      };
+      return bytes < SHARED_SYNC_BYTES ? store.writeSoon(op) : store.write(op);
+    });
   }
 
   private Void putNow(BlockRef ref, byte[] bytes) {

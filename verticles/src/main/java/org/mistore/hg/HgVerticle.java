@@ -13,6 +13,7 @@ import org.mistore.codecs.OwedPage;
 import org.mistore.codecs.OwedReply;
 import org.mistore.codecs.Role;
 import org.mistore.codecs.StoreBlock;
+import org.mistore.codecs.StoreBlocks;
 import org.mistore.node.Limits;
 import org.mistore.node.NodeServices;
 import org.mistore.node.RoleIdentity;
@@ -72,10 +73,23 @@ public final class HgVerticle extends RoleVerticle {
                 refused.increment();
                 m.fail(FailureCode.FULL.code, "HG " + identity.id() + " " + e.getMessage());
               } else {
-                m.fail(e instanceof IllegalArgumentException ? FailureCode.BAD_REQUEST.code
-                    : FailureCode.INTERNAL.code, e.getMessage());
+                m.fail(failureCode(e).code, e.getMessage());
               }
             })).completion(),
+        bus.<StoreBlocks>consumer(address(Addresses.HG_STORE_BLOCKS), m -> blocks.putAll(m.body().blocks())
+            .onSuccess(outcomes -> {
+              JsonArray answer = new JsonArray();
+              for (RuntimeException e : outcomes) {
+                if (e instanceof HgBlocks.QuotaExceeded) {
+                  refused.increment();
+                }
+                answer.add(e == null ? null : new JsonObject().put("code", failureCode(e).code)
+                    .put("message", e instanceof HgBlocks.QuotaExceeded ? "HG " + identity.id() + " " + e.getMessage()
+                        : e.getMessage()));
+              }
+              m.reply(answer);
+            })
+            .onFailure(e -> m.fail(FailureCode.INTERNAL.code, e.getMessage()))).completion(),
         bus.<BlockRef>consumer(address(Addresses.HG_READ_BLOCK), m -> blocks.get(m.body())
             .onSuccess(found -> found.ifPresentOrElse(m::reply,
                 () -> m.fail(FailureCode.NOT_FOUND.code, "block not held by " + identity.id())))
@@ -89,6 +103,11 @@ public final class HgVerticle extends RoleVerticle {
             .onFailure(e -> m.fail(FailureCode.INTERNAL.code, e.getMessage()))).completion());
   }
 
+
+  private static FailureCode failureCode(Throwable e) {
+    return e instanceof HgBlocks.QuotaExceeded ? FailureCode.FULL
+        : e instanceof IllegalArgumentException ? FailureCode.BAD_REQUEST : FailureCode.INTERNAL;
+  }
 
   /** Results the POP kept while this HG was down: held durably before the POP hears they arrived. */
   private void takeOwed(Message<OwedPage> m) {

@@ -3,14 +3,21 @@ package org.mistore.placement;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.Promise;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.mistore.codecs.Addresses;
 import org.mistore.codecs.BlockRef;
 import org.mistore.codecs.FailureCode;
 import org.mistore.codecs.StoreBlock;
+import org.mistore.codecs.StoreBlocks;
 import org.mistore.store.Checksums;
 
 /**
@@ -58,8 +65,87 @@ final class HgCopies {
     return Checksums.matches(data, ref.length(), ref.sha256());
   }
 
-  /** Stores a block on an HG; fails with the HG's failure ({@link FailureCode#FULL} when over quota). */
+  /** Blocks up to this size wait a little to travel to their HG with others, in one message. */
+  static final int BATCHED_BLOCK_BYTES = 64 * 1024;
+  /** The longest a small block waits for others bound to the same HG. */
+  static final long BATCH_LINGER_MS = 5;
+  /** A batch leaves at once when its blocks reach this many bytes. */
+  private static final long BATCH_BYTES = 1L << 20;
+
+  /** Small blocks waiting to go to one HG, and their callers' promises in the same order. */
+  private static final class Outgoing {
+    final List<StoreBlock> blocks = new ArrayList<>();
+    final List<Promise<Void>> stored = new ArrayList<>();
+    long bytes;
+    long timer = -1;
+  }
+
+  private final Map<String, Outgoing> outgoing = new HashMap<>();
+
+  /**
+   * Stores a block on an HG; fails with the HG's failure ({@link FailureCode#FULL} when over quota).
+   * Small blocks go with the others bound to the same HG within {@link #BATCH_LINGER_MS}: one message
+   * and one batch of the HG's store for all. Call on the POP's context.
+   */
   Future<Void> store(String hg, BlockRef ref, Buffer data) {
+    if (data.length() > BATCHED_BLOCK_BYTES) {
+      return storeOne(hg, ref, data);
+    }
+    Outgoing batch = outgoing.computeIfAbsent(hg, k -> new Outgoing());
+    Promise<Void> stored = Promise.promise();
+    batch.blocks.add(new StoreBlock(ref, data));
+    batch.stored.add(stored);
+    batch.bytes += data.length();
+    if (batch.blocks.size() >= StoreBlocks.MAX_BLOCKS || batch.bytes >= BATCH_BYTES) {
+      send(hg, batch);
+    } else if (batch.timer < 0) {
+      batch.timer = vertx.setTimer(BATCH_LINGER_MS, t -> {
+        batch.timer = -1;
+        send(hg, batch);
+      });
+    }
+    return stored.future();
+  }
+
+  private void send(String hg, Outgoing batch) {
+    if (!outgoing.remove(hg, batch)) {
+      return; // already sent
+    }
+    if (batch.timer >= 0) {
+      vertx.cancelTimer(batch.timer);
+    }
+    vertx.eventBus().<JsonArray>request(Addresses.hg(hg, Addresses.HG_STORE_BLOCKS), new StoreBlocks(batch.blocks),
+            new DeliveryOptions().setSendTimeout(Math.max(30_000, readTimeoutMs)))
+        .onSuccess(m -> {
+          JsonArray outcomes = m.body();
+          for (int i = 0; i < batch.stored.size(); i++) {
+            Object outcome = i < outcomes.size() ? outcomes.getValue(i) : FAILED_WITHOUT_ANSWER;
+            if (outcome == null) {
+              batch.stored.get(i).complete();
+            } else {
+              JsonObject failure = outcome instanceof JsonObject j ? j : FAILED_WITHOUT_ANSWER;
+              batch.stored.get(i).fail(new ReplyException(ReplyFailure.RECIPIENT_FAILURE,
+                  failure.getInteger("code", FailureCode.INTERNAL.code), failure.getString("message")));
+            }
+          }
+        })
+        .onFailure(e -> {
+          if (e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
+            // An HG of an earlier version knows only the one-block verb.
+            for (int i = 0; i < batch.blocks.size(); i++) {
+              StoreBlock b = batch.blocks.get(i);
+              storeOne(hg, b.ref(), b.data()).onComplete(batch.stored.get(i));
+            }
+          } else {
+            batch.stored.forEach(p -> p.fail(e));
+          }
+        });
+  }
+
+  private static final JsonObject FAILED_WITHOUT_ANSWER =
+      new JsonObject().put("code", FailureCode.INTERNAL.code).put("message", "the HG gave no answer for this block");
+
+  private Future<Void> storeOne(String hg, BlockRef ref, Buffer data) {
     return vertx.eventBus().request(Addresses.hg(hg, Addresses.HG_STORE_BLOCK), new StoreBlock(ref, data),
         new DeliveryOptions().setSendTimeout(Math.max(30_000, readTimeoutMs))).mapEmpty();
   }

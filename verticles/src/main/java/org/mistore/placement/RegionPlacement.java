@@ -313,7 +313,9 @@ public final class RegionPlacement {
     if (!ensuring.add(key)) {
       return Future.succeededFuture(0);
     }
-    return store.placement(ref).compose(holders -> {
+    // A block committed just now (its bytes still held from the commit) has no copies yet.
+    Future<List<String>> placement = fresh.containsKey(key) ? Future.succeededFuture(List.of()) : store.placement(ref);
+    return placement.compose(holders -> {
       List<String> live = holders.stream().filter(this::isUp).toList();
       int need = copiesWanted() - live.size();
       if (need <= 0) {

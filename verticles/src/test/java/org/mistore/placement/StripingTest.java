@@ -17,9 +17,13 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.mistore.codecs.Addresses;
 import org.mistore.codecs.BlockRef;
+import org.mistore.codecs.FailureCode;
 import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.Role;
+import org.mistore.codecs.StoreBlock;
+import org.mistore.codecs.StoreBlocks;
 import org.mistore.codecs.VersionMeta;
+import org.mistore.codecs.VersionRef;
 import org.mistore.node.RoleIdentity;
 import org.mistore.store.BlockStore;
 import org.mistore.store.Checksums;
@@ -164,6 +168,33 @@ class StripingTest extends DevClusterTestBase {
     assertThat(read(a, "hg-1-3").body()).isEqualTo(first);
     assertThat(read(b, "hg-1-3").body()).isEqualTo(second);
     assertThat(read(c, "hg-1-3").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void anHgAnswersEveryBlockOfABatchOnItsOwnAndKeepsTheGoodOnes() {
+    start(2, 1, new JsonObject().put("block-size", BLOCK).put("capacity-bytes", 2L * BLOCK));
+    ObjectId id = new ObjectId("pop-1", "pop-2", "hg-1-1", 999);
+    byte[][] data = {random(BLOCK, 6), random(BLOCK, 7), random(BLOCK, 8), random(BLOCK, 9)};
+    List<StoreBlock> batch = new java.util.ArrayList<>();
+    for (int i = 0; i < data.length; i++) {
+      BlockRef ref = new BlockRef(new VersionRef(id, 1), i, BLOCK, Checksums.sha256(Buffer.buffer(data[i])));
+      byte[] sent = i == 1 ? random(BLOCK, 66) : data[i]; // block 1 does not match its checksum
+      batch.add(new StoreBlock(ref, Buffer.buffer(sent)));
+    }
+    JsonArray outcomes = dev.cluster.vertx().eventBus()
+        .<JsonArray>request(Addresses.hg("hg-1-1", Addresses.HG_STORE_BLOCKS), new StoreBlocks(batch)).await().body();
+
+    assertThat(outcomes).hasSize(4);
+    assertThat(outcomes.getValue(0)).as("stored").isNull();
+    assertThat(outcomes.getJsonObject(1).getInteger("code")).isEqualTo(FailureCode.BAD_REQUEST.code);
+    assertThat(outcomes.getValue(2)).as("stored").isNull();
+    assertThat(outcomes.getJsonObject(3).getInteger("code")).as("past the quota").isEqualTo(FailureCode.FULL.code);
+    assertThat(held("hg-1-1")).isEqualTo(2L * BLOCK);
+    for (int i : new int[] {0, 2}) {
+      Buffer back = dev.cluster.vertx().eventBus()
+          .<Buffer>request(Addresses.hg("hg-1-1", Addresses.HG_READ_BLOCK), batch.get(i).ref()).await().body();
+      assertThat(back.getBytes()).isEqualTo(data[i]);
+    }
   }
 
   private long held(String hg) {
