@@ -1,11 +1,7 @@
 package org.mistore.codecs;
 
-import java.util.regex.Pattern;
-
 /** Block {@code index} of a version: its length in bytes and its SHA-256 (lower-case hex). */
 public record BlockRef(VersionRef version, int index, int length, String sha256) {
-  private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
-
   public BlockRef {
     if (version == null) {
       throw new IllegalArgumentException("block ref without version");
@@ -13,9 +9,23 @@ public record BlockRef(VersionRef version, int index, int length, String sha256)
     if (index < 0 || length < 0) {
       throw new IllegalArgumentException("block index " + index + " / length " + length + " negative");
     }
-    if (sha256 == null || !HEX64.matcher(sha256).matches()) {
+    if (!isSha256(sha256)) {
       throw new IllegalArgumentException("block checksum is not 64 lower-case hex digits");
     }
+  }
+
+  /** Whether {@code text} is a SHA-256 as the wire carries it: 64 lower-case hex digits. */
+  public static boolean isSha256(String text) {
+    if (text == null || text.length() != 64) {
+      return false;
+    }
+    for (int i = 0; i < 64; i++) {
+      char c = text.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   void write(WireWriter w) {

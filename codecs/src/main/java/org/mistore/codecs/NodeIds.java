@@ -1,16 +1,21 @@
 package org.mistore.codecs;
 
-import java.util.regex.Pattern;
-
 /** Node and region names: 1–40 characters of {@code A-Z a-z 0-9 _ -}, so they fit in URLs, addresses and object ids. */
 public final class NodeIds {
-  private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_-]{1,40}");
-
   private NodeIds() {
   }
 
   public static boolean isValid(String id) {
-    return id != null && VALID.matcher(id).matches();
+    if (id == null || id.isEmpty() || id.length() > 40) {
+      return false;
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Returns {@code id} or throws {@code IllegalArgumentException} naming {@code what}. */

@@ -28,7 +28,7 @@ public record ObjectId(String primaryPop, String backupPop, String creatorHg, lo
     if (parts.length != 4) {
       throw new IllegalArgumentException("object id '" + text + "' must have 4 dot-separated parts");
     }
-    if (!parts[3].matches("[0-9a-z]{1,13}")) {
+    if (!isCounter(parts[3])) {
       throw new IllegalArgumentException("object id '" + text + "' has a malformed counter");
     }
     long counter;
@@ -38,6 +38,20 @@ public record ObjectId(String primaryPop, String backupPop, String creatorHg, lo
       throw new IllegalArgumentException("object id '" + text + "' has a malformed counter");
     }
     return new ObjectId(parts[0], parts[1], parts[2], counter);
+  }
+
+  /** 1–13 digits of base 36, lower case. */
+  private static boolean isCounter(String text) {
+    if (text.isEmpty() || text.length() > 13) {
+      return false;
+    }
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'z')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

@@ -1,7 +1,5 @@
 package org.mistore.codecs;
 
-import java.util.regex.Pattern;
-
 /**
  * The result of a client's write that its gateway (an HG) may never have heard, because it was down
  * when the write committed: kept by the HG's POP and delivered to the HG when it returns, so the
@@ -14,7 +12,6 @@ import java.util.regex.Pattern;
  */
 public record OwedReply(String hg, String requestId, VersionRef ref, long size, String sha256, boolean deleted,
     long keptAt) {
-  private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
   /** Longest request id (the API accepts 128 characters). */
   public static final int MAX_REQUEST_ID = 128;
 
@@ -24,7 +21,7 @@ public record OwedReply(String hg, String requestId, VersionRef ref, long size, 
       throw new IllegalArgumentException("owed reply needs a request id of 1-" + MAX_REQUEST_ID
           + " characters and a version");
     }
-    if (size < 0 || sha256 == null || !HEX64.matcher(sha256).matches()) {
+    if (size < 0 || !BlockRef.isSha256(sha256)) {
       throw new IllegalArgumentException("owed reply size negative or checksum not 64 lower-case hex digits");
     }
   }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.mistore.codecs.Addresses;
 import org.mistore.codecs.NodeReport;
@@ -32,6 +33,13 @@ public final class NodeDirectory {
   private final Vertx vertx;
   private final long detectionMillis;
   private final ConcurrentMap<String, DirectoryEntry> entries = new ConcurrentHashMap<>();
+  /** Counts changes to {@link #entries}; bumped after each. */
+  private final AtomicLong changes = new AtomicLong();
+  /** The entries in order as of a count of changes: placement asks for them per block. */
+  private volatile Ordered ordered;
+
+  private record Ordered(long changes, List<DirectoryEntry> entries) {
+  }
   private final List<Consumer<DirectoryEntry>> downListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Consumer<DirectoryEntry>> upListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Context context;
@@ -75,6 +83,7 @@ public final class NodeDirectory {
       return old.report().sentAt() > neu.report().sentAt() && old.report().startedAt() == neu.report().startedAt()
           ? old : neu;
     });
+    changes.incrementAndGet();
     DirectoryEntry old = before[0];
     if (now == entry && (old == null || old.status() == NodeStatus.DOWN
         || old.report().startedAt() != report.startedAt())) {
@@ -93,8 +102,11 @@ public final class NodeDirectory {
 
   /** A cluster member left: every role it hosted is down now. Safe from any thread. */
   public void memberLeft(String memberId) {
-    Runnable mark = () -> entries.replaceAll((k, e) ->
-        e.report().memberId().equals(memberId) && e.status() == NodeStatus.UP ? notifyDown(e.down()) : e);
+    Runnable mark = () -> {
+      entries.replaceAll((k, e) ->
+          e.report().memberId().equals(memberId) && e.status() == NodeStatus.UP ? notifyDown(e.down()) : e);
+      changes.incrementAndGet();
+    };
     if (context == null) {
       mark.run();
     } else {
@@ -115,10 +127,18 @@ public final class NodeDirectory {
   void sweep() {
     long cutoff = now() - detectionMillis;
     entries.replaceAll((k, e) -> e.status() == NodeStatus.UP && e.lastSeenMillis() < cutoff ? notifyDown(e.down()) : e);
+    changes.incrementAndGet();
   }
 
   public List<DirectoryEntry> snapshot() {
-    return entries.values().stream().sorted(ORDER).toList();
+    // Sorted again only after a change: a list sorted before a change is counted as older than it.
+    long seen = changes.get();
+    Ordered last = ordered;
+    if (last == null || last.changes() != seen) {
+      last = new Ordered(seen, entries.values().stream().sorted(ORDER).toList());
+      ordered = last;
+    }
+    return last.entries();
   }
 
   public Optional<DirectoryEntry> find(Role role, String nodeId) {

@@ -21,6 +21,7 @@ import java.util.function.Function;
 import org.mistore.codecs.LockGrant;
 import org.mistore.codecs.LockRequest;
 import org.mistore.codecs.LockType;
+import org.mistore.codecs.NodeIds;
 import org.mistore.codecs.ObjectId;
 
 /**
@@ -105,7 +106,8 @@ public final class LockTable {
   /** The object a token is for, if the token is well-formed. */
   public static Optional<ObjectId> objectOf(String token) {
     int tilde = token == null ? -1 : token.lastIndexOf('~');
-    if (tilde <= 0 || !token.substring(tilde + 1).matches("[A-Za-z0-9_-]{22}")) {
+    // The random part: 22 characters of URL-safe base64, the characters of a node id.
+    if (tilde <= 0 || token.length() - tilde - 1 != 22 || !NodeIds.isValid(token.substring(tilde + 1))) {
       return Optional.empty();
     }
     try {
