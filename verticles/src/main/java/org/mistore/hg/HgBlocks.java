@@ -100,9 +100,9 @@ final class HgBlocks {
 
   private Void putNow(BlockRef ref, byte[] bytes) {
     String key = BlockStore.key(ref);
-    long old = blocks.lengthOf(key);
     long now = blocks.heldBytes();
-    long after = now - Math.max(0, old) + bytes.length;
+    // The block's earlier copy (a re-sent block) is looked up only when it decides the quota.
+    long after = now + bytes.length <= quota ? now + bytes.length : now - Math.max(0, blocks.lengthOf(key)) + bytes.length;
     if (after > quota && after > now) {
       throw new QuotaExceeded("holds " + now + " of its " + quota + " bytes quota");
     }

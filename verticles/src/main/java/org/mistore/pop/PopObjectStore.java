@@ -73,6 +73,12 @@ public final class PopObjectStore implements FenceStore {
   /** Heads and versions recently read or committed, so hot objects skip the worker hop; filled from MapDB on a miss. */
   private final com.github.benmanes.caffeine.cache.Cache<String, Long> headCache =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).executor(Runnable::run).build();
+  /**
+   * {@link #heads} of recently written objects as MapDB holds them, so a commit skips a MapDB lookup:
+   * filled and changed only by the writer thread, so never older than MapDB; read by any thread.
+   */
+  private final com.github.benmanes.caffeine.cache.Cache<String, Long> storedHeads =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).executor(Runnable::run).build();
   private final com.github.benmanes.caffeine.cache.Cache<String, VersionMeta> metaCache =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).executor(Runnable::run).build();
   /** Durable ceilings this POP wrote or read, so the event loop never reads MapDB for them. */
@@ -133,6 +139,23 @@ public final class PopObjectStore implements FenceStore {
     return raw == null ? null : decode(raw);
   }
 
+  /** The head MapDB holds for an object (0 when none); any thread. */
+  private long storedHead(String id) {
+    Long known = storedHeads.getIfPresent(id);
+    return known != null ? known : heads.getOrDefault(id, 0L);
+  }
+
+  /** As {@link #storedHead}, remembering what MapDB answered; writer thread only. */
+  private long storedHeadOnWriter(String id) {
+    Long known = storedHeads.getIfPresent(id);
+    if (known != null) {
+      return known;
+    }
+    long head = heads.getOrDefault(id, 0L);
+    storedHeads.put(id, head);
+    return head;
+  }
+
   /** Whether {@code meta} (may be null) has block {@code index} with checksum {@code sha}. */
   private static boolean names(VersionMeta meta, int index, String sha) {
     return meta != null && index < meta.blockCount() && meta.blockSha256().get(index).equals(sha);
@@ -144,7 +167,7 @@ public final class PopObjectStore implements FenceStore {
    */
   private long visibleHead(String id) {
     Long pending = published.get(id);
-    long stored = heads.getOrDefault(id, 0L);
+    long stored = storedHead(id);
     return pending == null ? stored : Math.max(pending, stored);
   }
 
@@ -237,7 +260,12 @@ public final class PopObjectStore implements FenceStore {
   /** Records durably which HGs of this POP's region hold a block (sharing a later batch's fsync). */
   public Future<Void> placed(BlockRef ref, String hg) {
     return store.writeSoon(db -> {
-      placements.merge(blockKey(ref), hg, (a, b) -> a.contains(b) ? a : a + "," + b);
+      // One lookup for a block placed the first time (the usual case), a second one otherwise.
+      String key = blockKey(ref);
+      String before = placements.put(key, hg);
+      if (before != null) {
+        placements.put(key, List.of(before.split(",")).contains(hg) ? before : before + "," + hg);
+      }
       return null;
     });
   }
@@ -331,7 +359,7 @@ public final class PopObjectStore implements FenceStore {
     headCache.asMap().merge(id, version, Math::max);
     metaCache.put(key, meta);
     store.writeSoon(db -> {
-      if (heads.getOrDefault(id, 0L) < version) {
+      if (storedHeadOnWriter(id) < version) {
         advance(id, meta, requestId);
       }
       published.remove(id, version);
@@ -346,7 +374,7 @@ public final class PopObjectStore implements FenceStore {
     String id = meta.ref().id().render();
     long version = meta.ref().version();
     return store.write(db -> {
-      if (version > heads.getOrDefault(id, 0L) && version > published.getOrDefault(id, 0L)) {
+      if (version > storedHeadOnWriter(id) && version > published.getOrDefault(id, 0L)) {
         versions.remove(versionKey(id, version));
         dropUpload(id, version, () -> null);
       }
@@ -376,7 +404,7 @@ public final class PopObjectStore implements FenceStore {
         return decode(raw); // a client's retry of a write that did commit
       }
     }
-    long head = heads.getOrDefault(id, 0L);
+    long head = storedHeadOnWriter(id);
     if (head >= meta.ref().version()) {
       byte[] existing = versions.get(versionKey(id, meta.ref().version()));
       if (existing != null && decode(existing).sha256().equals(meta.sha256())) {
@@ -434,6 +462,7 @@ public final class PopObjectStore implements FenceStore {
       requestOf.put(versionKey(id, version), requestId);
     }
     heads.put(id, version);
+    storedHeads.put(id, version);
     // Heads only rise; a head published on the event loop may already be ahead of this one.
     headCache.asMap().merge(id, version, Math::max);
     // Blocks another writer uploaded under this number can no longer commit: nothing else would drop them.

@@ -61,6 +61,22 @@ class PopObjectStoreTest {
   }
 
   @Test
+  void theHoldersOfABlockAreRecordedOnceEachAndSurviveAReopen(Vertx vertx) {
+    RoleStore file = open(vertx, "pop-1");
+    PopObjectStore store = PopObjectStore.open(file).await();
+    commitOneBlock(store, new VersionRef(id, 1), block(1));
+    BlockRef b = committedBlock();
+    // An HG whose id is a prefix of another's is still a holder of its own.
+    for (String hg : List.of("hg-1-10", "hg-1-1", "hg-1-10", "hg-1-1")) {
+      store.placed(b, hg).await();
+    }
+    assertThat(store.placement(b).await()).containsExactly("hg-1-10", "hg-1-1");
+    file.close().await();
+    PopObjectStore reopened = PopObjectStore.open(open(vertx, "pop-1")).await();
+    assertThat(reopened.placement(b).await()).containsExactly("hg-1-10", "hg-1-1");
+  }
+
+  @Test
   void fencesRiseAcrossReopenAndAcrossATakeoverByTheBackup(Vertx vertx) {
     RoleStore primaryFile = open(vertx, "pop-1");
     PopObjectStore primary = PopObjectStore.open(primaryFile).await();
