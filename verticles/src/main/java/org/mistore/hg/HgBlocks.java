@@ -2,6 +2,7 @@ package org.mistore.hg;
 
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.mapdb.DB;
@@ -77,8 +78,8 @@ final class HgBlocks {
       for (Future<byte[]> c : checked) {
         bytes += c.succeeded() ? c.result().length : 0;
       }
-      java.util.function.Function<org.mapdb.DB, List<RuntimeException>> op = db -> {
-        List<RuntimeException> outcomes = new java.util.ArrayList<>(batch.size());
+      java.util.function.Function<DB, List<RuntimeException>> op = db -> {
+        List<RuntimeException> outcomes = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
           Future<byte[]> c = checked.get(i);
           if (c.failed()) {

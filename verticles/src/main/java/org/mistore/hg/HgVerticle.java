@@ -71,10 +71,8 @@ public final class HgVerticle extends RoleVerticle {
             .onFailure(e -> {
               if (e instanceof HgBlocks.QuotaExceeded) {
                 refused.increment();
-                m.fail(FailureCode.FULL.code, "HG " + identity.id() + " " + e.getMessage());
-              } else {
-                m.fail(failureCode(e).code, e.getMessage());
               }
+              m.fail(failureCode(e).code, failureMessage(e));
             })).completion(),
         bus.<StoreBlocks>consumer(address(Addresses.HG_STORE_BLOCKS), m -> blocks.putAll(m.body().blocks())
             .onSuccess(outcomes -> {
@@ -83,9 +81,8 @@ public final class HgVerticle extends RoleVerticle {
                 if (e instanceof HgBlocks.QuotaExceeded) {
                   refused.increment();
                 }
-                answer.add(e == null ? null : new JsonObject().put("code", failureCode(e).code)
-                    .put("message", e instanceof HgBlocks.QuotaExceeded ? "HG " + identity.id() + " " + e.getMessage()
-                        : e.getMessage()));
+                answer.add(e == null ? null
+                    : new JsonObject().put("code", failureCode(e).code).put("message", failureMessage(e)));
               }
               m.reply(answer);
             })
@@ -103,6 +100,10 @@ public final class HgVerticle extends RoleVerticle {
             .onFailure(e -> m.fail(FailureCode.INTERNAL.code, e.getMessage()))).completion());
   }
 
+
+  private String failureMessage(Throwable e) {
+    return e instanceof HgBlocks.QuotaExceeded ? "HG " + identity.id() + " " + e.getMessage() : e.getMessage();
+  }
 
   private static FailureCode failureCode(Throwable e) {
     return e instanceof HgBlocks.QuotaExceeded ? FailureCode.FULL
