@@ -319,7 +319,8 @@ public final class OwnerService implements LockMirror {
     ObjectId id = request.meta().ref().id();
     boolean standIn = m.headers().contains(Addresses.HEADER_STAND_IN);
     String from = m.headers().get(Addresses.HEADER_FROM);
-    Future<Void> ready = standIn || from == null ? Future.succeededFuture()
+    // A first version follows any head: nothing to catch up, no head to read.
+    Future<Void> ready = standIn || from == null || request.meta().ref().version() == 1 ? Future.succeededFuture()
         : store.head(id).compose(head -> head >= request.meta().ref().version() - 1 ? Future.succeededFuture()
             : catchUp.from(new Owners.Holder(Role.POP, from), id));
     ready.compose(v -> store.commit(request, m.headers().get(Addresses.HEADER_REQUEST_ID), standIn))

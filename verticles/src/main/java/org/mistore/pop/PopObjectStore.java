@@ -200,6 +200,7 @@ public final class PopObjectStore implements FenceStore {
       long[] range = counterRanges.get(hg);
       if (range != null && range[0] <= range[1]) {
         String id = idOf.apply(range[0]++);
+        mintedNow(id);
         fresh.accept(id);
         return Future.succeededFuture(id);
       }
@@ -217,6 +218,7 @@ public final class PopObjectStore implements FenceStore {
       if (key != null) {
         creations.put(key, id);
       }
+      mintedNow(id);
       fresh.accept(id);
       return new Minted(id, key == null ? new long[] {stored + 2, ceiling} : null);
     }).map(minted -> {
@@ -226,6 +228,11 @@ public final class PopObjectStore implements FenceStore {
       }
       return minted.id();
     });
+  }
+
+  /** A new id has no version anywhere yet: its first commit need not look its head up. Any thread. */
+  private void mintedNow(String id) {
+    headCache.asMap().putIfAbsent(id, 0L);
   }
 
   /** The keys in {@link #uploaded} of one version's blocks (a live view). */
