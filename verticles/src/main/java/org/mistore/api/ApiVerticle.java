@@ -17,7 +17,7 @@ import org.mistore.codecs.Addresses;
 import org.mistore.codecs.NodeReport;
 import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.Role;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.mistore.directory.DirectoryEntry;
 import org.mistore.directory.NodeDirectory;
 import org.mistore.node.Limits;
@@ -31,7 +31,8 @@ public final class ApiVerticle extends VerticleBase {
   private final int port;
   private final NodeDirectory directory;
   private final PrometheusMeterRegistry registry;
-  private final BooleanSupplier ready;
+  /** Why the node is not ready, empty when it is. */
+  private final Supplier<Optional<String>> notReadyBecause;
   private final Map<String, String> gatewayToPop;
   private final boolean selectableGateway;
   private final Limits limits;
@@ -42,12 +43,12 @@ public final class ApiVerticle extends VerticleBase {
    * @param selectableGateway whether {@code Mistore-Gateway} may pick another (dev mode)
    */
   public ApiVerticle(String host, int port, NodeDirectory directory, PrometheusMeterRegistry registry,
-      BooleanSupplier ready, Map<String, String> gatewayToPop, boolean selectableGateway, Limits limits) {
+      Supplier<Optional<String>> notReadyBecause, Map<String, String> gatewayToPop, boolean selectableGateway, Limits limits) {
     this.host = host;
     this.port = port;
     this.directory = directory;
     this.registry = registry;
-    this.ready = ready;
+    this.notReadyBecause = notReadyBecause;
     this.gatewayToPop = gatewayToPop;
     this.selectableGateway = selectableGateway;
     this.limits = limits;
@@ -86,10 +87,11 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private void ready(RoutingContext rc) {
-    if (ready.getAsBoolean()) {
+    Optional<String> why = notReadyBecause.get();
+    if (why.isEmpty()) {
       json(rc, 200, new JsonObject().put("status", "ready"));
     } else {
-      Problems.send(rc, 503, "Service Unavailable", "node is starting, stopping or not in the cluster");
+      Problems.send(rc, 503, "Service Unavailable", why.get());
     }
   }
 

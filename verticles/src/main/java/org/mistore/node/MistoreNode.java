@@ -2,10 +2,10 @@ package org.mistore.node;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VerticleBase;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -15,6 +15,7 @@ import org.mistore.dc.DcVerticle;
 import org.mistore.directory.NodeDirectory;
 import org.mistore.hg.HgVerticle;
 import org.mistore.pop.PopVerticle;
+import org.mistore.store.RoleStore;
 
 /**
  * Deploys what one Vert.x instance runs: the directory, the role verticles and the API verticle.
@@ -27,6 +28,8 @@ public final class MistoreNode {
   private final NodeDirectory directory;
   private final AtomicBoolean ready = new AtomicBoolean();
   private final Map<String, String> deployments = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The role verticles deployed now, by {@code role/id}. */
+  private final Map<String, RoleVerticle> running = new java.util.concurrent.ConcurrentHashMap<>();
   private NodeServices services;
   private ApiVerticle api;
 
@@ -41,19 +44,26 @@ public final class MistoreNode {
     MistoreNode node = new MistoreNode(booted, directory);
     node.services = services;
     Vertx vertx = booted.vertx();
-    node.api = new ApiVerticle(httpHost, httpPort, directory, booted.registry(), node::isReady, gateways(roles),
+    node.api = new ApiVerticle(httpHost, httpPort, directory, booted.registry(), node::notReadyBecause, gateways(roles),
         roles.size() > 1 && roles.stream().filter(r -> r.role() == Role.HG).count() > 1, services.limits());
     return directory.start()
         .compose(v -> vertx.deployVerticle(node.api)
             .recover(e -> Future.failedFuture(new StartupException("cannot serve HTTP on " + httpHost + ":" + httpPort
                 + ": " + SettingsLoader.oneLine(e)))))
-        .compose(v -> Future.all(roles.stream().map(who -> vertx.deployVerticle(verticle(who, services))
-            .onSuccess(deployment -> node.deployments.put(who.role().wireName() + "/" + who.id(), deployment)))
-            .toList()))
+        .compose(v -> Future.all(roles.stream().map(node::deploy).toList()))
         .map(v -> {
           node.ready.set(true);
           return node;
         });
+  }
+
+  private Future<Void> deploy(RoleIdentity who) {
+    RoleVerticle role = verticle(who, services);
+    String key = who.role().wireName() + "/" + who.id();
+    return booted.vertx().deployVerticle(role).onSuccess(deployment -> {
+      deployments.put(key, deployment);
+      running.put(key, role);
+    }).mapEmpty();
   }
 
   /** HGs serve as gateways (to their POP); a node with a POP but no HG serves through its POP. */
@@ -66,7 +76,7 @@ public final class MistoreNode {
     return out;
   }
 
-  private static VerticleBase verticle(RoleIdentity who, NodeServices services) {
+  private static RoleVerticle verticle(RoleIdentity who, NodeServices services) {
     return switch (who.role()) {
       case HG -> new HgVerticle(who, services);
       case POP -> new PopVerticle(who, services);
@@ -79,6 +89,7 @@ public final class MistoreNode {
    * closes). For tests of failures inside one JVM.
    */
   public Future<Void> stopRole(Role role, String id) {
+    running.remove(role.wireName() + "/" + id);
     String deployment = deployments.remove(role.wireName() + "/" + id);
     return deployment == null ? Future.failedFuture("no " + role.wireName() + " " + id + " deployed")
         : booted.vertx().undeploy(deployment);
@@ -86,13 +97,32 @@ public final class MistoreNode {
 
   /** Starts a role instance again on its store (a restart after {@link #stopRole}), for tests. */
   public Future<Void> startRole(RoleIdentity who) {
-    return booted.vertx().deployVerticle(verticle(who, services))
-        .onSuccess(d -> deployments.put(who.role().wireName() + "/" + who.id(), d))
-        .mapEmpty();
+    return deploy(who);
   }
 
   public boolean isReady() {
-    return ready.get() && booted.inCluster();
+    return notReadyBecause().isEmpty();
+  }
+
+  /**
+   * Why the node is not ready, or empty when it is: it is starting, stopping or out of the cluster,
+   * or one of its stores stopped taking writes (a journal record or checkpoint failed; a restart
+   * recovers it).
+   */
+  public Optional<String> notReadyBecause() {
+    if (!ready.get() || !booted.inCluster()) {
+      return Optional.of("node is starting, stopping or not in the cluster");
+    }
+    return running.values().stream()
+        .flatMap(r -> r.store().flatMap(RoleStore::stoppedBecause)
+            .map(why -> r.identity().role().wireName() + " " + r.identity().id() + ": " + why)
+            .stream())
+        .findFirst();
+  }
+
+  /** The store of a role running here, for tests and diagnostics. */
+  public Optional<RoleStore> storeOf(Role role, String id) {
+    return Optional.ofNullable(running.get(role.wireName() + "/" + id)).flatMap(RoleVerticle::store);
   }
 
   public int httpPort() {

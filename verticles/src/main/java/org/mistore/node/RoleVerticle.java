@@ -30,6 +30,11 @@ public abstract class RoleVerticle extends VerticleBase {
     return identity;
   }
 
+  /** The role's store once opened (empty before). */
+  public java.util.Optional<RoleStore> store() {
+    return java.util.Optional.ofNullable(store);
+  }
+
   @Override
   public Future<?> start() {
     return RoleStore.open(vertx, services.storeFile(identity), identity.id(), identity.role(),

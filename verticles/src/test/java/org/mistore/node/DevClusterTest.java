@@ -12,6 +12,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mistore.codecs.Role;
+import org.mistore.store.StoreFaults;
 import org.mistore.testing.ClusterView;
 import org.mistore.testing.Eventually;
 import org.mistore.testing.Http;
@@ -48,6 +50,25 @@ class DevClusterTest {
     assertThat(hg.getString("region")).isEqualTo("region-2");
     assertThat(hg.getString("pop")).isEqualTo("pop-2");
     assertThat(hg.getLong("capacityBytes")).isPositive();
+  }
+
+  @Test
+  void aStoreThatStoppedTakingWritesMakesTheNodeNotReadyAndSaysWhich() {
+    String base = start();
+    HttpResponse<String> created = Http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/v1/objects"))
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("first")).build());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String primary = new JsonObject(created.body()).getString("id").split("\\.")[0];
+    StoreFaults.breakJournal(cluster.storeOf(Role.POP, primary).orElseThrow());
+
+    HttpResponse<String> write = Http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(base + "/v1/objects/" + new JsonObject(created.body()).getString("id")))
+        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("second")).build());
+    assertThat(write.statusCode()).as(write.body()).isEqualTo(500);
+    HttpResponse<String> ready = Http.get(base + "/ready");
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(ready.body()).contains("pop " + primary).contains("takes no more writes");
+    assertThat(Http.status(base + "/health")).as("alive, only not ready").isEqualTo(200);
   }
 
   @Test
