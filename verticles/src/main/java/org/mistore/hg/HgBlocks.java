@@ -57,11 +57,9 @@ final class HgBlocks {
    * again. Fails with {@link QuotaExceeded} when it does not fit, {@link IllegalArgumentException} when
    * it does not match its ref.
    */
-  Future<Void> put(BlockRef ref, Buffer data) {
-    // Small blocks wait briefly for others to share their fsync: an HG is sent them one by one by its
-    // POP, after the client's answer. Large ones are worth an fsync of their own.
-    return store.checked(data, ref.length(), ref.sha256(), "block " + ref.index()).compose(bytes ->
-        bytes.length < SHARED_SYNC_BYTES ? store.writeSoon(db -> putNow(ref, bytes)) : store.write(db -> putNow(ref, bytes)));
+  Future<Void> put(StoreBlock block) {
+    return putAll(List.of(block)).compose(outcomes -> outcomes.get(0) == null ? Future.succeededFuture()
+        : Future.failedFuture(outcomes.get(0)));
   }
 
   /**
@@ -74,27 +72,30 @@ final class HgBlocks {
         .map(b -> store.checked(b.data(), b.ref().length(), b.ref().sha256(), "block " + b.ref().index()))
         .toList();
     return Future.join(checked).transform(x -> {
+      List<RuntimeException> outcomes = new ArrayList<>(batch.size());
       long bytes = 0;
       for (Future<byte[]> c : checked) {
         bytes += c.succeeded() ? c.result().length : 0;
+        outcomes.add(c.succeeded() ? null
+            : c.cause() instanceof RuntimeException e ? e : new IllegalStateException(c.cause()));
+      }
+      if (checked.stream().allMatch(Future::failed)) {
+        return Future.succeededFuture(outcomes); // nothing to store
       }
       java.util.function.Function<DB, List<RuntimeException>> op = db -> {
-        List<RuntimeException> outcomes = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
-          Future<byte[]> c = checked.get(i);
-          if (c.failed()) {
-            outcomes.add(c.cause() instanceof RuntimeException e ? e : new IllegalArgumentException(c.cause()));
-            continue;
-          }
-          try {
-            putNow(batch.get(i).ref(), c.result());
-            outcomes.add(null);
-          } catch (QuotaExceeded e) {
-            outcomes.add(e);
+          if (outcomes.get(i) == null) {
+            try {
+              putNow(batch.get(i).ref(), checked.get(i).result());
+            } catch (QuotaExceeded e) {
+              outcomes.set(i, e);
+            }
           }
         }
         return outcomes;
       };
+      // Small blocks wait briefly for others to share their fsync (an HG's blocks come after the
+      // client's answer); large ones are worth an fsync of their own.
       return bytes < SHARED_SYNC_BYTES ? store.writeSoon(op) : store.write(op);
     });
   }

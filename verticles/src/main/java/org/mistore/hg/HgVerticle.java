@@ -66,7 +66,7 @@ public final class HgVerticle extends RoleVerticle {
     return List.of(
         bus.<OwedPage>consumer(address(Addresses.HG_OWED), this::takeOwed).completion(),
         bus.<JsonObject>consumer(address(Addresses.HG_DELIVERED), this::findDelivered).completion(),
-        bus.<StoreBlock>consumer(address(Addresses.HG_STORE_BLOCK), m -> blocks.put(m.body().ref(), m.body().data())
+        bus.<StoreBlock>consumer(address(Addresses.HG_STORE_BLOCK), m -> blocks.put(m.body())
             .onSuccess(v -> m.reply("stored"))
             .onFailure(e -> {
               if (e instanceof HgBlocks.QuotaExceeded) {

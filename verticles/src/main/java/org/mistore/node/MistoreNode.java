@@ -27,9 +27,8 @@ public final class MistoreNode {
   private final ClusterBootstrap.Booted booted;
   private final NodeDirectory directory;
   private final AtomicBoolean ready = new AtomicBoolean();
-  private final Map<String, String> deployments = new java.util.concurrent.ConcurrentHashMap<>();
   /** The role verticles deployed now, by {@code role/id}. */
-  private final Map<String, RoleVerticle> running = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Running> running = new java.util.concurrent.ConcurrentHashMap<>();
   private NodeServices services;
   private ApiVerticle api;
 
@@ -57,13 +56,14 @@ public final class MistoreNode {
         });
   }
 
+  private record Running(String deployment, RoleVerticle verticle) {
+  }
+
   private Future<Void> deploy(RoleIdentity who) {
     RoleVerticle role = verticle(who, services);
-    String key = who.role().wireName() + "/" + who.id();
-    return booted.vertx().deployVerticle(role).onSuccess(deployment -> {
-      deployments.put(key, deployment);
-      running.put(key, role);
-    }).mapEmpty();
+    return booted.vertx().deployVerticle(role)
+        .onSuccess(deployment -> running.put(who.role().wireName() + "/" + who.id(), new Running(deployment, role)))
+        .mapEmpty();
   }
 
   /** HGs serve as gateways (to their POP); a node with a POP but no HG serves through its POP. */
@@ -89,10 +89,9 @@ public final class MistoreNode {
    * closes). For tests of failures inside one JVM.
    */
   public Future<Void> stopRole(Role role, String id) {
-    running.remove(role.wireName() + "/" + id);
-    String deployment = deployments.remove(role.wireName() + "/" + id);
-    return deployment == null ? Future.failedFuture("no " + role.wireName() + " " + id + " deployed")
-        : booted.vertx().undeploy(deployment);
+    Running deployed = running.remove(role.wireName() + "/" + id);
+    return deployed == null ? Future.failedFuture("no " + role.wireName() + " " + id + " deployed")
+        : booted.vertx().undeploy(deployed.deployment());
   }
 
   /** Starts a role instance again on its store (a restart after {@link #stopRole}), for tests. */
@@ -113,7 +112,7 @@ public final class MistoreNode {
     if (!ready.get() || !booted.inCluster()) {
       return Optional.of("node is starting, stopping or not in the cluster");
     }
-    return running.values().stream()
+    return running.values().stream().map(Running::verticle)
         .flatMap(r -> r.store().flatMap(RoleStore::stoppedBecause)
             .map(why -> r.identity().role().wireName() + " " + r.identity().id() + ": " + why)
             .stream())
@@ -122,7 +121,7 @@ public final class MistoreNode {
 
   /** The store of a role running here, for tests and diagnostics. */
   public Optional<RoleStore> storeOf(Role role, String id) {
-    return Optional.ofNullable(running.get(role.wireName() + "/" + id)).flatMap(RoleVerticle::store);
+    return Optional.ofNullable(running.get(role.wireName() + "/" + id)).flatMap(r -> r.verticle().store());
   }
 
   public int httpPort() {

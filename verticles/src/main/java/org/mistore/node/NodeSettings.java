@@ -73,7 +73,7 @@ public record NodeSettings(
 
   public static final Setting OWED_REPLIES_PER_HG = new Setting("owed-replies-per-hg", "1000", "Most results of writes a POP keeps for one down HG of its region until it returns, and the HG keeps once delivered (1..100000; the oldest go first).");
   public static final Setting UPLOAD_IDLE_MS = new Setting("upload-idle-ms", "3600000", "An upload no new block has reached for this long (1000..2592000000), neither committed nor aborted (its gateway died mid-upload), is dropped by its POPs with its blocks; an upload slower than one block per this time fails.");
-  public static final Setting CHECKPOINT_MS = new Setting("checkpoint-ms", "3000", "How often each store folds its journal into MapDB while writes come in (100..60000). The store's writes wait for that (about a tenth of a second under load), so a longer interval means fewer pauses, and a longer journal to replay after a crash (a journal of 8 MiB folds at once).");
+  public static final Setting CHECKPOINT_MS = new Setting("checkpoint-ms", Long.toString(org.mistore.store.RoleStore.CHECKPOINT_MS), "How often each store folds its journal into MapDB while writes come in (100..60000). The store's writes wait for that (about a tenth of a second under load), so a longer interval means fewer pauses, and a longer journal to replay after a crash (a journal of 8 MiB folds at once).");
   public static final Setting OWED_REPLIES_TTL_MS = new Setting("owed-replies-ttl-ms", "86400000", "How long a POP keeps the result of a write whose HG was down, and the HG keeps it once delivered (a retry with the same Mistore-Request-Id is answered from it).");
 
   public static final List<Setting> ALL = List.of(ROLES, ID, REGION, POP, DATA, HTTP_HOST, HTTP_PORT, CLUSTER_NAME,

@@ -147,13 +147,7 @@ public final class PopObjectStore implements FenceStore {
 
   /** As {@link #storedHead}, remembering what MapDB answered; writer thread only. */
   private long storedHeadOnWriter(String id) {
-    Long known = storedHeads.getIfPresent(id);
-    if (known != null) {
-      return known;
-    }
-    long head = heads.getOrDefault(id, 0L);
-    storedHeads.put(id, head);
-    return head;
+    return storedHeads.get(id, k -> heads.getOrDefault(k, 0L));
   }
 
   /** Whether {@code meta} (may be null) has block {@code index} with checksum {@code sha}. */
