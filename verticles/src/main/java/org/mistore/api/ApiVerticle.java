@@ -3,6 +3,7 @@ package org.mistore.api;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
@@ -57,10 +58,13 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
-    router.get("/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "up")));
-    router.get("/ready").handler(this::ready);
+    // HEAD answers as GET without the body (probes and load balancers use it).
+    for (HttpMethod method : new HttpMethod[] {HttpMethod.GET, HttpMethod.HEAD}) {
+      router.route(method, "/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "up")));
+      router.route(method, "/ready").handler(this::ready);
+      router.route(method, "/v1/cluster").handler(this::cluster);
+    }
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
-    router.get("/v1/cluster").handler(this::cluster);
     router.get("/v1/cluster/objects/:id").handler(this::where);
     Gateways gateways = Gateways.of(vertx, gatewayToPop, selectableGateway, limits.hgCacheBytes(), directory);
     ObjectService objects = new ObjectService(limits);
@@ -76,6 +80,9 @@ public final class ApiVerticle extends VerticleBase {
     int wsMessage = limits.webSocketMaxBytes() / 3 * 4 + 65536;
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
         .setMaxWebSocketMessageSize(wsMessage)
+        // Clients (browsers among them) may send a whole message as one frame: Netty's default cap of
+        // 64 KiB per frame would close such a connection without a reply.
+        .setMaxWebSocketFrameSize(wsMessage)
         // The contract is HTTP/1.1 and WebSocket; h2c upgrades corrupted fast responses in tests.
         .setHttp2ClearTextEnabled(false));
     return server.requestHandler(router).listen();

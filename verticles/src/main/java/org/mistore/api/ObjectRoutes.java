@@ -31,6 +31,7 @@ final class ObjectRoutes {
   void mount(Router router) {
     router.post("/v1/objects").handler(this::create);
     router.get("/v1/objects/:id/versions").handler(this::versions);
+    router.head("/v1/objects/:id/versions").handler(this::versions);
     router.put("/v1/objects/:id").handler(this::put);
     router.delete("/v1/objects/:id").handler(this::delete);
     router.get("/v1/objects/:id").handler(this::read);
@@ -144,9 +145,10 @@ final class ObjectRoutes {
     }
     long version = RequestParams.positive("version", RequestParams.query(rc, "version"), 0);
     long minVersion = RequestParams.positive("Mistore-Min-Version", rc.request().getHeader("Mistore-Min-Version"), 0);
-    ByteRange.parseHeader(rc.request().getHeader("Range"));
     Gateway gateway = gateways.pick(rc);
-    service.read(gateway, id, consistency, version, minVersion, rc.request().getHeader(LOCK))
+    long lockWait = RequestParams.bounded("Mistore-Lock-Wait", rc.request().getHeader("Mistore-Lock-Wait"), 0,
+        limits.lockMaxWaitMs(), limits.lockWaitDefaultMs());
+    service.read(gateway, id, consistency, version, minVersion, rc.request().getHeader(LOCK), lockWait)
         .compose(plan -> serve(rc, gateway, plan.meta(), plan.source(), version > 0).eventually(() -> {
           plan.release().run();
           return Future.succeededFuture();

@@ -277,11 +277,12 @@ final class ObjectService {
 
   /**
    * Resolves which version a read serves: {@code version > 0} exactly that one; {@code rw-exclusive}
-   * the version named by the client's read lock, or one the gateway takes for the read's duration;
+   * the version named by the client's read lock, or one the gateway takes for the read's duration
+   * (waiting at most {@code lockWaitMs} for it);
    * otherwise the head at the acting primary, which must reach {@code minVersion}.
    */
   Future<ReadPlan> read(Gateway gateway, ObjectId id, String consistency, long version, long minVersion,
-      String clientToken) {
+      String clientToken, long lockWaitMs) {
     boolean exclusive = "rw-exclusive".equals(consistency) && version == 0;
     Optional<VersionMeta> cached = version > 0 ? gateway.cache().version(id, version)
         : "monotonic".equals(consistency) ? gateway.cache().newest(id).filter(m -> m.ref().version() >= minVersion)
@@ -292,7 +293,7 @@ final class ObjectService {
     Future<String> lock = !exclusive || clientToken != null
         ? Future.succeededFuture(clientToken == null ? null : clientToken.trim())
         : LockRoutes.acquire(gateway, new LockRequest(id, LockType.READ, limits.lockDefaultTtlMs(),
-            limits.lockWaitDefaultMs(), gateway.hgId())).map(LockGrant::token);
+            lockWaitMs, gateway.hgId())).map(LockGrant::token);
     return lock.compose(token -> {
       Runnable release = exclusive && clientToken == null && token != null
           ? () -> LockRoutes.release(gateway, token) : () -> { };

@@ -86,6 +86,20 @@ public final class Problems {
     });
   }
 
+  /** Whether every {@code %} of a request target is followed by two hexadecimal digits. */
+  static boolean wellEncoded(String target) {
+    if (target == null) {
+      return true;
+    }
+    for (int i = target.indexOf('%'); i >= 0; i = target.indexOf('%', i + 1)) {
+      if (i + 2 >= target.length() || Character.digit(target.charAt(i + 1), 16) < 0
+          || Character.digit(target.charAt(i + 2), 16) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Failure handler for every route: known problems keep their status, anything else is a 500 without internals. */
   public static void handle(RoutingContext rc) {
     Throwable failure = rc.failure();
@@ -97,6 +111,12 @@ public final class Problems {
       return;
     }
     int status = rc.statusCode() > 0 ? rc.statusCode() : 500;
+    if (status == 500 && !wellEncoded(rc.request().uri())) {
+      // The router could not decode the path or query: the client's mistake, not the server's.
+      send(rc, 400, "Bad Request", "malformed percent-encoding in the request target (a % must be followed by "
+          + "two hexadecimal digits)");
+      return;
+    }
     if (failure != null && status >= 500) {
       LOG.log(System.Logger.Level.ERROR, "request " + rc.request().method() + " " + rc.request().path() + " failed", failure);
     }

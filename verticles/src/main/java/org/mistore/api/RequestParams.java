@@ -82,22 +82,42 @@ final class RequestParams {
     if (raw == null) {
       return null;
     }
-    String v = raw.trim();
-    if (v.startsWith("W/")) {
-      v = v.substring(2);
+    if (raw.trim().equals("*")) {
+      return null; // any current version: the write itself needs the object to exist
     }
-    if (v.startsWith("\"") && v.endsWith("\"") && v.length() >= 2) {
-      v = v.substring(1, v.length() - 1);
-      int dot = v.lastIndexOf('.');
-      if (dot <= 0) {
-        throw HttpProblem.badRequest("If-Match must be \"<id>.<version>\" or a version number");
+    // A list of entity tags matches when one does; a weak tag never does (If-Match compares strongly).
+    Long version = null;
+    boolean otherObject = false;
+    boolean weak = false;
+    for (String part : raw.split(",")) {
+      String v = part.trim();
+      if (v.startsWith("W/")) {
+        weak = true;
+        continue;
       }
-      if (!v.substring(0, dot).equals(id.render())) {
-        throw new HttpProblem(412, "Precondition Failed", "If-Match names another object");
+      if (v.startsWith("\"") && v.endsWith("\"") && v.length() >= 2) {
+        v = v.substring(1, v.length() - 1);
+        int dot = v.lastIndexOf('.');
+        if (dot <= 0) {
+          throw HttpProblem.badRequest("If-Match must be \"<id>.<version>\" or a version number");
+        }
+        if (!v.substring(0, dot).equals(id.render())) {
+          otherObject = true;
+          continue;
+        }
+        v = v.substring(dot + 1);
       }
-      v = v.substring(dot + 1);
+      long named = positive("If-Match version", v, 0);
+      if (version != null && version != named) {
+        throw HttpProblem.badRequest("If-Match names more than one version of this object");
+      }
+      version = named;
     }
-    return positive("If-Match version", v, 0);
+    if (version == null) {
+      throw new HttpProblem(412, "Precondition Failed", otherObject ? "If-Match names another object"
+          : weak ? "If-Match names only weak entity tags, which never match" : "If-Match names no version");
+    }
+    return version;
   }
 
   static String etag(ObjectId id, long version) {

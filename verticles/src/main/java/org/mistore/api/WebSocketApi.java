@@ -145,14 +145,14 @@ final class WebSocketApi {
         throw HttpProblem.badRequest("consistency must be atomic, rw-exclusive or monotonic");
       }
       long version = positive(r, "version");
-      return objects.read(gateway, id, consistency, version, positive(r, "minVersion"), string(r, "lock"))
+      return objects.read(gateway, id, consistency, version, positive(r, "minVersion"), string(r, "lock"), lockWait(r))
           .compose(plan -> {
             VersionMeta meta = plan.meta();
             JsonObject head = new JsonObject().put("id", id.render()).put("version", meta.ref().version())
                 .put("source", plan.source());
             Future<JsonObject> body;
             if (meta.deleted()) {
-              body = Future.succeededFuture(head.put("status", 404).put("title", "Not Found")
+              body = Future.succeededFuture(head.put("status", 404).put("type", "about:blank").put("title", "Not Found")
                   .put("detail", "version " + meta.ref().version() + " is a deletion"));
             } else if (meta.size() > limits.webSocketMaxBytes()) {
               body = Future.failedFuture(new HttpProblem(413, "Content Too Large", "object of " + meta.size()

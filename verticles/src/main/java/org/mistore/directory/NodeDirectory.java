@@ -43,6 +43,8 @@ public final class NodeDirectory {
   private final List<Consumer<DirectoryEntry>> downListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<Consumer<DirectoryEntry>> upListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private Context context;
+  /** When {@link #start} began listening (ms, this process's clock); -1 before. */
+  private volatile long listeningSince = -1;
   private MessageConsumer<NodeReport> consumer;
   private long sweeper = -1;
 
@@ -59,6 +61,7 @@ public final class NodeDirectory {
   /** Starts listening to heartbeats and sweeping for silent nodes. */
   public Future<Void> start() {
     context = vertx.getOrCreateContext();
+    listeningSince = now();
     Future<Void> registered = Future.<Void>future(p -> context.runOnContext(v -> {
       consumer = vertx.eventBus().consumer(Addresses.DIRECTORY_HEARTBEAT, m -> heard(m.body()));
       consumer.completion().onComplete(p);
@@ -139,6 +142,16 @@ public final class NodeDirectory {
       ordered = last;
     }
     return last.entries();
+  }
+
+  /**
+   * Whether a node this directory has never heard of is as good as down: it has listened for longer
+   * than the failure-detection time, long enough to hear every live node at least once (a node
+   * silent that long is marked down too). Before that, an unheard node may simply not have spoken yet.
+   */
+  public boolean unheardIsDown() {
+    long since = listeningSince;
+    return since >= 0 && now() - since > detectionMillis;
   }
 
   public Optional<DirectoryEntry> find(Role role, String nodeId) {

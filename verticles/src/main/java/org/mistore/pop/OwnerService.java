@@ -145,7 +145,9 @@ public final class OwnerService implements LockMirror {
               return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT,
                   "lock token is not a live lock on " + id));
             }
-            return Future.succeededFuture(g.get().version());
+            // A read lock names the version it was granted on (no write completes while it is held);
+            // the write lock's holder is the only writer, so it reads the head, its own writes included.
+            return g.get().type() == LockType.WRITE ? store.head(id) : Future.succeededFuture(g.get().version());
           }
           return asked > 0 ? Future.succeededFuture(asked) : store.head(id);
         })

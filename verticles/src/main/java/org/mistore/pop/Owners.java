@@ -13,7 +13,8 @@ import org.mistore.directory.NodeStatus;
  * Who holds an object's two durable copies now. Normally its primary and backup POPs. While one of
  * them is down, the other acts as primary and a stand-in holds the second copy: the DC, or, while the
  * DC is down too, the first live POP (in id order) that is neither primary nor backup. A node the
- * directory has not heard of yet counts as up: only a node known down is failed over.
+ * directory has not heard of counts as up while the directory may not have heard every live node
+ * yet (its first failure-detection period), and as down after that.
  */
 public final class Owners {
   /** A copy-holder: a POP or the DC. */
@@ -52,7 +53,16 @@ public final class Owners {
   }
 
   private boolean isDown(Role role, String id) {
-    return directory.find(role, id).map(e -> e.status() == NodeStatus.DOWN).orElse(false);
+    return directory.find(role, id).map(e -> e.status() == NodeStatus.DOWN).orElseGet(directory::unheardIsDown);
+  }
+
+  /**
+   * Whether no POP of {@code id}'s pair has ever been heard of, long after every live node would have
+   * been: the id names POPs that are not part of this cluster, so no object has it.
+   */
+  public boolean namesNoMember(ObjectId id) {
+    return directory.unheardIsDown() && directory.find(Role.POP, id.primaryPop()).isEmpty()
+        && directory.find(Role.POP, id.backupPop()).isEmpty();
   }
 
   /** The POP acting as primary of {@code id}, empty when primary and backup are both down. */

@@ -234,6 +234,11 @@ public final class PopVerticle extends RoleVerticle {
    */
   private void forward(Message<Object> m, String verb, ObjectId id, long deadline) {
     Optional<String> target = owners.actingPrimary(id);
+    if (target.isEmpty() && owners.namesNoMember(id)) {
+      m.fail(FailureCode.NOT_FOUND.code, "no object " + id + ": neither " + id.primaryPop() + " nor "
+          + id.backupPop() + " is a POP of this cluster");
+      return;
+    }
     if (target.isEmpty()) {
       m.fail(FailureCode.UNAVAILABLE.code, "both POPs holding " + id + " are down");
       return;

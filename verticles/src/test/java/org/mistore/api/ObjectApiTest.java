@@ -211,11 +211,27 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(dev.put("/v1/objects/" + id, "c", "If-Match", "1").statusCode()).isEqualTo(412);
     assertThat(dev.put("/v1/objects/" + id, "c", "If-Match", "\"other.x.y.1.2\"").statusCode()).isEqualTo(412);
     assertThat(dev.put("/v1/objects/" + id, "c", "If-Match", "abc").statusCode()).isEqualTo(400);
+    // Strong comparison: a weak tag never matches; a list matches when one of its tags does; * matches any.
+    assertThat(dev.put("/v1/objects/" + id, "c", "If-Match", "W/\"" + id + ".2\"").statusCode()).isEqualTo(412);
+    assertThat(dev.put("/v1/objects/" + id, "b2", "If-Match", "\"other.x.y.1.2\", \"" + id + ".2\"").statusCode())
+        .isEqualTo(200);
+    assertThat(dev.put("/v1/objects/" + id, "b", "If-Match", "*").statusCode()).isEqualTo(200);
 
     JsonObject lock = new JsonObject(dev.lock(id, "write", 5000, 0, "hg-1-1").body());
     assertThat(dev.put("/v1/objects/" + id, "c", "Mistore-Lock-Wait", "0").statusCode()).isEqualTo(423);
     HttpResponse<String> underLock = dev.put("/v1/objects/" + id, "c", "Mistore-Lock", lock.getString("token"));
     assertThat(underLock.statusCode()).isEqualTo(200);
+    // Another reader's rw-exclusive read waits for its read lock no longer than it asked.
+    long asked = System.nanoTime();
+    assertThat(dev.get("/v1/objects/" + id + "?consistency=rw-exclusive", "Mistore-Lock-Wait", "0").statusCode())
+        .isEqualTo(423);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked)).as("not the default wait of 5 s")
+        .isLessThan(4000);
+    // The write lock's holder reads its own write exclusively (not the version the lock began on).
+    HttpResponse<String> ownWrite = dev.get("/v1/objects/" + id + "?consistency=rw-exclusive", "Mistore-Lock",
+        lock.getString("token"));
+    assertThat(ownWrite.body()).isEqualTo("c");
+    assertThat(ownWrite.headers().firstValue("Mistore-Version")).hasValue("5");
     assertThat(dev.put("/v1/objects/" + id, "d", "Mistore-Lock", lock.getString("token") + "x").statusCode())
         .isEqualTo(409);
     JsonObject read = new JsonObject(dev.lock(id, "read", 5000, 0, "hg-1-1").body());
@@ -226,13 +242,13 @@ class ObjectApiTest extends DevClusterTestBase {
 
     HttpResponse<String> deleted = dev.delete("/v1/objects/" + id);
     assertThat(deleted.statusCode()).isEqualTo(200);
-    assertThat(new JsonObject(deleted.body()).getLong("version")).isEqualTo(4);
+    assertThat(new JsonObject(deleted.body()).getLong("version")).isEqualTo(6);
     HttpResponse<String> gone = dev.get("/v1/objects/" + id);
     assertThat(gone.statusCode()).isEqualTo(404);
-    assertThat(gone.headers().firstValue("Mistore-Version")).hasValue("4");
-    assertThat(dev.get("/v1/objects/" + id + "?version=3").body()).isEqualTo("c");
+    assertThat(gone.headers().firstValue("Mistore-Version")).hasValue("6");
+    assertThat(dev.get("/v1/objects/" + id + "?version=5").body()).isEqualTo("c");
     JsonArray versions = new JsonArray(dev.get("/v1/objects/" + id + "/versions").body());
-    assertThat(versions.getJsonObject(3).getBoolean("deleted")).isTrue();
+    assertThat(versions.getJsonObject(5).getBoolean("deleted")).isTrue();
   }
 
   @Test
@@ -263,11 +279,17 @@ class ObjectApiTest extends DevClusterTestBase {
         .isEqualTo(java.util.Arrays.copyOfRange(content, 149_990, 150_000));
     assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=149999-").body()).hasSize(1);
     assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=150000-").statusCode()).isEqualTo(416);
-    assertThat(getBytes("/v1/objects/" + id, "Range", "lines=1-2").statusCode()).isEqualTo(400);
+    assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=-0").statusCode()).isEqualTo(416);
+    // A Range that is not one well-formed bytes range is ignored (RFC 9110): the whole content.
+    for (String ignored : new String[] {"lines=1-2", "bytes=5-2", "bytes=abc", "bytes=0-1,5-6"}) {
+      HttpResponse<byte[]> whole = getBytes("/v1/objects/" + id, "Range", ignored);
+      assertThat(whole.statusCode()).as(ignored).isEqualTo(200);
+      assertThat(whole.body()).as(ignored).isEqualTo(content);
+    }
   }
 
   @Test
-  void badInputIs4xxNeverA500() {
+  void badInputIs4xxNeverA500() throws Exception {
     start(new JsonObject());
     String id = dev.create("a", "hg-1-1");
     assertThat(dev.get("/v1/objects/not-an-id").statusCode()).isEqualTo(400);
@@ -283,6 +305,41 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(dev.post("/v1/objects", "x", "Mistore-Stripes", "99").statusCode()).isEqualTo(400);
     HttpResponse<String> problem = dev.get("/v1/objects/" + id + "?version=x");
     assertThat(problem.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    for (String path : new String[] {"/health", "/ready", "/v1/cluster", "/v1/objects/" + id + "/versions"}) {
+      assertThat(dev.send(dev.request(path).method("HEAD", HttpRequest.BodyPublishers.noBody())).statusCode())
+          .as("HEAD " + path).isEqualTo(200);
+    }
+    // Broken percent-encoding (which java.net.URI refuses to send, hence a raw request).
+    for (String target : new String[] {"/v1/objects/%zz", "/v1/objects/abc%", "/v1/objects/" + id + "?version=%z1",
+        "/v1/locks/%zz"}) {
+      assertThat(rawStatusLine("GET " + target)).as(target).startsWith("HTTP/1.1 400");
+    }
+  }
+
+  /** The status line of a request sent as is (only the request line is given). */
+  private String rawStatusLine(String requestLine) throws java.io.IOException {
+    int port = Integer.parseInt(dev.base.substring(dev.base.lastIndexOf(':') + 1));
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write((requestLine + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      return new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          StandardCharsets.US_ASCII)).readLine();
+    }
+  }
+
+  @Test
+  void idsNamingPopsOutsideTheClusterAre404() {
+    start(new JsonObject());
+    // Neither POP exists; then only the backup does (it answers as acting primary once the
+    // directory has listened long enough to count the unknown primary as down).
+    for (String id : new String[] {"pop-9.pop-8.hg-1-1.1", "pop-9.pop-2.hg-1-1.1"}) {
+      HttpResponse<String> read = dev.get("/v1/objects/" + id);
+      assertThat(read.statusCode()).as(read.body()).isEqualTo(404);
+      assertThat(dev.put("/v1/objects/" + id, "x").statusCode()).isEqualTo(404);
+      assertThat(dev.get("/v1/objects/" + id + "/versions").statusCode()).isEqualTo(404);
+      assertThat(dev.lock(id, "write", 5000, 0, "hg-1-1").statusCode()).isEqualTo(404);
+    }
   }
 
   @Test

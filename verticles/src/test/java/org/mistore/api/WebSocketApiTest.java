@@ -114,7 +114,9 @@ class WebSocketApiTest extends DevClusterTestBase {
         .getInteger("status")).isEqualTo(204);
     JsonObject deleted = writer.call(new JsonObject().put("op", "delete").put("id", id));
     assertThat(deleted.getLong("version")).isEqualTo(4);
-    assertThat(watcher.call(new JsonObject().put("op", "get").put("id", id)).getInteger("status")).isEqualTo(404);
+    JsonObject gone = watcher.call(new JsonObject().put("op", "get").put("id", id));
+    assertThat(gone.getInteger("status")).isEqualTo(404);
+    assertThat(gone.fieldNames()).contains("type", "title", "detail");
     assertThat(watcher.call(new JsonObject().put("op", "unwatch").put("id", id)).getInteger("status")).isEqualTo(200);
   }
 
@@ -137,5 +139,49 @@ class WebSocketApiTest extends DevClusterTestBase {
     assertThat(c.next().getInteger("status")).isEqualTo(400);
     assertThat(c.call(new JsonObject().put("op", "create").put("data", b64("still here"))).getInteger("status"))
         .isEqualTo(201);
+  }
+
+  @Test
+  void aWholeMessageInOneFrameOverSixtyFourKibIsTaken() throws Exception {
+    start(2, 1, new JsonObject());
+    // The JDK's client splits long messages into frames; browsers send one frame, as this raw socket does.
+    URI base = URI.create(dev.base);
+    try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+      socket.setSoTimeout(20_000);
+      java.io.OutputStream out = socket.getOutputStream();
+      java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+      out.write(("GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      StringBuilder head = new StringBuilder();
+      while (head.indexOf("\r\n\r\n") < 0) {
+        int c = in.read();
+        assertThat(c).as("handshake cut short: " + head).isNotNegative();
+        head.append((char) c);
+      }
+      assertThat(head.toString()).startsWith("HTTP/1.1 101");
+      String big = "0123456789".repeat(10_000);
+      byte[] frame = new JsonObject().put("rid", 1).put("op", "create").put("data", b64(big)).encode()
+          .getBytes(StandardCharsets.UTF_8);
+      assertThat(frame.length).isGreaterThan(128 * 1024);
+      // One final text frame, masked as a client's must be (mask of zeros: the payload goes as is).
+      java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream();
+      f.write(0x81);
+      f.write(0x80 | 127);
+      f.write(ByteBuffer.allocate(8).putLong(frame.length).array());
+      f.write(new byte[4]);
+      f.write(frame);
+      out.write(f.toByteArray());
+      out.flush();
+      int opcode = in.readUnsignedByte() & 0x0f;
+      int len = in.readUnsignedByte() & 0x7f;
+      long length = len == 126 ? in.readUnsignedShort() : len == 127 ? in.readLong() : len;
+      assertThat(opcode).as("a text reply, not a close").isEqualTo(1);
+      byte[] reply = new byte[(int) length];
+      in.readFully(reply);
+      JsonObject created = new JsonObject(new String(reply, StandardCharsets.UTF_8));
+      assertThat(created.getInteger("status")).as(created.encode()).isEqualTo(201);
+      assertThat(created.getLong("size")).isEqualTo(big.length());
+    }
   }
 }
