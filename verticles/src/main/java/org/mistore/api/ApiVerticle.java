@@ -73,9 +73,17 @@ public final class ApiVerticle extends VerticleBase {
     new LockRoutes(gateways, limits).mount(router);
     new AdminRoutes(vertx, directory).mount(router);
     router.route().failureHandler(Problems::handle);
-    for (int status : new int[] {400, 404, 405, 413, 500, 501}) {
+    for (int status : new int[] {400, 404, 413, 500, 501}) {
       router.errorHandler(status, Problems::handle);
     }
+    router.errorHandler(405, rc -> {
+      // RFC 9110: a 405 names the methods the resource does allow.
+      String allowed = allowedMethods(router, rc.request().path());
+      if (!allowed.isEmpty()) {
+        rc.response().putHeader("Allow", allowed);
+      }
+      Problems.handle(rc);
+    });
     // A WebSocket message carries a payload base64-encoded (4/3 larger) plus the JSON around it.
     int wsMessage = limits.webSocketMaxBytes() / 3 * 4 + 65536;
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
@@ -86,6 +94,33 @@ public final class ApiVerticle extends VerticleBase {
         // The contract is HTTP/1.1 and WebSocket; h2c upgrades corrupted fast responses in tests.
         .setHttp2ClearTextEnabled(false));
     return server.requestHandler(router).listen();
+  }
+
+  /** The methods some route of {@code router} takes on {@code path}, comma-separated (empty when none). */
+  static String allowedMethods(Router router, String path) {
+    java.util.Set<String> methods = new java.util.TreeSet<>();
+    for (io.vertx.ext.web.Route route : router.getRoutes()) {
+      String pattern = route.getPath();
+      if (pattern != null && route.methods() != null && matches(pattern, path)) {
+        route.methods().forEach(m -> methods.add(m.name()));
+      }
+    }
+    return String.join(", ", methods);
+  }
+
+  /** Whether {@code path} fits a route path whose {@code :name} segments stand for any one segment. */
+  private static boolean matches(String pattern, String path) {
+    String[] want = pattern.split("/", -1);
+    String[] got = path.split("/", -1);
+    if (want.length != got.length) {
+      return false;
+    }
+    for (int i = 0; i < want.length; i++) {
+      if (!(want[i].startsWith(":") && !got[i].isEmpty()) && !want[i].equals(got[i])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The port actually bound (useful with port 0). */

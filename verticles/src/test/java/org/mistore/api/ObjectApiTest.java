@@ -309,6 +309,12 @@ class ObjectApiTest extends DevClusterTestBase {
       assertThat(dev.send(dev.request(path).method("HEAD", HttpRequest.BodyPublishers.noBody())).statusCode())
           .as("HEAD " + path).isEqualTo(200);
     }
+    HttpResponse<String> notAllowed = dev.send(dev.request("/health").DELETE());
+    assertThat(notAllowed.statusCode()).isEqualTo(405);
+    assertThat(notAllowed.headers().firstValue("Allow")).hasValue("GET, HEAD");
+    HttpResponse<String> noPost = dev.send(dev.request("/v1/objects/" + id).POST(HttpRequest.BodyPublishers.noBody()));
+    assertThat(noPost.statusCode()).isEqualTo(405);
+    assertThat(noPost.headers().firstValue("Allow").orElseThrow()).contains("GET", "PUT", "DELETE", "HEAD");
     // Broken percent-encoding (which java.net.URI refuses to send, hence a raw request).
     for (String target : new String[] {"/v1/objects/%zz", "/v1/objects/abc%", "/v1/objects/" + id + "?version=%z1",
         "/v1/locks/%zz"}) {
