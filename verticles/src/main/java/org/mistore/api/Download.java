@@ -75,6 +75,12 @@ final class Download {
         writeNext();
       }
     }).onFailure(e -> {
+      if (!response.headWritten()) {
+        // Nothing sent yet (the first block failed): the caller answers with a problem instead.
+        response.headers().remove("Content-Length").remove("Content-Range");
+        done.tryFail(e);
+        return;
+      }
       // Headers are out: the only honest signal left is to cut the stream short.
       response.reset();
       done.tryFail(e);

@@ -2,6 +2,7 @@ package org.mistore.pop;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -121,15 +122,41 @@ public final class OwnerService implements LockMirror {
     store.putBlock(b.ref(), b.data()).onSuccess(v -> m.reply("stored")).onFailure(e -> Replies.fail(m, e));
   }
 
-  /** A block from this node's own copy, else (POPs) from its region's HG copies (header {@code source: hg-blocks}). */
+  /**
+   * A block from this node's own copy, else (POPs) from its region's HG copies (header {@code source:
+   * hg-blocks}), else from the object's other copy-holder (its own copy or its region's HGs): with
+   * POPs that drop their copies once HGs hold them, the other region may hold the only reachable one.
+   */
   public void readBlock(Message<BlockRef> m) {
-    (replicator != null ? replicator.read(m.body()) : store.block(m.body())
+    BlockRef ref = m.body();
+    // A request from the other holder is its own fallback: answered from here only, never sent back.
+    boolean fromPeer = m.headers().contains(Addresses.HEADER_FROM);
+    (replicator != null ? replicator.read(ref) : store.block(ref)
         .compose(found -> found.map(data -> Future.succeededFuture(new RegionPlacement.Served(data, null)))
             .orElseGet(() -> Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "block "
-                + m.body().index() + " not held by " + self)))))
+                + ref.index() + " not held by " + self)))))
+        .recover(e -> fromPeer || selfRole != Role.POP ? Future.failedFuture(e) : readFromPeer(ref, e))
         .onSuccess(served -> m.reply(served.data(), served.source() == null ? new DeliveryOptions()
             : new DeliveryOptions().addHeader(Addresses.HEADER_SOURCE, served.source())))
         .onFailure(e -> Replies.fail(m, e));
+  }
+
+  /** The block from the object's other copy-holder; fails with {@code cause} when it cannot give it either. */
+  private Future<RegionPlacement.Served> readFromPeer(BlockRef ref, Throwable cause) {
+    ObjectId id = ref.version().id();
+    Optional<Owners.Holder> peer = owners.peerOf(id, self);
+    if (peer.isEmpty()) {
+      return Future.failedFuture(cause);
+    }
+    DeliveryOptions options = new DeliveryOptions().addHeader(Addresses.HEADER_FROM, self)
+        .setSendTimeout(owners.peerTimeoutMs());
+    return bus().<Buffer>request(peer.get().address(Addresses.OWNER_READ_BLOCK), ref, options)
+        .<RegionPlacement.Served>map(reply -> {
+          String source = reply.headers().get(Addresses.HEADER_SOURCE);
+          return new RegionPlacement.Served(reply.body(), source != null ? source
+              : peer.get().role() == Role.DC ? "dc" : peer.get().id().equals(id.backupPop()) ? "backup" : "primary");
+        })
+        .recover(e -> Future.failedFuture(cause));
   }
 
   /** Body {@code {"id","version"}} (version 0: the head); header {@code lock} names a read lock's version. */

@@ -230,6 +230,34 @@ class StripingTest extends DevClusterTestBase {
   }
 
   @Test
+  void whenARegionLostItsOnlyCopiesReadsComeFromTheOtherRegion() {
+    start(2, 1, fromHgs(1));
+    byte[] small = random(1000, 9);
+    byte[] large = random(3 * BLOCK, 10);
+    ObjectId one = create(small, "hg-1-1");
+    ObjectId three = create(large, "hg-1-1");
+    for (String region : new String[] {"region-1", "region-2"}) {
+      Eventually.await("placed in " + region, Duration.ofSeconds(20), () -> settled(region, 4));
+    }
+    // Each region's only HG holds its only copy (the POPs dropped theirs): lose region-1's.
+    dev.cluster.stopRole(Role.HG, "hg-1-1").await();
+    Eventually.await("region-1 short of every copy", Duration.ofSeconds(20),
+        () -> region("region-1").getInteger("underReplicatedBlocks") == 4);
+    // The primary (pop-1) finds no copy in its region and reads the backup's (pop-2's region).
+    HttpResponse<byte[]> got = read(one, "hg-2-1");
+    assertThat(got.statusCode()).isEqualTo(200);
+    assertThat(got.body()).isEqualTo(small);
+    assertThat(read(three, "hg-2-1").body()).isEqualTo(large);
+    // With no copy reachable anywhere, the answer is a 503 saying so, not a connection cut mid-way.
+    dev.cluster.stopRole(Role.HG, "hg-2-1").await();
+    Eventually.await("region-2 short of every copy", Duration.ofSeconds(20),
+        () -> region("region-2").getInteger("underReplicatedBlocks") == 4);
+    HttpResponse<String> none = dev.get("/v1/objects/" + one.render(), "Mistore-Gateway", "hg-2-1");
+    assertThat(none.statusCode()).as(none.body()).isEqualTo(503);
+    assertThat(new JsonObject(none.body()).getString("detail")).contains("no good copy");
+  }
+
+  @Test
   void aReturningHgKeepsCopiesTheRegionStillNeeds() {
     start(2, 2, fromHgs(2));
     ObjectId id = create(random(3 * BLOCK, 7), "hg-1-1");
