@@ -21,13 +21,16 @@ final class DevCommand implements Callable<Integer> {
   int hgsPerPop = 4;
   @Option(names = "--data", paramLabel = "DIR", description = "Data folder, kept across restarts (default ${DEFAULT-VALUE}).")
   Path data = Path.of("mistore-data");
+  @Option(names = "--config", paramLabel = "FILE", description = "JSON or YAML file with timing, size and lock settings "
+      + "(the keys of mistore node's settings; system properties and MISTORE_* environment variables work too).")
+  Path config;
 
   @Override
   public Integer call() {
     if (pops < 1 || pops > 50 || hgsPerPop < 1 || hgsPerPop > 100) {
       throw new StartupException("--pops must be 1-50 and --hgs-per-pop 1-100");
     }
-    NodeSettings tunables = DevCluster.tunables(NodeCommand.loadConfig(null, new JsonObject()));
+    NodeSettings tunables = DevCluster.tunables(NodeCommand.loadConfig(config, new JsonObject()));
     MistoreNode cluster = DevCluster.start(tunables, pops, hgsPerPop, data, httpHost, httpPort);
     String url = "http://" + httpHost + ":" + cluster.httpPort();
     System.out.println("mistore: dev cluster ready: 1 DC, " + pops + " POPs, " + pops * hgsPerPop + " HGs, data in "

@@ -22,8 +22,20 @@ public final class Main implements Runnable {
   /** Runs the launcher; returns the exit code (2 for usage errors, 1 for a node that cannot start). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     CommandLine cli = new CommandLine(new Main());
+    NodeCommand.addSettingFlags(cli.getSubcommands().get("node").getCommandSpec());
     cli.setOut(out);
     cli.setErr(err);
+    CommandLine.IParameterExceptionHandler usage = cli.getParameterExceptionHandler();
+    cli.setParameterExceptionHandler((e, args1) -> {
+      // A flag given a value of the wrong type is a bad value like any other: one line, exit 1.
+      // Unknown commands, flags and missing values keep the usage text (exit 2).
+      if (e.getCause() instanceof CommandLine.TypeConversionException) {
+        err.println("mistore: " + e.getMessage());
+        err.flush();
+        return 1;
+      }
+      return usage.handleParseException(e, args1);
+    });
     cli.setExecutionExceptionHandler((e, line, parsed) -> {
       if (e instanceof StartupException) {
         err.println("mistore: " + e.getMessage());

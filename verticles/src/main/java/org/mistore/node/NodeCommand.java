@@ -49,6 +49,23 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "JSON or YAML file with the settings above.")
   Path config;
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
+  /**
+   * Adds a flag {@code --<key>} for every setting that has none above (README's table; values are
+   * checked like the same setting from any other source), to the {@code node} command of {@code cli}.
+   */
+  static void addSettingFlags(picocli.CommandLine.Model.CommandSpec node) {
+    for (Setting s : NodeSettings.ALL) {
+      if (s == NodeSettings.ROLES || node.findOption("--" + s.key()) != null) {
+        continue;
+      }
+      node.addOption(picocli.CommandLine.Model.OptionSpec.builder("--" + s.key())
+          .paramLabel("VALUE").type(String.class).description(s.doc()).build());
+    }
+  }
+
   @Override
   public Integer call() {
     JsonObject flags = new JsonObject();
@@ -70,6 +87,12 @@ final class NodeCommand implements Callable<Integer> {
     put(flags, NodeSettings.HEARTBEAT_INTERVAL_MS, heartbeatIntervalMs);
     put(flags, NodeSettings.FAILURE_DETECTION_MS, failureDetectionMs);
     put(flags, NodeSettings.CAPACITY_BYTES, capacityBytes);
+    for (Setting s : NodeSettings.ALL) {
+      picocli.CommandLine.Model.OptionSpec option = spec.findOption("--" + s.key());
+      if (!flags.containsKey(s.key()) && option != null && option.getValue() != null) {
+        flags.put(s.key(), option.<String>getValue());
+      }
+    }
     NodeSettings settings = NodeSettings.from(loadConfig(config, flags));
     MistoreNode node = Launch.node(settings);
     String name = settings.roles().stream().map(r -> r.wireName()).toList() + " node " + settings.id();

@@ -41,6 +41,29 @@ class LauncherTest {
   }
 
   @Test
+  void aFlagValueOfTheWrongTypeIsOneLineAndExitOne() {
+    Result r = run("node", "--role", "dc", "--id", "dc-1", "--region", "core", "--data", dir.toString(),
+        "--http-port", "abc");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err().strip()).startsWith("mistore: Invalid value for option '--http-port'").doesNotContain("\n")
+        .doesNotContain("Usage");
+  }
+
+  @Test
+  void everySettingIsAlsoAFlagOfNode() {
+    for (Setting s : NodeSettings.ALL) {
+      if (s != NodeSettings.ROLES) {
+        assertThat(run("node", "--help").out()).as(s.key()).contains("--" + s.key());
+      }
+    }
+    // A setting given as a flag reaches the same checks as from any other source.
+    Result r = run("node", "--role", "dc", "--id", "dc-1", "--region", "core", "--data", dir.toString(),
+        "--block-size", "12");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err().strip()).isEqualTo("mistore: block-size 12 is outside 65536..8388608");
+  }
+
+  @Test
   void noCommandIsAUsageError() {
     assertThat(run().code()).isEqualTo(2);
   }
