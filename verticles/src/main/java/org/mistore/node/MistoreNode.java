@@ -31,6 +31,11 @@ public final class MistoreNode {
   private final Map<String, Running> running = new java.util.concurrent.ConcurrentHashMap<>();
   private NodeServices services;
   private ApiVerticle api;
+  /**
+   * The POPs this node's HG gateways reach the store through (empty for a dev cluster, whose front
+   * door serves every region, and for a node that serves through its own POP).
+   */
+  private java.util.Set<String> gatewayPops = java.util.Set.of();
 
   private MistoreNode(ClusterBootstrap.Booted booted, NodeDirectory directory) {
     this.booted = booted;
@@ -43,8 +48,12 @@ public final class MistoreNode {
     MistoreNode node = new MistoreNode(booted, directory);
     node.services = services;
     Vertx vertx = booted.vertx();
+    boolean dev = roles.size() > 1 && roles.stream().filter(r -> r.role() == Role.HG).count() > 1;
     node.api = new ApiVerticle(httpHost, httpPort, directory, booted.registry(), node::notReadyBecause, gateways(roles),
-        roles.size() > 1 && roles.stream().filter(r -> r.role() == Role.HG).count() > 1, services.limits());
+        dev, services.limits());
+    if (!dev && roles.stream().noneMatch(r -> r.role() == Role.POP)) {
+      node.gatewayPops = java.util.Set.copyOf(gateways(roles).values());
+    }
     return directory.start()
         .compose(v -> vertx.deployVerticle(node.api)
             .recover(e -> Future.failedFuture(new StartupException("cannot serve HTTP on " + httpHost + ":" + httpPort
@@ -105,18 +114,27 @@ public final class MistoreNode {
 
   /**
    * Why the node is not ready, or empty when it is: it is starting, stopping or out of the cluster,
-   * or one of its stores stopped taking writes (a journal record or checkpoint failed; a restart
-   * recovers it).
+   * one of its stores stopped taking writes (a journal record or checkpoint failed; a restart
+   * recovers it), or it is an HG whose POP is down.
    */
   public Optional<String> notReadyBecause() {
     if (!ready.get() || !booted.inCluster()) {
       return Optional.of("node is starting, stopping or not in the cluster");
     }
-    return running.values().stream().map(Running::verticle)
+    Optional<String> stopped = running.values().stream().map(Running::verticle)
         .flatMap(r -> r.store().flatMap(RoleStore::stoppedBecause)
             .map(why -> r.identity().role().wireName() + " " + r.identity().id() + ": " + why)
             .stream())
         .findFirst();
+    if (stopped.isPresent() || gatewayPops.isEmpty()) {
+      return stopped;
+    }
+    // An HG reaches the store only through its POP: while that POP is down it answers every object
+    // call with 503, so it is not fit for client traffic.
+    boolean allDown = gatewayPops.stream().allMatch(pop -> directory.find(Role.POP, pop)
+        .map(e -> e.status() == org.mistore.directory.NodeStatus.DOWN).orElse(false));
+    return allDown ? Optional.of("POP " + String.join(", ", gatewayPops) + " of this HG's region is down: object calls "
+        + "get 503 until it returns") : Optional.empty();
   }
 
   /** The store of a role running here, for tests and diagnostics. */

@@ -152,6 +152,8 @@ class ObjectFailureIT {
         () -> "down".equals(ClusterView.statuses(north).get("pop/pop-1")));
     HttpResponse<String> northRegion = Http.get(north + "/v1/objects/" + id);
     assertThat(northRegion.statusCode()).as("a region whose POP is down has no service").isEqualTo(503);
+    assertThat(Http.status(north + "/ready")).as("so its HG is not ready for client traffic").isEqualTo(503);
+    assertThat(Http.status(north + "/health")).as("though alive").isEqualTo(200);
   }
 
   @Test
