@@ -379,14 +379,31 @@ public final class RegionPlacement {
         ? store.dropBlock(ref).onSuccess(v -> dropped.increment()) : Future.succeededFuture());
   }
 
-  /** The block's bytes from the POP's own copy, else from a live HG copy (checked). */
+  /**
+   * Where a block comes from when neither this POP nor its region holds a reachable copy: the
+   * object's other copy-holder (set by the POP's owner service); null until set.
+   */
+  private volatile java.util.function.Function<BlockRef, Future<Buffer>> elsewhere;
+
+  /** Sets {@link #elsewhere}. */
+  public void readElsewhere(java.util.function.Function<BlockRef, Future<Buffer>> from) {
+    this.elsewhere = from;
+  }
+
+  /**
+   * The block's bytes from the POP's own copy, else from a live HG copy (checked), else from the
+   * object's other copy-holder (the HG that stores it checks it again): a region that lost its only
+   * copies gets them back from the other region.
+   */
   private Future<Buffer> goodCopy(BlockRef ref, List<String> liveHolders) {
     Buffer held = fresh.get(BlockStore.key(ref));
     if (held != null) {
       return Future.succeededFuture(held);
     }
+    java.util.function.Function<BlockRef, Future<Buffer>> other = elsewhere;
     return store.block(ref).compose(own -> own.isPresent() ? Future.succeededFuture(own.get())
-        : reads.fromCopies(ref, liveHolders));
+        : reads.fromCopies(ref, liveHolders)
+            .recover(e -> other == null ? Future.failedFuture(e) : other.apply(ref).recover(x -> Future.failedFuture(e))));
   }
 
   // ---------------------------------------------------------------- reads

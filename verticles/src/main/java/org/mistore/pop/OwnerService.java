@@ -60,6 +60,10 @@ public final class OwnerService implements LockMirror {
           }
         });
     store.peerCeilings(this::peerCeiling);
+    if (replicator != null) {
+      replicator.readElsewhere(ref -> readFromPeer(ref, new StoreFailure(FailureCode.UNAVAILABLE, "no copy of block "
+          + ref.index() + " of " + ref.version().id() + " at its other copy-holder")).map(RegionPlacement.Served::data));
+    }
   }
 
   /** The DC's side: holds the second copy of objects whose primary or backup POP is down. */

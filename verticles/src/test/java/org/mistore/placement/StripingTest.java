@@ -230,8 +230,8 @@ class StripingTest extends DevClusterTestBase {
   }
 
   @Test
-  void whenARegionLostItsOnlyCopiesReadsComeFromTheOtherRegion() {
-    start(2, 1, fromHgs(1));
+  void whenARegionLostItsOnlyCopiesTheOtherRegionRestoresThemAndServesReads() {
+    start(2, 2, fromHgs(1));
     byte[] small = random(1000, 9);
     byte[] large = random(3 * BLOCK, 10);
     ObjectId one = create(small, "hg-1-1");
@@ -239,17 +239,25 @@ class StripingTest extends DevClusterTestBase {
     for (String region : new String[] {"region-1", "region-2"}) {
       Eventually.await("placed in " + region, Duration.ofSeconds(20), () -> settled(region, 4));
     }
-    // Each region's only HG holds its only copy (the POPs dropped theirs): lose region-1's.
-    dev.cluster.stopRole(Role.HG, "hg-1-1").await();
+    // One copy per region, on HGs only (the POPs dropped theirs): losing an HG of region-1 loses the
+    // region's only copy of its blocks, which come back onto the other HG from region-2's copies.
+    String lost = hgsHolding("region-1").get(0);
+    String other = lost.equals("hg-1-1") ? "hg-1-2" : "hg-1-1";
+    dev.cluster.stopRole(Role.HG, lost).await();
+    Eventually.await("region-1 back to one copy of every block on " + other, Duration.ofSeconds(30),
+        () -> region("region-1").getInteger("underReplicatedBlocks") == 0 && blocksOn(other) == 4);
+    assertThat(region("region-1").getJsonObject("repair").getLong("repairedBlocks")).isPositive();
+    // Region-1 loses every copy: the primary (pop-1) reads the backup's (pop-2's region).
+    dev.cluster.stopRole(Role.HG, other).await();
     Eventually.await("region-1 short of every copy", Duration.ofSeconds(20),
         () -> region("region-1").getInteger("underReplicatedBlocks") == 4);
-    // The primary (pop-1) finds no copy in its region and reads the backup's (pop-2's region).
     HttpResponse<byte[]> got = read(one, "hg-2-1");
     assertThat(got.statusCode()).isEqualTo(200);
     assertThat(got.body()).isEqualTo(small);
-    assertThat(read(three, "hg-2-1").body()).isEqualTo(large);
+    assertThat(read(three, "hg-2-2").body()).isEqualTo(large);
     // With no copy reachable anywhere, the answer is a 503 saying so, not a connection cut mid-way.
     dev.cluster.stopRole(Role.HG, "hg-2-1").await();
+    dev.cluster.stopRole(Role.HG, "hg-2-2").await();
     Eventually.await("region-2 short of every copy", Duration.ofSeconds(20),
         () -> region("region-2").getInteger("underReplicatedBlocks") == 4);
     HttpResponse<String> none = dev.get("/v1/objects/" + one.render(), "Mistore-Gateway", "hg-2-1");
