@@ -288,7 +288,9 @@ final class ObjectService {
         : "monotonic".equals(consistency) ? gateway.cache().newest(id).filter(m -> m.ref().version() >= minVersion)
         : Optional.empty();
     if (cached.isPresent()) {
-      return Future.succeededFuture(new ReadPlan(cached.get(), "hg-cache", () -> { }));
+      // A node serving through its own POP (no HG) keeps this cache at the POP.
+      String cache = gateway.hgId().equals(gateway.popId()) ? "pop-cache" : "hg-cache";
+      return Future.succeededFuture(new ReadPlan(cached.get(), cache, () -> { }));
     }
     Future<String> lock = !exclusive || clientToken != null
         ? Future.succeededFuture(clientToken == null ? null : clientToken.trim())

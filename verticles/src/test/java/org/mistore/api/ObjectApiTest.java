@@ -335,6 +335,24 @@ class ObjectApiTest extends DevClusterTestBase {
   }
 
   @Test
+  void aNodeServingThroughItsOwnPopLabelsItsCachePopCache() {
+    start(new JsonObject());
+    String id = dev.create("cached", "hg-1-1");
+    ObjectService service = new ObjectService(org.mistore.testing.DevHarness.tunables(new JsonObject()).limits());
+    // As a POP-only node's front door: its gateway is the POP itself.
+    org.mistore.hg.Gateway popGateway = new org.mistore.hg.Gateway(dev.cluster.vertx(), "pop-1", "pop-1",
+        new org.mistore.store.VersionCache(1 << 20), () -> false);
+    org.mistore.hg.Gateway hgGateway = new org.mistore.hg.Gateway(dev.cluster.vertx(), "hg-1-1", "pop-1",
+        new org.mistore.store.VersionCache(1 << 20), () -> false);
+    for (org.mistore.hg.Gateway g : List.of(popGateway, hgGateway)) {
+      org.mistore.codecs.ObjectId oid = org.mistore.codecs.ObjectId.parse(id);
+      assertThat(service.read(g, oid, "atomic", 0, 0, null, 0).await().source()).isEqualTo("primary");
+      assertThat(service.read(g, oid, null, 1, 0, null, 0).await().source())
+          .isEqualTo(g == popGateway ? "pop-cache" : "hg-cache");
+    }
+  }
+
+  @Test
   void idsNamingPopsOutsideTheClusterAre404() {
     start(new JsonObject());
     // Neither POP exists; then only the backup does (it answers as acting primary once the
