@@ -53,8 +53,8 @@ final class NodeCommand implements Callable<Integer> {
   picocli.CommandLine.Model.CommandSpec spec;
 
   /**
-   * Adds a flag {@code --<key>} for every setting that has none above (README's table; values are
-   * checked like the same setting from any other source), to the {@code node} command of {@code cli}.
+   * Adds to the {@code node} command's spec a flag {@code --<key>} for every setting that has none
+   * above (README's table; values are checked like the same setting from any other source).
    */
   static void addSettingFlags(picocli.CommandLine.Model.CommandSpec node) {
     for (Setting s : NodeSettings.ALL) {

@@ -63,6 +63,11 @@ public final class RegionPlacement {
   private final HgCopies hgs;
   private final Reconciler reconciler;
   private final HgReads reads;
+  /**
+   * Where a block comes from when neither this POP nor its region holds a reachable copy: the
+   * object's other copy-holder (set by the POP's owner service); null until set.
+   */
+  private volatile java.util.function.Function<BlockRef, Future<Buffer>> elsewhere;
 
   private final ArrayDeque<VersionMeta> versions = new ArrayDeque<>();
   private final Map<String, VersionMeta> deferred = new LinkedHashMap<>();
@@ -379,13 +384,7 @@ public final class RegionPlacement {
         ? store.dropBlock(ref).onSuccess(v -> dropped.increment()) : Future.succeededFuture());
   }
 
-  /**
-   * Where a block comes from when neither this POP nor its region holds a reachable copy: the
-   * object's other copy-holder (set by the POP's owner service); null until set.
-   */
-  private volatile java.util.function.Function<BlockRef, Future<Buffer>> elsewhere;
-
-  /** Sets {@link #elsewhere}. */
+  /** Sets where a block comes from when neither this POP nor its region holds a reachable copy. */
   public void readElsewhere(java.util.function.Function<BlockRef, Future<Buffer>> from) {
     this.elsewhere = from;
   }
