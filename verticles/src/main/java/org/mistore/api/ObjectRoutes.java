@@ -132,8 +132,13 @@ final class ObjectRoutes {
   private void versions(RoutingContext rc) {
     ObjectId id = RequestParams.objectId(rc);
     service.versions(gateways.pick(rc), id)
-        .onSuccess(list -> rc.response().setStatusCode(200).putHeader("Content-Type", "application/json")
-            .end(list.toBuffer()))
+        .onSuccess(list -> {
+          if (!list.isEmpty()) {
+            // Like every object response: the newest version (the head, a tombstone included).
+            versionHeaders(rc.response(), id, list.getJsonObject(list.size() - 1).getLong("version"));
+          }
+          rc.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(list.toBuffer());
+        })
         .onFailure(rc::fail);
   }
 

@@ -74,7 +74,9 @@ final class RequestParams {
 
   /** {@code If-Match: "<id>.<N>"} or {@code N}; null when absent. 412 when it names another object. */
   static Long ifMatch(RoutingContext rc, ObjectId id) {
-    return ifMatch(rc.request().getHeader("If-Match"), id);
+    // Repeated headers are one comma-separated list (RFC 9110).
+    java.util.List<String> all = rc.request().headers().getAll("If-Match");
+    return ifMatch(all.isEmpty() ? null : String.join(",", all), id);
   }
 
   /** An If-Match value ({@code "<id>.<N>"} or {@code N}) from any transport; null when absent. */

@@ -42,6 +42,11 @@ final class WebSocketApi {
   }
 
   private void upgrade(RoutingContext rc) {
+    String upgrade = rc.request().getHeader("Upgrade");
+    if (upgrade == null || !upgrade.trim().equalsIgnoreCase("websocket")) {
+      throw HttpProblem.badRequest("/v1/ws is a WebSocket endpoint: send an upgrade request "
+          + "(Connection: Upgrade, Upgrade: websocket)");
+    }
     String asked = RequestParams.query(rc, "gateway");
     if (asked != null && rc.request().getHeader(Gateways.HEADER) == null) {
       rc.request().headers().set(Gateways.HEADER, asked);

@@ -216,6 +216,9 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(dev.put("/v1/objects/" + id, "b2", "If-Match", "\"other.x.y.1.2\", \"" + id + ".2\"").statusCode())
         .isEqualTo(200);
     assertThat(dev.put("/v1/objects/" + id, "b", "If-Match", "*").statusCode()).isEqualTo(200);
+    // Repeated headers are one list: the second names the current version (4).
+    assertThat(dev.put("/v1/objects/" + id, "b4", "If-Match", "\"other.x.y.1.2\"", "If-Match", "4").statusCode())
+        .isEqualTo(200);
 
     JsonObject lock = new JsonObject(dev.lock(id, "write", 5000, 0, "hg-1-1").body());
     assertThat(dev.put("/v1/objects/" + id, "c", "Mistore-Lock-Wait", "0").statusCode()).isEqualTo(423);
@@ -231,7 +234,7 @@ class ObjectApiTest extends DevClusterTestBase {
     HttpResponse<String> ownWrite = dev.get("/v1/objects/" + id + "?consistency=rw-exclusive", "Mistore-Lock",
         lock.getString("token"));
     assertThat(ownWrite.body()).isEqualTo("c");
-    assertThat(ownWrite.headers().firstValue("Mistore-Version")).hasValue("5");
+    assertThat(ownWrite.headers().firstValue("Mistore-Version")).hasValue("6");
     assertThat(dev.put("/v1/objects/" + id, "d", "Mistore-Lock", lock.getString("token") + "x").statusCode())
         .isEqualTo(409);
     JsonObject read = new JsonObject(dev.lock(id, "read", 5000, 0, "hg-1-1").body());
@@ -242,13 +245,16 @@ class ObjectApiTest extends DevClusterTestBase {
 
     HttpResponse<String> deleted = dev.delete("/v1/objects/" + id);
     assertThat(deleted.statusCode()).isEqualTo(200);
-    assertThat(new JsonObject(deleted.body()).getLong("version")).isEqualTo(6);
+    assertThat(new JsonObject(deleted.body()).getLong("version")).isEqualTo(7);
     HttpResponse<String> gone = dev.get("/v1/objects/" + id);
     assertThat(gone.statusCode()).isEqualTo(404);
-    assertThat(gone.headers().firstValue("Mistore-Version")).hasValue("6");
-    assertThat(dev.get("/v1/objects/" + id + "?version=5").body()).isEqualTo("c");
-    JsonArray versions = new JsonArray(dev.get("/v1/objects/" + id + "/versions").body());
-    assertThat(versions.getJsonObject(5).getBoolean("deleted")).isTrue();
+    assertThat(gone.headers().firstValue("Mistore-Version")).hasValue("7");
+    assertThat(dev.get("/v1/objects/" + id + "?version=6").body()).isEqualTo("c");
+    HttpResponse<String> listed = dev.get("/v1/objects/" + id + "/versions");
+    JsonArray versions = new JsonArray(listed.body());
+    assertThat(versions.getJsonObject(6).getBoolean("deleted")).isTrue();
+    assertThat(listed.headers().firstValue("Mistore-Version")).hasValue("7");
+    assertThat(listed.headers().firstValue("ETag")).hasValue("\"" + id + ".7\"");
   }
 
   @Test
@@ -309,6 +315,9 @@ class ObjectApiTest extends DevClusterTestBase {
       assertThat(dev.send(dev.request(path).method("HEAD", HttpRequest.BodyPublishers.noBody())).statusCode())
           .as("HEAD " + path).isEqualTo(200);
     }
+    HttpResponse<String> notWebSocket = dev.get("/v1/ws");
+    assertThat(notWebSocket.statusCode()).isEqualTo(400);
+    assertThat(notWebSocket.headers().firstValue("Content-Type")).hasValue("application/problem+json");
     HttpResponse<String> notAllowed = dev.send(dev.request("/health").DELETE());
     assertThat(notAllowed.statusCode()).isEqualTo(405);
     assertThat(notAllowed.headers().firstValue("Allow")).hasValue("GET, HEAD");
