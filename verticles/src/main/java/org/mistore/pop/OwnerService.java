@@ -226,7 +226,8 @@ public final class OwnerService implements LockMirror {
     actAsPrimary(id)
         .compose(v -> requestId == null ? Future.succeededFuture(Optional.<VersionMeta>empty())
             : store.requested(id, requestId))
-        .compose(earlier -> earlier.isPresent() ? Future.succeededFuture(new Outcome(earlier.get(), false))
+        .compose(earlier -> earlier.isPresent()
+            ? Future.succeededFuture(new Outcome(PopObjectStore.sameWrite(earlier.get(), request.meta(), requestId), false))
             : autoLock != null ? commitUnderOwnLock(request, Long.parseLong(autoLock), ifMatch, requestId)
             : checkAndCommit(request, token, fence, ifMatch, requestId, false))
         .onSuccess(outcome -> {

@@ -402,7 +402,7 @@ public final class PopObjectStore implements FenceStore {
       Long earlier = requestedVersion(id, requestId);
       byte[] raw = earlier == null ? null : versions.get(versionKey(id, earlier));
       if (raw != null) {
-        return decode(raw); // a client's retry of a write that did commit
+        return sameWrite(decode(raw), meta, requestId); // a client's retry of a write that did commit
       }
     }
     long head = storedHeadOnWriter(id);
@@ -601,6 +601,20 @@ public final class PopObjectStore implements FenceStore {
       return Optional.ofNullable(version == null ? null : versions.get(versionKey(id.render(), version)))
           .map(PopObjectStore::decode);
     });
+  }
+
+  /**
+   * {@code earlier}, the version a request id already made, when {@code retry} is the same write
+   * again (same content, or a deletion again); else a conflict: a request id reused for another
+   * write must not be answered with the first one's success.
+   */
+  public static VersionMeta sameWrite(VersionMeta earlier, VersionMeta retry, String requestId) {
+    if (earlier.deleted() == retry.deleted() && earlier.sha256().equals(retry.sha256())) {
+      return earlier;
+    }
+    throw new StoreFailure(FailureCode.CONFLICT, "request id " + requestId + " already made version "
+        + earlier.ref().version() + " of " + earlier.ref().id() + " with " + (earlier.deleted() ? "a deletion"
+        : "other content") + "; a new write needs a new request id");
   }
 
   /** A committed version with the client request id it was written under (null when none). */

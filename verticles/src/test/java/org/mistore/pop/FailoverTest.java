@@ -150,6 +150,17 @@ class FailoverTest extends DevClusterTestBase {
     assertThat(new JsonArray(dev.get("/v1/objects/" + id + "/versions").body())).hasSize(2);
     assertThat(new JsonObject(dev.put("/v1/objects/" + id, "third", "Mistore-Request-Id", "put-2").body())
         .getLong("version")).isEqualTo(3);
+    // A request id reused for another write is refused, never answered with the first one's success.
+    HttpResponse<String> otherContent = dev.put("/v1/objects/" + id, "not second", "Mistore-Request-Id", "put-1");
+    assertThat(otherContent.statusCode()).as(otherContent.body()).isEqualTo(409);
+    assertThat(new JsonObject(otherContent.body()).getString("detail")).contains("put-1", "version 2");
+    assertThat(dev.delete("/v1/objects/" + id, "Mistore-Request-Id", "put-1").statusCode()).isEqualTo(409);
+    assertThat(dev.post("/v1/objects", "not first", "Mistore-Request-Id", "create-1").statusCode()).isEqualTo(409);
+    assertThat(new JsonArray(dev.get("/v1/objects/" + id + "/versions").body())).hasSize(3);
+    HttpResponse<String> deleted = dev.delete("/v1/objects/" + id, "Mistore-Request-Id", "del-1");
+    assertThat(dev.delete("/v1/objects/" + id, "Mistore-Request-Id", "del-1").body()).isEqualTo(deleted.body());
+    assertThat(dev.put("/v1/objects/" + id, "", "Mistore-Request-Id", "del-1").statusCode())
+        .as("an empty body is not a deletion").isEqualTo(409);
     assertThat(dev.put("/v1/objects/" + id, "x", "Mistore-Request-Id", "has space").statusCode()).isEqualTo(400);
     assertThat(dev.put("/v1/objects/" + id, "x", "Mistore-Request-Id", "r".repeat(129)).statusCode()).isEqualTo(400);
   }
