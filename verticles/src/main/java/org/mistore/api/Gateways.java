@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.mistore.codecs.Role;
 import org.mistore.directory.NodeDirectory;
-import org.mistore.directory.NodeStatus;
 import org.mistore.hg.Gateway;
 import org.mistore.store.VersionCache;
 
@@ -30,7 +29,7 @@ public final class Gateways {
     // An HG may run with -Xmx64m and still stream 1 GiB: its cache never takes more than 1/16 of the heap.
     long cacheCap = Math.min(cacheBytes, Runtime.getRuntime().maxMemory() / 16);
     hgToPop.forEach((hg, pop) -> g.byId.put(hg, new Gateway(vertx, hg, pop, new VersionCache(cacheCap),
-        () -> directory.find(Role.POP, pop).map(e -> e.status() == NodeStatus.DOWN).orElse(false))));
+        () -> directory.knownDown(Role.POP, pop))));
     return g;
   }
 

@@ -119,14 +119,19 @@ final class ObjectRoutes {
     if (!tombstone) {
       checkDeclaredLength(rc);
     }
-    long wait = RequestParams.bounded("Mistore-Lock-Wait", rc.request().getHeader("Mistore-Lock-Wait"), 0,
-        limits.lockMaxWaitMs(), limits.lockWaitDefaultMs());
+    long wait = lockWait(rc);
     String requestId = RequestParams.requestId(rc.request().getHeader(REQUEST_ID));
     service.write(gateways.pick(rc), id, ifMatch, rc.request().getHeader(LOCK), wait,
             tombstone ? null : ObjectService.Body.streamed(rc.request(), contentType(rc)), requestId)
         .onSuccess(written -> answer(rc, 200, written, tombstone
             ? new JsonObject().put("id", id.render()).put("version", written.version()) : result(written)))
         .onFailure(rc::fail);
+  }
+
+  /** {@code Mistore-Lock-Wait}: how long to wait for a lock the gateway takes (0..lock-max-wait-ms). */
+  private long lockWait(RoutingContext rc) {
+    return RequestParams.bounded("Mistore-Lock-Wait", rc.request().getHeader("Mistore-Lock-Wait"), 0,
+        limits.lockMaxWaitMs(), limits.lockWaitDefaultMs());
   }
 
   private void versions(RoutingContext rc) {
@@ -151,9 +156,7 @@ final class ObjectRoutes {
     long version = RequestParams.positive("version", RequestParams.query(rc, "version"), 0);
     long minVersion = RequestParams.positive("Mistore-Min-Version", rc.request().getHeader("Mistore-Min-Version"), 0);
     Gateway gateway = gateways.pick(rc);
-    long lockWait = RequestParams.bounded("Mistore-Lock-Wait", rc.request().getHeader("Mistore-Lock-Wait"), 0,
-        limits.lockMaxWaitMs(), limits.lockWaitDefaultMs());
-    service.read(gateway, id, consistency, version, minVersion, rc.request().getHeader(LOCK), lockWait)
+    service.read(gateway, id, consistency, version, minVersion, rc.request().getHeader(LOCK), lockWait(rc))
         .compose(plan -> serve(rc, gateway, plan.meta(), plan.source(), version > 0).eventually(() -> {
           plan.release().run();
           return Future.succeededFuture();

@@ -154,6 +154,11 @@ public final class NodeDirectory {
     return since >= 0 && now() - since > detectionMillis;
   }
 
+  /** Whether this directory holds the node down now (a node it never heard of is not). */
+  public boolean knownDown(Role role, String nodeId) {
+    return find(role, nodeId).map(e -> e.status() == NodeStatus.DOWN).orElse(false);
+  }
+
   public Optional<DirectoryEntry> find(Role role, String nodeId) {
     return Optional.ofNullable(entries.get(role.wireName() + "/" + nodeId));
   }
