@@ -75,7 +75,8 @@ public final class PopObjectStore implements FenceStore {
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).executor(Runnable::run).build();
   /**
    * {@link #heads} of recently written objects as MapDB holds them, so a commit skips a MapDB lookup:
-   * filled and changed only by the writer thread, so never older than MapDB; read by any thread.
+   * filled and changed by the writer thread (and seeded with 0 for an id minted here, which MapDB
+   * cannot hold yet), so never older than MapDB; read by any thread.
    */
   private final com.github.benmanes.caffeine.cache.Cache<String, Long> storedHeads =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).executor(Runnable::run).build();
@@ -227,6 +228,9 @@ public final class PopObjectStore implements FenceStore {
   /** A new id has no version anywhere yet: its first commit need not look its head up. Any thread. */
   private void mintedNow(String id) {
     headCache.asMap().putIfAbsent(id, 0L);
+    // Nor in MapDB: its first commit here skips looking the head up (the id is not out yet, so no
+    // writer can have stored one).
+    storedHeads.asMap().putIfAbsent(id, 0L);
   }
 
   /** The keys in {@link #uploaded} of one version's blocks (a live view). */

@@ -96,7 +96,12 @@ public final class RoleStore {
    */
   public <K, V> HTreeMap<K, V> hashMap(String name, Serializer<K> keys, Serializer<V> values) {
     Capture<K, V> capture = new Capture<>(name, keys, values);
-    HTreeMap<K, V> map = db.hashMap(name, keys, values).modificationListener(capture).createOrOpen();
+    // 8 segments of 16-way index nodes over 4 levels (512 Ki leaves) instead of MapDB's 128-way
+    // nodes: every lookup and put unpacks and repacks the nodes on its path, and small nodes made
+    // puts 1.5 to 1.7 times cheaper here up to a million entries. Maps created earlier keep the
+    // layout stored in their file.
+    HTreeMap<K, V> map = db.hashMap(name, keys, values).layout(8, 16, 4).modificationListener(capture)
+        .createOrOpen();
     replay(name, map, capture);
     return map;
   }
