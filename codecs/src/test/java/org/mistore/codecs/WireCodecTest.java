@@ -116,6 +116,16 @@ class WireCodecTest {
   }
 
   @Test
+  void aBlockHashedByItsSenderStaysSoInProcessButNotAcrossTheWire() {
+    StoreBlock sample = (StoreBlock) Samples.all().get(3);
+    StoreBlock hashed = new StoreBlock(sample.ref(), sample.data(), true);
+    assertThat(Codecs.STORE_BLOCK.transform(hashed).hashed()).isTrue();
+    assertThat(Codecs.STORE_BLOCK.decode(Codecs.STORE_BLOCK.encode(hashed)).hashed())
+        .as("a receiver over the wire checks the bytes itself").isFalse();
+    assertThat(Codecs.STORE_BLOCK.transform(sample).hashed()).isFalse();
+  }
+
+  @Test
   void transformCopiesTheDataOfEveryBlockOfABatch() {
     StoreBlocks original = (StoreBlocks) Samples.all().get(12);
     StoreBlocks copy = Codecs.STORE_BLOCKS.transform(original);

@@ -107,16 +107,24 @@ final class Upload {
 
   private void dispatch() {
     Buffer block = current;
-    current = Buffer.buffer(Math.min(blockSize, 64 * 1024));
-    String sha = Checksums.sha256(block);
+    // A whole block came: more are likely to follow, so the next one is not grown step by step.
+    current = Buffer.buffer(ended ? 0 : blockSize);
     int index = blockShas.size();
-    blockShas.add(sha);
+    blockShas.add(null); // set once hashed, before the block leaves: all are set when none is in flight
     inFlight++;
     if (inFlight >= maxInFlight && !paused && !ended && request != null) {
       paused = true;
       request.pause();
     }
-    gateway.writeBlock(new StoreBlock(new BlockRef(ref, index, block.length(), sha), block))
+    hash(block)
+        .compose(sha -> {
+          if (done.future().isComplete()) {
+            return Future.failedFuture(new IllegalStateException("upload already ended"));
+          }
+          blockShas.set(index, sha);
+          // Hashed here from these bytes: the POPs, in this process, need not hash them again.
+          return gateway.writeBlock(new StoreBlock(new BlockRef(ref, index, block.length(), sha), block, true));
+        })
         .onSuccess(v -> {
           inFlight--;
           if (paused && inFlight < maxInFlight && !ended) {
@@ -129,6 +137,20 @@ final class Upload {
           inFlight--;
           fail(BusErrors.toHttp(e));
         });
+  }
+
+  /** Blocks up to this size are hashed on the event loop: a worker hop costs more than their hash. */
+  private static final int HASH_INLINE_BYTES = 16 * 1024;
+
+  /**
+   * A block's SHA-256. Larger blocks are hashed on worker threads, unordered: the event loop goes on
+   * reading (and hashing the whole body) while the blocks in flight are hashed side by side.
+   */
+  private Future<String> hash(Buffer block) {
+    if (block.length() <= HASH_INLINE_BYTES) {
+      return Future.succeededFuture(Checksums.sha256(block));
+    }
+    return gateway.vertx().executeBlocking(() -> Checksums.sha256(block), false);
   }
 
   private void finishIfDone() {

@@ -123,7 +123,7 @@ public final class OwnerService implements LockMirror {
 
   public void storeBlock(Message<StoreBlock> m) {
     StoreBlock b = m.body();
-    store.putBlock(b.ref(), b.data()).onSuccess(v -> m.reply("stored")).onFailure(e -> Replies.fail(m, e));
+    store.putBlock(b.ref(), b.data(), b.hashed()).onSuccess(v -> m.reply("stored")).onFailure(e -> Replies.fail(m, e));
   }
 
   /**

@@ -245,7 +245,17 @@ public final class PopObjectStore implements FenceStore {
 
   /** Stores a block durably after checking its length and checksum. */
   public Future<Void> putBlock(BlockRef ref, Buffer data) {
-    return store.checked(data, ref.length(), ref.sha256(), "block " + ref.index())
+    return putBlock(ref, data, false);
+  }
+
+  /**
+   * As {@link #putBlock(BlockRef, Buffer)}; {@code hashed}: its checksum was computed from these
+   * bytes in this process (see {@link org.mistore.codecs.StoreBlock#hashed}), so it is not hashed again.
+   */
+  public Future<Void> putBlock(BlockRef ref, Buffer data, boolean hashed) {
+    Future<byte[]> checked = hashed && data.length() == ref.length() ? Future.succeededFuture(data.getBytes())
+        : store.checked(data, ref.length(), ref.sha256(), "block " + ref.index());
+    return checked
         .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
             ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e))
         .compose(bytes -> store.write(db -> {

@@ -275,7 +275,7 @@ public final class PopVerticle extends RoleVerticle {
           if (!settled.compareAndSet(false, true)) {
             return;
           }
-          keepInTransitCache(verb, m.body(), reply.body());
+          keepInTransitCache(verb, m.body(), reply.body(), target.get());
           DeliveryOptions back = new DeliveryOptions();
           reply.headers().forEach(h -> back.addHeader(h.getKey(), h.getValue()));
           m.reply(reply.body(), back);
@@ -334,10 +334,16 @@ public final class PopVerticle extends RoleVerticle {
     return hit.isPresent();
   }
 
-  private void keepInTransitCache(String verb, Object request, Object reply) {
+  /**
+   * Keeps what passed through in the transit cache: versions always, blocks only when another POP
+   * answered (this POP's own blocks are on its disk or its HGs already; hashing and caching them
+   * again cost a large download half its event-loop time).
+   */
+  private void keepInTransitCache(String verb, Object request, Object reply, String answeredBy) {
     if (reply instanceof VersionMeta meta) {
       transit.putVersion(meta);
-    } else if (Addresses.OWNER_READ_BLOCK.equals(verb) && request instanceof BlockRef ref && reply instanceof Buffer data
+    } else if (Addresses.OWNER_READ_BLOCK.equals(verb) && !answeredBy.equals(identity.id())
+        && request instanceof BlockRef ref && reply instanceof Buffer data
         && Checksums.matches(data, ref.length(), ref.sha256())) {
       transit.putBlock(ref, data);
     }
