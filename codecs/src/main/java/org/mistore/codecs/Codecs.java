@@ -42,6 +42,7 @@ public final class Codecs {
     for (WireCodec<?> codec : ALL) {
       register(vertx, codec);
     }
+    vertx.eventBus().registerCodec(BlockBytes.CODEC);
   }
 
   private static <T> void register(Vertx vertx, WireCodec<T> codec) {

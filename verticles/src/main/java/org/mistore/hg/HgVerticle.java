@@ -5,6 +5,7 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import java.util.List;
 import org.mistore.codecs.Addresses;
+import org.mistore.codecs.BlockBytes;
 import org.mistore.codecs.BlockRef;
 import org.mistore.codecs.FailureCode;
 import org.mistore.codecs.NodeReport;
@@ -88,7 +89,7 @@ public final class HgVerticle extends RoleVerticle {
             })
             .onFailure(e -> m.fail(FailureCode.INTERNAL.code, e.getMessage()))).completion(),
         bus.<BlockRef>consumer(address(Addresses.HG_READ_BLOCK), m -> blocks.get(m.body())
-            .onSuccess(found -> found.ifPresentOrElse(m::reply,
+            .onSuccess(found -> found.ifPresentOrElse(data -> m.reply(data, BlockBytes.options()),
                 () -> m.fail(FailureCode.NOT_FOUND.code, "block not held by " + identity.id())))
             .onFailure(e -> m.fail(FailureCode.INTERNAL.code, e.getMessage()))).completion(),
         bus.<BlockRef>consumer(address(Addresses.HG_DELETE_BLOCK), m -> blocks.delete(m.body())

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Optional;
 import org.mistore.codecs.Addresses;
+import org.mistore.codecs.BlockBytes;
 import org.mistore.codecs.BlockRef;
 import org.mistore.codecs.CommitRequest;
 import org.mistore.codecs.FailureCode;
@@ -140,8 +141,8 @@ public final class OwnerService implements LockMirror {
             .orElseGet(() -> Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "block "
                 + ref.index() + " not held by " + self)))))
         .recover(e -> fromPeer || selfRole != Role.POP ? Future.failedFuture(e) : readFromPeer(ref, e))
-        .onSuccess(served -> m.reply(served.data(), served.source() == null ? new DeliveryOptions()
-            : new DeliveryOptions().addHeader(Addresses.HEADER_SOURCE, served.source())))
+        .onSuccess(served -> m.reply(served.data(), served.source() == null ? BlockBytes.options()
+            : BlockBytes.options().addHeader(Addresses.HEADER_SOURCE, served.source())))
         .onFailure(e -> Replies.fail(m, e));
   }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import io.vertx.core.buffer.Buffer;
 import org.mistore.codecs.Addresses;
+import org.mistore.codecs.BlockBytes;
 import org.mistore.codecs.BlockRef;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.store.Checksums;
@@ -276,7 +277,7 @@ public final class PopVerticle extends RoleVerticle {
             return;
           }
           keepInTransitCache(verb, m.body(), reply.body(), target.get());
-          DeliveryOptions back = new DeliveryOptions();
+          DeliveryOptions back = reply.body() instanceof Buffer ? BlockBytes.options() : new DeliveryOptions();
           reply.headers().forEach(h -> back.addHeader(h.getKey(), h.getValue()));
           m.reply(reply.body(), back);
           // If the gateway is gone, the reply just sent is lost with it: its result may be owed.
@@ -330,7 +331,8 @@ public final class PopVerticle extends RoleVerticle {
           : Boolean.TRUE.equals(q.getBoolean("monotonic")) ? transit.newest(id).filter(v -> v.ref().version() >= min)
           : Optional.empty();
     }
-    hit.ifPresent(value -> m.reply(value, new DeliveryOptions().addHeader(Addresses.HEADER_SOURCE, "pop-cache")));
+    hit.ifPresent(value -> m.reply(value, (value instanceof Buffer ? BlockBytes.options() : new DeliveryOptions())
+        .addHeader(Addresses.HEADER_SOURCE, "pop-cache")));
     return hit.isPresent();
   }
 

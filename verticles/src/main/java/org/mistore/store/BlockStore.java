@@ -140,7 +140,9 @@ public final class BlockStore {
   }
 
   public Future<Optional<Buffer>> get(BlockRef ref) {
-    return store.read(db -> Optional.ofNullable(getNow(key(ref))).map(Buffer::buffer));
+    // The bytes were read into an array of their own: wrapped, not copied once more.
+    return store.read(db -> Optional.ofNullable(getNow(key(ref)))
+        .map(bytes -> io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(bytes))));
   }
 
   /** Stores a block (already checked) as part of the current write; writer thread only. */
