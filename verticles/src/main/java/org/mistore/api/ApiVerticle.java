@@ -93,7 +93,38 @@ public final class ApiVerticle extends VerticleBase {
         .setMaxWebSocketFrameSize(wsMessage)
         // The contract is HTTP/1.1 and WebSocket; h2c upgrades corrupted fast responses in tests.
         .setHttp2ClearTextEnabled(false));
-    return server.requestHandler(router).listen();
+    return server.requestHandler(router).invalidRequestHandler(ApiVerticle::invalidRequest).listen();
+  }
+
+  /**
+   * A request the HTTP decoder refused before any route saw it (a request line or headers over
+   * Netty's limits, a broken Content-Length): the same status Vert.x would give, as a problem
+   * document like every other error, then the connection closes (the rest of it cannot be parsed).
+   */
+  static void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    int status;
+    String title;
+    String detail;
+    if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+      status = 414;
+      title = "URI Too Long";
+      detail = "the request line is longer than " + HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH + " bytes";
+    } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+      status = 431;
+      title = "Request Header Fields Too Large";
+      detail = "the request headers are larger than " + HttpServerOptions.DEFAULT_MAX_HEADER_SIZE + " bytes";
+    } else {
+      status = 400;
+      title = "Bad Request";
+      detail = "not a valid HTTP/1.1 request" + (cause == null || cause.getMessage() == null ? ""
+          : ": " + cause.getMessage());
+    }
+    request.response().setStatusCode(status).putHeader("Content-Type", Problems.CONTENT_TYPE)
+        .putHeader("Connection", "close")
+        .end(new JsonObject().put("type", "about:blank").put("title", title).put("status", status)
+            .put("detail", detail).toBuffer())
+        .onComplete(done -> request.connection().close());
   }
 
   /** The methods some route of {@code router} takes on {@code path}, comma-separated (empty when none). */

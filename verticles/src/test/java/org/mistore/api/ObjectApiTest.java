@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -328,6 +329,36 @@ class ObjectApiTest extends DevClusterTestBase {
     for (String target : new String[] {"/v1/objects/%zz", "/v1/objects/abc%", "/v1/objects/" + id + "?version=%z1",
         "/v1/locks/%zz"}) {
       assertThat(rawStatusLine("GET " + target)).as(target).startsWith("HTTP/1.1 400");
+    }
+  }
+
+  @Test
+  void requestsTheHttpDecoderRefusesGetProblemDocumentsToo() throws Exception {
+    start(new JsonObject());
+    String longTarget = "/v1/objects/" + "a".repeat(10_000);
+    String bigHeader = "X-Big: " + "b".repeat(10_000) + "\r\n";
+    Map<String, String> sent = Map.of(
+        "GET " + longTarget + " HTTP/1.1\r\nHost: x\r\n\r\n", "414",
+        "GET /health HTTP/1.1\r\nHost: x\r\n" + bigHeader + "\r\n", "431",
+        "PUT /v1/objects/x HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "400");
+    for (Map.Entry<String, String> e : sent.entrySet()) {
+      String response = rawResponse(e.getKey());
+      String what = response.lines().findFirst().orElse("");
+      assertThat(what).as("status line").matches("HTTP/1\\.[01] " + e.getValue() + " .*");
+      assertThat(response).as(what).containsIgnoringCase("content-type: application/problem+json");
+      JsonObject problem = new JsonObject(response.substring(response.indexOf("\r\n\r\n") + 4));
+      assertThat(problem.getInteger("status")).isEqualTo(Integer.parseInt(e.getValue()));
+      assertThat(problem.getString("detail")).isNotBlank().doesNotContain("Exception");
+    }
+  }
+
+  /** The whole response to {@code request}, sent as is; the server closes the connection after it. */
+  private String rawResponse(String request) throws java.io.IOException {
+    int port = Integer.parseInt(dev.base.substring(dev.base.lastIndexOf(':') + 1));
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
     }
   }
 
