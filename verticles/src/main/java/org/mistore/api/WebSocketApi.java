@@ -203,7 +203,16 @@ final class WebSocketApi {
         });
         ready = events.completion();
       }
-      return ready.map(v -> new JsonObject().put("status", 200).put("id", id.render()));
+      // Subscribed before the head is asked, so no version committed meanwhile goes unannounced; an
+      // id that names no object is a 404, as any call on it, and is not watched.
+      return ready.compose(v -> gateway.<VersionMeta>owner(id, Addresses.OWNER_META,
+              new JsonObject().put("id", id.render())))
+          .recover(e -> {
+            watched.remove(id.render());
+            return Future.failedFuture(BusErrors.toHttp(e));
+          })
+          .map(head -> new JsonObject().put("status", 200).put("id", id.render())
+              .put("version", head.body().ref().version()));
     }
   }
 

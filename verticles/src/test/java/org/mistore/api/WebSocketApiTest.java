@@ -80,7 +80,13 @@ class WebSocketApiTest extends DevClusterTestBase {
     String id = created.getString("id");
     assertThat(created.getLong("version")).isEqualTo(1);
 
-    assertThat(watcher.call(new JsonObject().put("op", "watch").put("id", id)).getInteger("status")).isEqualTo(200);
+    JsonObject watching = watcher.call(new JsonObject().put("op", "watch").put("id", id));
+    assertThat(watching.getInteger("status")).isEqualTo(200);
+    assertThat(watching.getLong("version")).as("the version the watch starts from").isEqualTo(1);
+    String unknown = id.substring(0, id.lastIndexOf('.') + 1) + "999999";
+    JsonObject nothing = watcher.call(new JsonObject().put("op", "watch").put("id", unknown));
+    assertThat(nothing.getInteger("status")).as("an id naming no object, as for any call").isEqualTo(404);
+    assertThat(nothing.fieldNames()).contains("type", "title", "detail");
     JsonObject put = writer.call(new JsonObject().put("op", "put").put("id", id).put("data", b64("two")));
     assertThat(put.getInteger("status")).isEqualTo(200);
     assertThat(put.getLong("version")).isEqualTo(2);
