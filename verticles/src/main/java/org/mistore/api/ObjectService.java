@@ -341,7 +341,8 @@ final class ObjectService {
           return m.body();
         })
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
-        .compose(b -> verified(gateway, ref, b).compose(good -> {
+        // Off the event loop for large blocks, so those a download fetches ahead are checked side by side.
+        .compose(b -> Checksums.matches(gateway.vertx(), b, ref.length(), ref.sha256()).compose(good -> {
           if (!good) {
             return Future.failedFuture(new HttpProblem(500, "Internal Server Error",
                 "block " + index + " of " + meta.ref().id() + " failed its checksum"));
@@ -349,20 +350,6 @@ final class ObjectService {
           gateway.cache().putBlock(ref, b);
           return Future.succeededFuture(b);
         }));
-  }
-
-  /** Blocks up to this size are checked on the event loop: a worker hop costs more than their hash. */
-  private static final int CHECK_INLINE_BYTES = 16 * 1024;
-
-  /**
-   * Whether a block matches its checksum. Larger blocks are hashed on worker threads, unordered:
-   * the blocks a download fetches ahead are checked side by side, and the event loop keeps serving.
-   */
-  private static Future<Boolean> verified(Gateway gateway, BlockRef ref, Buffer data) {
-    if (data.length() <= CHECK_INLINE_BYTES) {
-      return Future.succeededFuture(Checksums.matches(data, ref.length(), ref.sha256()));
-    }
-    return gateway.vertx().executeBlocking(() -> Checksums.matches(data, ref.length(), ref.sha256()), false);
   }
 
   /** Every block of a version in one buffer (small objects only: WebSocket replies). */

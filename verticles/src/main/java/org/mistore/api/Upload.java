@@ -116,7 +116,8 @@ final class Upload {
       paused = true;
       request.pause();
     }
-    hash(block)
+    // Off the event loop for large blocks: it goes on reading (and hashing the whole body) meanwhile.
+    Checksums.sha256(gateway.vertx(), block)
         .compose(sha -> {
           if (done.future().isComplete()) {
             return Future.failedFuture(new IllegalStateException("upload already ended"));
@@ -137,20 +138,6 @@ final class Upload {
           inFlight--;
           fail(BusErrors.toHttp(e));
         });
-  }
-
-  /** Blocks up to this size are hashed on the event loop: a worker hop costs more than their hash. */
-  private static final int HASH_INLINE_BYTES = 16 * 1024;
-
-  /**
-   * A block's SHA-256. Larger blocks are hashed on worker threads, unordered: the event loop goes on
-   * reading (and hashing the whole body) while the blocks in flight are hashed side by side.
-   */
-  private Future<String> hash(Buffer block) {
-    if (block.length() <= HASH_INLINE_BYTES) {
-      return Future.succeededFuture(Checksums.sha256(block));
-    }
-    return gateway.vertx().executeBlocking(() -> Checksums.sha256(block), false);
   }
 
   private void finishIfDone() {

@@ -1,5 +1,7 @@
 package org.mistore.store;
 
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.security.MessageDigest;
@@ -34,5 +36,23 @@ public final class Checksums {
     MessageDigest digest = sha256();
     update(digest, data);
     return HexFormat.of().formatHex(digest.digest());
+  }
+
+  /** Data up to this size is hashed on the calling thread: a worker hop costs more than its hash. */
+  public static final int HASH_INLINE_BYTES = 16 * 1024;
+
+  /**
+   * As {@link #sha256(Buffer)}, off the event loop for data over {@link #HASH_INLINE_BYTES}: on a
+   * worker thread, unordered, so blocks in flight are hashed side by side. Completes on the caller's context.
+   */
+  public static Future<String> sha256(Vertx vertx, Buffer data) {
+    return data.length() <= HASH_INLINE_BYTES ? Future.succeededFuture(sha256(data))
+        : vertx.executeBlocking(() -> sha256(data), false);
+  }
+
+  /** As {@link #matches(Buffer, long, String)}, off the event loop like {@link #sha256(Vertx, Buffer)}. */
+  public static Future<Boolean> matches(Vertx vertx, Buffer data, long length, String sha256) {
+    return data == null || data.length() <= HASH_INLINE_BYTES ? Future.succeededFuture(matches(data, length, sha256))
+        : vertx.executeBlocking(() -> matches(data, length, sha256), false);
   }
 }

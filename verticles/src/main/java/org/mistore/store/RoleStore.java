@@ -369,8 +369,6 @@ public final class RoleStore {
     return commits.commits();
   }
 
-  /** Blocks up to this size are checked on the calling thread: a worker hop costs more than their hash. */
-  static final int CHECK_INLINE_BYTES = 16 * 1024;
 
   /**
    * The bytes of {@code data} once it matches {@code length} and {@code sha256}, else a failed
@@ -384,7 +382,7 @@ public final class RoleStore {
       }
       return data.getBytes();
     };
-    if (data.length() <= CHECK_INLINE_BYTES) {
+    if (data.length() <= Checksums.HASH_INLINE_BYTES) {
       try {
         return Future.succeededFuture(check.call());
       } catch (Exception e) {
