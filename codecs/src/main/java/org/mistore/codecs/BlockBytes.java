@@ -23,6 +23,11 @@ public final class BlockBytes implements MessageCodec<Buffer, Buffer> {
     return new DeliveryOptions().setCodecName(NAME);
   }
 
+  /** Delivery options for a reply that may be a block's bytes: this codec for a Buffer, the default otherwise. */
+  public static DeliveryOptions optionsFor(Object body) {
+    return body instanceof Buffer ? options() : new DeliveryOptions();
+  }
+
   @Override
   public void encodeToWire(Buffer buffer, Buffer bytes) {
     buffer.appendInt(bytes.length()).appendBuffer(bytes);

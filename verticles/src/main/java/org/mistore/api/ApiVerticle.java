@@ -122,8 +122,7 @@ public final class ApiVerticle extends VerticleBase {
     }
     request.response().setStatusCode(status).putHeader("Content-Type", Problems.CONTENT_TYPE)
         .putHeader("Connection", "close")
-        .end(new JsonObject().put("type", "about:blank").put("title", title).put("status", status)
-            .put("detail", detail).toBuffer())
+        .end(Problems.document(status, title, detail).toBuffer())
         .onComplete(done -> request.connection().close());
   }
 

@@ -28,13 +28,17 @@ public final class Problems {
       response.reset();
       return;
     }
-    JsonObject body = new JsonObject()
+    response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE);
+    endBeforeBody(rc, document(status, title, detail).toBuffer());
+  }
+
+  /** The problem document (RFC 9457) every error answer carries. */
+  static JsonObject document(int status, String title, String detail) {
+    return new JsonObject()
         .put("type", "about:blank")
         .put("title", title)
         .put("status", status)
         .put("detail", detail);
-    response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE);
-    endBeforeBody(rc, body.toBuffer());
   }
 
   /** Most body bytes read and dropped after an early HTTP/1.1 answer before the connection is cut. */

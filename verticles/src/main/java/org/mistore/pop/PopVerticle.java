@@ -277,7 +277,7 @@ public final class PopVerticle extends RoleVerticle {
             return;
           }
           keepInTransitCache(verb, m.body(), reply.body(), target.get());
-          DeliveryOptions back = reply.body() instanceof Buffer ? BlockBytes.options() : new DeliveryOptions();
+          DeliveryOptions back = BlockBytes.optionsFor(reply.body());
           reply.headers().forEach(h -> back.addHeader(h.getKey(), h.getValue()));
           m.reply(reply.body(), back);
           // If the gateway is gone, the reply just sent is lost with it: its result may be owed.
@@ -331,8 +331,7 @@ public final class PopVerticle extends RoleVerticle {
           : Boolean.TRUE.equals(q.getBoolean("monotonic")) ? transit.newest(id).filter(v -> v.ref().version() >= min)
           : Optional.empty();
     }
-    hit.ifPresent(value -> m.reply(value, (value instanceof Buffer ? BlockBytes.options() : new DeliveryOptions())
-        .addHeader(Addresses.HEADER_SOURCE, "pop-cache")));
+    hit.ifPresent(value -> m.reply(value, BlockBytes.optionsFor(value).addHeader(Addresses.HEADER_SOURCE, "pop-cache")));
     return hit.isPresent();
   }
 
