@@ -43,6 +43,49 @@ class RoleStoreTest {
   }
 
   @Test
+  void aFileMappedInSmallSlicesReopensInLargeOnesWithEverythingKept(Vertx vertx) {
+    Path file = dir.resolve("pop-pop-1.db");
+    long small = 1L << 20;
+    assertThat(RoleStore.mappedSliceBytes(Role.POP)).as("a POP maps its file in large slices").isGreaterThan(small);
+    RoleStore store = RoleStore.open(vertx, file, "pop-1", Role.POP, RoleStore.CHECKPOINT_MS, small).await();
+    java.util.Map<String, byte[]> map = store.write(db -> store.hashMap("t", Serializer.STRING, Serializer.BYTE_ARRAY))
+        .await();
+    // Enough to fill several small slices, the last one in part, all of it checkpointed into the file.
+    byte[] value = new byte[900];
+    for (int batch = 0; batch < 6; batch++) {
+      int from = batch * 1000;
+      store.write(db -> {
+        for (int i = from; i < from + 1000; i++) {
+          value[0] = (byte) i;
+          map.put("k" + i, value.clone());
+        }
+        return null;
+      }).await();
+    }
+    store.checkpointNow().await();
+    store.close().await();
+    long before = file.toFile().length();
+    assertThat(before).as("the file spans several small slices").isGreaterThan(3 * small);
+
+    RoleStore again = RoleStore.open(vertx, file, "pop-1", Role.POP).await();
+    java.util.Map<String, byte[]> reopened = again.write(db -> again.hashMap("t", Serializer.STRING,
+        Serializer.BYTE_ARRAY)).await();
+    assertThat(file.toFile().length() % RoleStore.mappedSliceBytes(Role.POP)).as("grown to whole large slices")
+        .isZero();
+    assertThat(again.read(db -> reopened.size()).await()).isEqualTo(6000);
+    assertThat(again.read(db -> java.util.stream.IntStream.range(0, 6000)
+        .allMatch(i -> reopened.get("k" + i).length == 900 && reopened.get("k" + i)[0] == (byte) i)).await()).isTrue();
+    again.write(db -> reopened.put("after", new byte[] {7})).await();
+    again.checkpointNow().await();
+    again.close().await();
+    RoleStore third = RoleStore.open(vertx, file, "pop-1", Role.POP).await();
+    java.util.Map<String, byte[]> last = third.write(db -> third.hashMap("t", Serializer.STRING, Serializer.BYTE_ARRAY))
+        .await();
+    assertThat(third.read(db -> last.get("after")[0] == 7 && last.size() == 6001).await()).isTrue();
+    third.close().await();
+  }
+
+  @Test
   void aLingeringWriteGoesWithTheNextBatchAndWithTheClose(Vertx vertx) throws Exception {
     Path file = dir.resolve("pop-pop-1.db");
     RoleStore store = RoleStore.open(vertx, file, "pop-1", Role.POP).await();
