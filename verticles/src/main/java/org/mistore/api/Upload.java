@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -80,8 +81,19 @@ final class Upload {
     request.endHandler(v -> end());
     request.exceptionHandler(e -> fail(HttpProblem.badRequest("upload interrupted: " + e.getMessage())));
     request.connection().closeHandler(v -> fail(HttpProblem.badRequest("client closed the connection mid-upload")));
+    if (expectsContinue(request)) {
+      // The body is wanted now: a client waiting for this (curl does, for bodies over 1 MiB) would
+      // otherwise send it only after its own timeout. An answer given before this point went without it.
+      request.response().writeContinue();
+    }
     request.resume();
     return done.future();
+  }
+
+  /** Whether the client sends its body only once told {@code 100 Continue} (RFC 9110 section 10.1.1). */
+  private static boolean expectsContinue(HttpServerRequest request) {
+    return !request.isEnded() && request.version() != HttpVersion.HTTP_1_0
+        && "100-continue".equalsIgnoreCase(request.getHeader("Expect"));
   }
 
   private void chunk(Buffer chunk) {

@@ -480,4 +480,66 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(new JsonObject(next.body()).getLong("version")).isEqualTo(2);
     assertThat(dev.get("/v1/objects/" + id).body()).isEqualTo("next");
   }
+
+  /** Reads one response head (status line and headers) from a raw HTTP/1.1 connection. */
+  private static String readHead(java.io.InputStream in) throws java.io.IOException {
+    StringBuilder head = new StringBuilder();
+    while (head.indexOf("\r\n\r\n") < 0) {
+      int c = in.read();
+      assertThat(c).as("answer cut short: " + head).isNotNegative();
+      head.append((char) c);
+    }
+    return head.toString();
+  }
+
+  @Test
+  void aClientExpecting100ContinueIsToldToSendItsBodyUnlessTheWriteIsRefusedFirst() throws Exception {
+    start(new JsonObject());
+    String id = dev.create("original", "hg-1-1");
+    int port = Integer.parseInt(dev.base.substring(dev.base.lastIndexOf(':') + 1));
+    byte[] large = bytes(200_000, 21); // several blocks: streamed
+    byte[] small = bytes(3_000, 22); // inline
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      // Without the interim answer this read times out: the client is waiting for it to send the body.
+      socket.setSoTimeout(5_000);
+      OutputStream out = socket.getOutputStream();
+      java.io.InputStream in = socket.getInputStream();
+      out.write(("PUT /v1/objects/" + id + " HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
+          + large.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(readHead(in)).startsWith("HTTP/1.1 100 Continue");
+      out.write(large);
+      out.flush();
+      String put = readHead(in);
+      assertThat(put).startsWith("HTTP/1.1 200");
+      in.readNBytes(Integer.parseInt(put.replaceAll("(?is).*content-length: *(\\d+).*", "$1")));
+
+      // Same connection: a creation, inline.
+      out.write(("POST /v1/objects HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
+          + small.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(readHead(in)).startsWith("HTTP/1.1 100 Continue");
+      out.write(small);
+      out.flush();
+      String post = readHead(in);
+      assertThat(post).startsWith("HTTP/1.1 201");
+      String created = new String(in.readNBytes(Integer.parseInt(post.replaceAll("(?is).*content-length: *(\\d+).*",
+          "$1"))), StandardCharsets.US_ASCII);
+      String newId = new JsonObject(created).getString("id");
+      assertThat(getBytes("/v1/objects/" + newId).body()).isEqualTo(small);
+    }
+    assertThat(getBytes("/v1/objects/" + id).body()).isEqualTo(large);
+
+    // A write refused on its headers is answered at once, without asking for the body.
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(5_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("PUT /v1/objects/" + id + " HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+          + "Mistore-Lock: not-a-lock\r\nContent-Length: " + large.length + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(readHead(socket.getInputStream())).startsWith("HTTP/1.1 409");
+    }
+    assertThat(new JsonArray(dev.get("/v1/objects/" + id + "/versions").body())).hasSize(2);
+  }
 }
