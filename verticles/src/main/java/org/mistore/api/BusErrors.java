@@ -24,7 +24,7 @@ final class BusErrors {
         case 404 -> HttpProblem.notFound(text);
         case 409 -> new HttpProblem(409, "Conflict", text);
         case 410 -> new HttpProblem(410, "Gone", text);
-        case 412 -> new HttpProblem(412, "Precondition Failed", text);
+        case 412 -> preconditionFailed(text);
         case 413 -> new HttpProblem(413, "Content Too Large", text);
         case 423 -> locked(text);
         case 421, 503 -> HttpProblem.unavailable(text);
@@ -32,6 +32,19 @@ final class BusErrors {
       };
     }
     return e;
+  }
+
+  private static HttpProblem preconditionFailed(String text) {
+    if (text.startsWith(Replies.CURRENT_VERSION) && text.indexOf(';') > 0) {
+      int semi = text.indexOf(';');
+      try {
+        return HttpProblem.preconditionFailed(text.substring(semi + 1),
+            Long.parseLong(text.substring(Replies.CURRENT_VERSION.length(), semi)));
+      } catch (NumberFormatException ignored) {
+        // no version named
+      }
+    }
+    return new HttpProblem(412, "Precondition Failed", text);
   }
 
   private static HttpProblem locked(String text) {

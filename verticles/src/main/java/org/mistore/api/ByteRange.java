@@ -22,15 +22,20 @@ record ByteRange(long start, long end, long suffix) {
         || dash == 0 && dash == spec.length() - 1) {
       return null;
     }
+    if (dash == 0) {
+      return new ByteRange(-1, -1, number(spec.substring(1))); // -0: unsatisfiable
+    }
+    long a = number(spec.substring(0, dash));
+    long b = dash == spec.length() - 1 ? Long.MAX_VALUE : number(spec.substring(dash + 1));
+    return b < a ? null : new ByteRange(a, b, -1);
+  }
+
+  /** A run of digits; one past {@code Long.MAX_VALUE} counts as that (no content is that long). */
+  private static long number(String digits) {
     try {
-      if (dash == 0) {
-        return new ByteRange(-1, -1, Long.parseLong(spec.substring(1))); // -0: unsatisfiable
-      }
-      long a = Long.parseLong(spec.substring(0, dash));
-      long b = dash == spec.length() - 1 ? Long.MAX_VALUE : Long.parseLong(spec.substring(dash + 1));
-      return b < a ? null : new ByteRange(a, b, -1);
+      return Long.parseLong(digits);
     } catch (NumberFormatException e) {
-      return null; // past Long.MAX_VALUE
+      return Long.MAX_VALUE;
     }
   }
 

@@ -8,21 +8,33 @@ public final class HttpProblem extends RuntimeException {
   private final int status;
   private final String title;
   private final long retryAfterSeconds;
+  private final long currentVersion;
 
   public HttpProblem(int status, String title, String detail) {
-    this(status, title, detail, 0);
+    this(status, title, detail, 0, 0);
   }
 
-  private HttpProblem(int status, String title, String detail, long retryAfterSeconds) {
+  private HttpProblem(int status, String title, String detail, long retryAfterSeconds, long currentVersion) {
     super(detail, null, false, false);
     this.status = status;
     this.title = title;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.currentVersion = currentVersion;
+  }
+
+  /** 412 naming the object's current version (its {@code Mistore-Version} and {@code ETag}); 0 when unknown. */
+  public static HttpProblem preconditionFailed(String detail, long currentVersion) {
+    return new HttpProblem(412, "Precondition Failed", detail, 0, Math.max(0, currentVersion));
+  }
+
+  /** The object's current version when the answer names it (a failed {@code If-Match}), else 0. */
+  public long currentVersion() {
+    return currentVersion;
   }
 
   /** 423 with the seconds a client should wait ({@code Retry-After}). */
   public static HttpProblem locked(String detail, long retryAfterSeconds) {
-    return new HttpProblem(423, "Locked", detail, Math.max(1, retryAfterSeconds));
+    return new HttpProblem(423, "Locked", detail, Math.max(1, retryAfterSeconds), 0);
   }
 
   /** Seconds for {@code Retry-After}, 0 for none. */

@@ -192,14 +192,16 @@ final class ObjectService {
 
   private Future<VersionMeta> writeVersion(Gateway gateway, ObjectId id, Long ifMatch, String clientToken,
       long lockWaitMs, Body body, String requestId) {
-    if (clientToken == null && (body == null || fitsInline(body))) {
+    // A client waiting for 100 Continue is answered from the headers when the lock or object is
+    // refused: the lock is taken here, before the body is asked for, not by the primary after it.
+    if (clientToken == null && (body == null || fitsInline(body) && !Upload.expectsContinue(body.request()))) {
       return writeInline(gateway, id, ifMatch, lockWaitMs, body, requestId);
     }
     return writeLock(gateway, id, clientToken, lockWaitMs).compose(lock -> {
       if (ifMatch != null && ifMatch != lock.head()) {
         releaseIfOurs(gateway, lock);
-        return Future.failedFuture(new HttpProblem(412, "Precondition Failed", "If-Match names version " + ifMatch
-            + ", current is " + lock.head()));
+        return Future.failedFuture(HttpProblem.preconditionFailed("If-Match names version " + ifMatch
+            + ", current is " + lock.head(), lock.head()));
       }
       Map<String, String> headers = new HashMap<>(Map.of(Addresses.HEADER_LOCK, lock.token(),
           Addresses.HEADER_FENCE, Long.toString(lock.fence())));

@@ -111,6 +111,14 @@ public final class Problems {
       if (p.retryAfterSeconds() > 0 && !rc.response().headWritten()) {
         rc.response().putHeader("Retry-After", Long.toString(p.retryAfterSeconds()));
       }
+      if (p.currentVersion() > 0 && !rc.response().headWritten() && rc.pathParam("id") != null) {
+        try {
+          ObjectRoutes.versionHeaders(rc.response(), org.mistore.codecs.ObjectId.parse(rc.pathParam("id")),
+              p.currentVersion());
+        } catch (IllegalArgumentException ignored) {
+          // not an object's path: no version headers
+        }
+      }
       send(rc, p.status(), p.title(), p.getMessage());
       return;
     }

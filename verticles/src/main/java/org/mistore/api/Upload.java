@@ -91,8 +91,8 @@ final class Upload {
   }
 
   /** Whether the client sends its body only once told {@code 100 Continue} (RFC 9110 section 10.1.1). */
-  private static boolean expectsContinue(HttpServerRequest request) {
-    return !request.isEnded() && request.version() != HttpVersion.HTTP_1_0
+  static boolean expectsContinue(HttpServerRequest request) {
+    return request != null && !request.isEnded() && request.version() != HttpVersion.HTTP_1_0
         && "100-continue".equalsIgnoreCase(request.getHeader("Expect"));
   }
 

@@ -103,6 +103,9 @@ final class WebSocketApi {
       if (p.retryAfterSeconds() > 0) {
         body.put("retryAfter", p.retryAfterSeconds());
       }
+      if (p.currentVersion() > 0) {
+        body.put("version", p.currentVersion());
+      }
       send(body);
     }
 

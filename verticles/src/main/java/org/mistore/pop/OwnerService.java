@@ -289,8 +289,8 @@ public final class OwnerService implements LockMirror {
             }
           }
           if (ifMatch != null && Long.parseLong(ifMatch) != head) {
-            return Future.failedFuture(new StoreFailure(FailureCode.PRECONDITION_FAILED,
-                "If-Match names version " + ifMatch + ", current is " + head));
+            return Future.failedFuture(new StoreFailure(FailureCode.PRECONDITION_FAILED, Replies.CURRENT_VERSION
+                + head + ";If-Match names version " + ifMatch + ", current is " + head));
           }
           if (version != head + 1) {
             return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, "version " + version

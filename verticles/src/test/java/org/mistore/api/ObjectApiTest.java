@@ -209,7 +209,12 @@ class ObjectApiTest extends DevClusterTestBase {
     start(new JsonObject());
     String id = dev.create("a", "hg-2-1");
     assertThat(dev.put("/v1/objects/" + id, "b", "If-Match", "\"" + id + ".1\"").statusCode()).isEqualTo(200);
-    assertThat(dev.put("/v1/objects/" + id, "c", "If-Match", "1").statusCode()).isEqualTo(412);
+    HttpResponse<String> stale = dev.put("/v1/objects/" + id, "c", "If-Match", "1");
+    assertThat(stale.statusCode()).isEqualTo(412);
+    // It names the current version, which a read-modify-write client redoes from.
+    assertThat(stale.headers().firstValue("Mistore-Version")).hasValue("2");
+    assertThat(stale.headers().firstValue("ETag")).hasValue("\"" + id + ".2\"");
+    assertThat(new JsonObject(stale.body()).getString("detail")).isEqualTo("If-Match names version 1, current is 2");
     assertThat(dev.put("/v1/objects/" + id, "c", "If-Match", "\"other.x.y.1.2\"").statusCode()).isEqualTo(412);
     assertThat(dev.put("/v1/objects/" + id, "c", "If-Match", "abc").statusCode()).isEqualTo(400);
     // Strong comparison: a weak tag never matches; a list matches when one of its tags does; * matches any.
@@ -287,6 +292,12 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=149999-").body()).hasSize(1);
     assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=150000-").statusCode()).isEqualTo(416);
     assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=-0").statusCode()).isEqualTo(416);
+    // Numbers past what a long holds are still numbers: an end is clamped, a start is past the end.
+    HttpResponse<byte[]> huge = getBytes("/v1/objects/" + id, "Range", "bytes=149990-99999999999999999999999");
+    assertThat(huge.statusCode()).isEqualTo(206);
+    assertThat(huge.headers().firstValue("Content-Range")).hasValue("bytes 149990-149999/150000");
+    assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=-99999999999999999999999").body()).isEqualTo(content);
+    assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=99999999999999999999999-").statusCode()).isEqualTo(416);
     // A Range that is not one well-formed bytes range is ignored (RFC 9110): the whole content.
     for (String ignored : new String[] {"lines=1-2", "bytes=5-2", "bytes=abc", "bytes=0-1,5-6"}) {
       HttpResponse<byte[]> whole = getBytes("/v1/objects/" + id, "Range", ignored);
@@ -530,15 +541,23 @@ class ObjectApiTest extends DevClusterTestBase {
     }
     assertThat(getBytes("/v1/objects/" + id).body()).isEqualTo(large);
 
-    // A write refused on its headers is answered at once, without asking for the body.
-    try (Socket socket = new Socket("127.0.0.1", port)) {
-      socket.setSoTimeout(5_000);
-      OutputStream out = socket.getOutputStream();
-      out.write(("PUT /v1/objects/" + id + " HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-          + "Mistore-Lock: not-a-lock\r\nContent-Length: " + large.length + "\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      assertThat(readHead(socket.getInputStream())).startsWith("HTTP/1.1 409");
+    // A write refused before its body is needed is answered at once, without asking for it: a
+    // client's bad lock, an object that does not exist, a lock another client holds (small bodies too).
+    assertThat(dev.lock(id, "write", 30_000, 0, "hg-2-1").statusCode()).isEqualTo(201);
+    String[][] refused = {
+        {id, "Mistore-Lock: not-a-lock\r\n", String.valueOf(large.length), "409"},
+        {id.substring(0, id.lastIndexOf('.')) + ".999999", "", String.valueOf(small.length), "404"},
+        {id, "Mistore-Lock-Wait: 0\r\n", String.valueOf(small.length), "423"},
+        {id, "Mistore-Lock-Wait: 0\r\n", String.valueOf(large.length), "423"}};
+    for (String[] r : refused) {
+      try (Socket socket = new Socket("127.0.0.1", port)) {
+        socket.setSoTimeout(5_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(("PUT /v1/objects/" + r[0] + " HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n" + r[1]
+            + "Content-Length: " + r[2] + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        assertThat(readHead(socket.getInputStream())).as(String.join(" ", r)).startsWith("HTTP/1.1 " + r[3]);
+      }
     }
     assertThat(new JsonArray(dev.get("/v1/objects/" + id + "/versions").body())).hasSize(2);
   }

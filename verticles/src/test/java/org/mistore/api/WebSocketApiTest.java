@@ -102,8 +102,9 @@ class WebSocketApiTest extends DevClusterTestBase {
     JsonObject first = watcher.call(new JsonObject().put("op", "get").put("id", id).put("version", 1));
     assertThat(Base64.getDecoder().decode(first.getString("data"))).isEqualTo("one".getBytes(StandardCharsets.UTF_8));
     assertThat(writer.call(new JsonObject().put("op", "versions").put("id", id)).getJsonArray("versions")).hasSize(2);
-    assertThat(writer.call(new JsonObject().put("op", "put").put("id", id).put("data", b64("x")).put("ifMatch", 1))
-        .getInteger("status")).isEqualTo(412);
+    JsonObject stale = writer.call(new JsonObject().put("op", "put").put("id", id).put("data", b64("x")).put("ifMatch", 1));
+    assertThat(stale.getInteger("status")).isEqualTo(412);
+    assertThat(stale.getLong("version")).as("the current version").isEqualTo(2);
 
     JsonObject lock = writer.call(new JsonObject().put("op", "lock").put("id", id).put("type", "write")
         .put("ttlMs", 5000));
