@@ -28,7 +28,9 @@ public final class Problems {
       response.reset();
       return;
     }
-    response.setStatusCode(status).putHeader("Content-Type", CONTENT_TYPE);
+    // The status line says what the document's title says (RFC 9110 names: "Content Too Large", not
+    // the older "Request Entity Too Large" the HTTP codec would put).
+    response.setStatusCode(status).setStatusMessage(title).putHeader("Content-Type", CONTENT_TYPE);
     endBeforeBody(rc, document(status, title, detail).toBuffer());
   }
 

@@ -69,7 +69,10 @@ final class RequestParams {
     if (!(v instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
       throw HttpProblem.badRequest(key + " must be a whole number");
     }
-    return bounded(key, Long.toString(n.longValue()), min, max, absent);
+    // A number past what a long holds is refused as itself, not wrapped around into range.
+    String text = n instanceof java.math.BigInteger || n instanceof java.math.BigDecimal ? n.toString()
+        : Long.toString(n.longValue());
+    return bounded(key, text, min, max, absent);
   }
 
   /** {@code If-Match: "<id>.<N>"} or {@code N}; null when absent. 412 when it names another object. */

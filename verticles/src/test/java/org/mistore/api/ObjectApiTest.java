@@ -449,7 +449,7 @@ class ObjectApiTest extends DevClusterTestBase {
         assertThat(c).as("answer cut short: " + head).isNotNegative();
         head.append((char) c);
       }
-      assertThat(head.toString()).startsWith("HTTP/1.1 413").contains("Connection: close");
+      assertThat(head.toString()).startsWith("HTTP/1.1 413 Content Too Large\r\n").contains("Connection: close");
       int length = Integer.parseInt(head.toString().replaceAll("(?is).*content-length: *(\\d+).*", "$1"));
       assertThat(new String(in.readNBytes(length), StandardCharsets.US_ASCII)).contains("\"status\":413");
       // The server reads the rest of the body (so the client's writes do not fail), then closes.

@@ -169,6 +169,11 @@ class LockServiceTest extends DevClusterTestBase {
     assertThat(dev.lock(id, "write", 0, 0, "hg-1-1").statusCode()).isEqualTo(400);
     assertThat(dev.lock(id, "write", 60_001, 0, "hg-1-1").statusCode()).isEqualTo(400);
     assertThat(dev.lock(id, "write", 1000, -1, "hg-1-1").statusCode()).isEqualTo(400);
+    // 2^64 + 1000 would wrap around to 1000 as a long: it is refused as the number it is.
+    HttpResponse<String> huge = dev.post("/v1/objects/" + id + "/locks",
+        "{\"type\":\"write\",\"ttlMs\":18446744073709552616}", "Content-Type", "application/json");
+    assertThat(huge.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(huge.body()).getString("detail")).contains("18446744073709552616");
     assertThat(dev.post("/v1/objects/" + id + "/locks", "not json", "Content-Type", "application/json").statusCode())
         .isEqualTo(400);
     assertThat(dev.lock("pop-1.pop-2.hg-1-1.zzz", "write", 1000, 0, "hg-1-1").statusCode()).isEqualTo(404);
