@@ -538,6 +538,20 @@ class ObjectApiTest extends DevClusterTestBase {
           "$1"))), StandardCharsets.US_ASCII);
       String newId = new JsonObject(created).getString("id");
       assertThat(getBytes("/v1/objects/" + newId).body()).isEqualTo(small);
+
+      // A small body under the gateway's lock: the lock first, then 100 Continue.
+      byte[] tiny = bytes(2_000, 23);
+      out.write(("PUT /v1/objects/" + newId + " HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
+          + tiny.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(readHead(in)).startsWith("HTTP/1.1 100 Continue");
+      out.write(tiny);
+      out.flush();
+      String second = readHead(in);
+      assertThat(second).startsWith("HTTP/1.1 200");
+      in.readNBytes(Integer.parseInt(second.replaceAll("(?is).*content-length: *(\\d+).*", "$1")));
+      assertThat(getBytes("/v1/objects/" + newId).body()).isEqualTo(tiny);
+      assertThat(new JsonArray(dev.get("/v1/objects/" + newId + "/versions").body())).hasSize(2);
     }
     assertThat(getBytes("/v1/objects/" + id).body()).isEqualTo(large);
 
