@@ -35,30 +35,28 @@ final class BusErrors {
   }
 
   private static HttpProblem preconditionFailed(String text) {
-    if (text.startsWith(Replies.CURRENT_VERSION) && text.indexOf(';') > 0) {
-      int semi = text.indexOf(';');
-      try {
-        return HttpProblem.preconditionFailed(text.substring(semi + 1),
-            Long.parseLong(text.substring(Replies.CURRENT_VERSION.length(), semi)));
-      } catch (NumberFormatException ignored) {
-        // no version named
-      }
-    }
-    return new HttpProblem(412, "Precondition Failed", text);
+    Tagged t = Tagged.of(text, Replies.CURRENT_VERSION);
+    return t == null ? new HttpProblem(412, "Precondition Failed", text) : HttpProblem.preconditionFailed(t.rest(), t.value());
   }
 
   private static HttpProblem locked(String text) {
-    long retry = 1;
-    String detail = text;
-    if (text.startsWith(Replies.RETRY_AFTER)) {
+    Tagged t = Tagged.of(text, Replies.RETRY_AFTER);
+    return t == null ? HttpProblem.locked(text, 1) : HttpProblem.locked(t.rest(), t.value());
+  }
+
+  /** A failure text {@code <prefix>N;rest} (see {@link Replies}): its number and the rest. */
+  private record Tagged(long value, String rest) {
+    /** Null when {@code text} does not start with {@code prefix} and a number. */
+    static Tagged of(String text, String prefix) {
       int semi = text.indexOf(';');
-      try {
-        retry = Long.parseLong(text.substring(Replies.RETRY_AFTER.length(), semi));
-      } catch (RuntimeException ignored) {
-        // keep the default
+      if (!text.startsWith(prefix) || semi < prefix.length()) {
+        return null;
       }
-      detail = text.substring(semi + 1);
+      try {
+        return new Tagged(Long.parseLong(text.substring(prefix.length(), semi)), text.substring(semi + 1));
+      } catch (NumberFormatException e) {
+        return null;
+      }
     }
-    return HttpProblem.locked(detail, retry);
   }
 }
