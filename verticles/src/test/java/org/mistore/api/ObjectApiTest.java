@@ -503,6 +503,23 @@ class ObjectApiTest extends DevClusterTestBase {
     return head.toString();
   }
 
+  /** A request sent as a client expecting 100 Continue sends it: the final answer's head and body. */
+  private record Continued(String head, String body) {
+    static Continued send(Socket socket, String methodAndPath, byte[] body) throws java.io.IOException {
+      OutputStream out = socket.getOutputStream();
+      java.io.InputStream in = socket.getInputStream();
+      out.write((methodAndPath + " HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " + body.length
+          + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      assertThat(readHead(in)).startsWith("HTTP/1.1 100 Continue");
+      out.write(body);
+      out.flush();
+      String head = readHead(in);
+      int length = Integer.parseInt(head.replaceAll("(?is).*content-length: *(\\d+).*", "$1"));
+      return new Continued(head, new String(in.readNBytes(length), StandardCharsets.UTF_8));
+    }
+  }
+
   @Test
   void aClientExpecting100ContinueIsToldToSendItsBodyUnlessTheWriteIsRefusedFirst() throws Exception {
     start(new JsonObject());
@@ -511,45 +528,20 @@ class ObjectApiTest extends DevClusterTestBase {
     byte[] large = bytes(200_000, 21); // several blocks: streamed
     byte[] small = bytes(3_000, 22); // inline
     try (Socket socket = new Socket("127.0.0.1", port)) {
-      // Without the interim answer this read times out: the client is waiting for it to send the body.
+      // Without the interim answer the read of it times out: the client waits for it to send the body.
       socket.setSoTimeout(5_000);
-      OutputStream out = socket.getOutputStream();
-      java.io.InputStream in = socket.getInputStream();
-      out.write(("PUT /v1/objects/" + id + " HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
-          + large.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      assertThat(readHead(in)).startsWith("HTTP/1.1 100 Continue");
-      out.write(large);
-      out.flush();
-      String put = readHead(in);
-      assertThat(put).startsWith("HTTP/1.1 200");
-      in.readNBytes(Integer.parseInt(put.replaceAll("(?is).*content-length: *(\\d+).*", "$1")));
+      Continued put = Continued.send(socket, "PUT /v1/objects/" + id, large);
+      assertThat(put.head()).startsWith("HTTP/1.1 200");
 
       // Same connection: a creation, inline.
-      out.write(("POST /v1/objects HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
-          + small.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      assertThat(readHead(in)).startsWith("HTTP/1.1 100 Continue");
-      out.write(small);
-      out.flush();
-      String post = readHead(in);
-      assertThat(post).startsWith("HTTP/1.1 201");
-      String created = new String(in.readNBytes(Integer.parseInt(post.replaceAll("(?is).*content-length: *(\\d+).*",
-          "$1"))), StandardCharsets.US_ASCII);
-      String newId = new JsonObject(created).getString("id");
+      Continued post = Continued.send(socket, "POST /v1/objects", small);
+      assertThat(post.head()).startsWith("HTTP/1.1 201");
+      String newId = new JsonObject(post.body()).getString("id");
       assertThat(getBytes("/v1/objects/" + newId).body()).isEqualTo(small);
 
       // A small body under the gateway's lock: the lock first, then 100 Continue.
       byte[] tiny = bytes(2_000, 23);
-      out.write(("PUT /v1/objects/" + newId + " HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: "
-          + tiny.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      assertThat(readHead(in)).startsWith("HTTP/1.1 100 Continue");
-      out.write(tiny);
-      out.flush();
-      String second = readHead(in);
-      assertThat(second).startsWith("HTTP/1.1 200");
-      in.readNBytes(Integer.parseInt(second.replaceAll("(?is).*content-length: *(\\d+).*", "$1")));
+      assertThat(Continued.send(socket, "PUT /v1/objects/" + newId, tiny).head()).startsWith("HTTP/1.1 200");
       assertThat(getBytes("/v1/objects/" + newId).body()).isEqualTo(tiny);
       assertThat(new JsonArray(dev.get("/v1/objects/" + newId + "/versions").body())).hasSize(2);
     }
