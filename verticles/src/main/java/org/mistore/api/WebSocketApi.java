@@ -68,11 +68,33 @@ final class WebSocketApi {
       this.gateway = gateway;
       ws.textMessageHandler(this::frame);
       ws.binaryMessageHandler(b -> reply(null, HttpProblem.badRequest("binary frames are not supported: send JSON text")));
+      // A frame the decoder refuses (past the size allowance, or broken) ends the connection: with
+      // a close frame saying why (1009 for too big), not a bare TCP close.
+      ws.exceptionHandler(e -> {
+        if (!ws.isClosed()) {
+          short status = closeStatus(e);
+          // A close reason is at most 123 bytes: a fixed one, not the exception's text.
+          ws.close(status, status == 1009 ? "message over the websocket-max-bytes allowance: use HTTP"
+              : status == 1011 ? "server error" : "frame refused");
+        }
+      });
       ws.closeHandler(v -> {
         if (events != null) {
           events.unregister();
         }
       });
+    }
+
+    /**
+     * The close status for a failure of the connection: the decoder's for a refused frame (1009 when
+     * too big), 1009 for a message whose frames add up past the allowance (Vert.x says so only in
+     * words), else 1011.
+     */
+    private static short closeStatus(Throwable e) {
+      if (e instanceof io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException c) {
+        return (short) c.closeStatus().code();
+      }
+      return e.getMessage() != null && e.getMessage().contains("max message size") ? (short) 1009 : (short) 1011;
     }
 
     private void frame(String text) {

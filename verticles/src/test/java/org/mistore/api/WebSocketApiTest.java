@@ -43,6 +43,15 @@ class WebSocketApiTest extends DevClusterTestBase {
       return null;
     }
 
+    /** The status of the server's close frame, once one came. */
+    final java.util.concurrent.CompletableFuture<Integer> closed = new java.util.concurrent.CompletableFuture<>();
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
+      closed.complete(statusCode);
+      return null;
+    }
+
     JsonObject next() throws InterruptedException {
       JsonObject f = frames.poll(20, TimeUnit.SECONDS);
       assertThat(f).as("a frame within 20 s").isNotNull();
@@ -190,5 +199,51 @@ class WebSocketApiTest extends DevClusterTestBase {
       assertThat(created.getInteger("status")).as(created.encode()).isEqualTo(201);
       assertThat(created.getLong("size")).isEqualTo(big.length());
     }
+  }
+
+  @Test
+  void aFramePastTheAllowanceGetsACloseFrameWith1009() throws Exception {
+    // Objects of at most 64 KiB: frames of at most 64 KiB * 4/3 + 64 KiB.
+    start(2, 1, new JsonObject().put("websocket-max-bytes", 65536));
+    URI base = URI.create(dev.base);
+    try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+      socket.setSoTimeout(20_000);
+      java.io.OutputStream out = socket.getOutputStream();
+      java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+      out.write(("GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      StringBuilder head = new StringBuilder();
+      while (head.indexOf("\r\n\r\n") < 0) {
+        int c = in.read();
+        assertThat(c).as("handshake cut short: " + head).isNotNegative();
+        head.append((char) c);
+      }
+      assertThat(head.toString()).startsWith("HTTP/1.1 101");
+      byte[] frame = new JsonObject().put("rid", 1).put("op", "create").put("data", b64("x".repeat(200_000))).encode()
+          .getBytes(StandardCharsets.UTF_8);
+      java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream();
+      f.write(0x81);
+      f.write(0x80 | 127);
+      f.write(ByteBuffer.allocate(8).putLong(frame.length).array());
+      f.write(new byte[4]);
+      f.write(frame);
+      try {
+        out.write(f.toByteArray());
+        out.flush();
+      } catch (java.io.IOException e) {
+        // the server may close before it has read it all: its close frame is still there to read
+      }
+      int opcode = in.readUnsignedByte() & 0x0f;
+      int len = in.readUnsignedByte() & 0x7f;
+      assertThat(opcode).as("a close frame").isEqualTo(8);
+      assertThat(len).isGreaterThanOrEqualTo(2);
+      assertThat(in.readUnsignedShort()).as("close status").isEqualTo(1009);
+    }
+    // The same message in many frames (as the JDK's client sends it): the same close.
+    Client client = Client.connect(dev.base, "hg-1-1");
+    client.socket.sendText(new JsonObject().put("rid", 1).put("op", "create").put("data", b64("x".repeat(200_000)))
+        .encode(), true);
+    assertThat(client.closed.get(20, TimeUnit.SECONDS)).isEqualTo(1009);
   }
 }
