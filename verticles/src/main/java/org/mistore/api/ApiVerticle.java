@@ -65,6 +65,7 @@ public final class ApiVerticle extends VerticleBase {
       router.route(method, "/v1/cluster").handler(this::cluster);
     }
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    router.head("/metrics").handler(PrometheusScrapingHandler.create(registry));
     router.get("/v1/cluster/objects/:id").handler(this::where);
     Gateways gateways = Gateways.of(vertx, gatewayToPop, selectableGateway, limits.hgCacheBytes(), directory);
     ObjectService objects = new ObjectService(limits);
@@ -220,8 +221,20 @@ public final class ApiVerticle extends VerticleBase {
         .onFailure(e -> rc.fail(BusErrors.toHttp(e)));
   }
 
+  /** A JSON answer; to HEAD, its headers alone (Content-Length included, as GET would send it). */
   static void json(RoutingContext rc, int status, JsonObject body) {
-    rc.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
+    json(rc, status, body.toBuffer());
+  }
+
+  /** As {@link #json(RoutingContext, int, JsonObject)}, for JSON already encoded. */
+  static void json(RoutingContext rc, int status, io.vertx.core.buffer.Buffer bytes) {
+    io.vertx.core.http.HttpServerResponse response = rc.response().setStatusCode(status)
+        .putHeader("Content-Type", "application/json").putHeader("Content-Length", Integer.toString(bytes.length()));
+    if (rc.request().method() == HttpMethod.HEAD) {
+      response.end();
+    } else {
+      response.end(bytes);
+    }
   }
 
   @Override

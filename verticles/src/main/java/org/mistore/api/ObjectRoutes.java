@@ -142,7 +142,7 @@ final class ObjectRoutes {
             // Like every object response: the newest version (the head, a tombstone included).
             versionHeaders(rc.response(), id, list.getJsonObject(list.size() - 1).getLong("version"));
           }
-          rc.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(list.toBuffer());
+          ApiVerticle.json(rc, 200, list.toBuffer());
         })
         .onFailure(rc::fail);
   }

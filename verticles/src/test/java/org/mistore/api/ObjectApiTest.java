@@ -323,9 +323,13 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(dev.post("/v1/objects", "x", "Mistore-Stripes", "99").statusCode()).isEqualTo(400);
     HttpResponse<String> problem = dev.get("/v1/objects/" + id + "?version=x");
     assertThat(problem.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-    for (String path : new String[] {"/health", "/ready", "/v1/cluster", "/v1/objects/" + id + "/versions"}) {
-      assertThat(dev.send(dev.request(path).method("HEAD", HttpRequest.BodyPublishers.noBody())).statusCode())
-          .as("HEAD " + path).isEqualTo(200);
+    for (String path : new String[] {"/health", "/ready", "/v1/cluster", "/v1/objects/" + id + "/versions", "/metrics"}) {
+      HttpResponse<String> head = dev.send(dev.request(path).method("HEAD", HttpRequest.BodyPublishers.noBody()));
+      assertThat(head.statusCode()).as("HEAD " + path).isEqualTo(200);
+      if (!path.equals("/metrics")) { // its length changes from one scrape to the next
+        assertThat(head.headers().firstValue("Content-Length")).as("HEAD " + path)
+            .hasValue(Integer.toString(dev.get(path).body().getBytes(StandardCharsets.UTF_8).length));
+      }
     }
     HttpResponse<String> notWebSocket = dev.get("/v1/ws");
     assertThat(notWebSocket.statusCode()).isEqualTo(400);
