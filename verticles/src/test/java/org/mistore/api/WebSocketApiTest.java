@@ -157,37 +157,48 @@ class WebSocketApiTest extends DevClusterTestBase {
         .isEqualTo(201);
   }
 
+  /** A raw connection to {@code base}, upgraded to a WebSocket (answered 101). */
+  private static java.net.Socket upgraded(String base) throws java.io.IOException {
+    URI uri = URI.create(base);
+    java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort());
+    socket.setSoTimeout(20_000);
+    java.io.InputStream in = socket.getInputStream();
+    socket.getOutputStream().write(("GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    StringBuilder head = new StringBuilder();
+    while (head.indexOf("\r\n\r\n") < 0) {
+      int c = in.read();
+      assertThat(c).as("handshake cut short: " + head).isNotNegative();
+      head.append((char) c);
+    }
+    assertThat(head.toString()).startsWith("HTTP/1.1 101");
+    return socket;
+  }
+
+  /** {@code payload} as one final text frame, masked as a client's must be (a mask of zeros: as is). */
+  private static byte[] oneFrame(byte[] payload) throws java.io.IOException {
+    java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream();
+    f.write(0x81);
+    f.write(0x80 | 127);
+    f.write(ByteBuffer.allocate(8).putLong(payload.length).array());
+    f.write(new byte[4]);
+    f.write(payload);
+    return f.toByteArray();
+  }
+
   @Test
   void aWholeMessageInOneFrameOverSixtyFourKibIsTaken() throws Exception {
     start(2, 1, new JsonObject());
     // The JDK's client splits long messages into frames; browsers send one frame, as this raw socket does.
-    URI base = URI.create(dev.base);
-    try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
-      socket.setSoTimeout(20_000);
+    try (java.net.Socket socket = upgraded(dev.base)) {
       java.io.OutputStream out = socket.getOutputStream();
       java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
-      out.write(("GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-      StringBuilder head = new StringBuilder();
-      while (head.indexOf("\r\n\r\n") < 0) {
-        int c = in.read();
-        assertThat(c).as("handshake cut short: " + head).isNotNegative();
-        head.append((char) c);
-      }
-      assertThat(head.toString()).startsWith("HTTP/1.1 101");
       String big = "0123456789".repeat(10_000);
       byte[] frame = new JsonObject().put("rid", 1).put("op", "create").put("data", b64(big)).encode()
           .getBytes(StandardCharsets.UTF_8);
       assertThat(frame.length).isGreaterThan(128 * 1024);
-      // One final text frame, masked as a client's must be (mask of zeros: the payload goes as is).
-      java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream();
-      f.write(0x81);
-      f.write(0x80 | 127);
-      f.write(ByteBuffer.allocate(8).putLong(frame.length).array());
-      f.write(new byte[4]);
-      f.write(frame);
-      out.write(f.toByteArray());
+      out.write(oneFrame(frame));
       out.flush();
       int opcode = in.readUnsignedByte() & 0x0f;
       int len = in.readUnsignedByte() & 0x7f;
@@ -205,31 +216,13 @@ class WebSocketApiTest extends DevClusterTestBase {
   void aFramePastTheAllowanceGetsACloseFrameWith1009() throws Exception {
     // Objects of at most 64 KiB: frames of at most 64 KiB * 4/3 + 64 KiB.
     start(2, 1, new JsonObject().put("websocket-max-bytes", 65536));
-    URI base = URI.create(dev.base);
-    try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
-      socket.setSoTimeout(20_000);
+    try (java.net.Socket socket = upgraded(dev.base)) {
       java.io.OutputStream out = socket.getOutputStream();
       java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
-      out.write(("GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
-      StringBuilder head = new StringBuilder();
-      while (head.indexOf("\r\n\r\n") < 0) {
-        int c = in.read();
-        assertThat(c).as("handshake cut short: " + head).isNotNegative();
-        head.append((char) c);
-      }
-      assertThat(head.toString()).startsWith("HTTP/1.1 101");
       byte[] frame = new JsonObject().put("rid", 1).put("op", "create").put("data", b64("x".repeat(200_000))).encode()
           .getBytes(StandardCharsets.UTF_8);
-      java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream();
-      f.write(0x81);
-      f.write(0x80 | 127);
-      f.write(ByteBuffer.allocate(8).putLong(frame.length).array());
-      f.write(new byte[4]);
-      f.write(frame);
       try {
-        out.write(f.toByteArray());
+        out.write(oneFrame(frame));
         out.flush();
       } catch (java.io.IOException e) {
         // the server may close before it has read it all: its close frame is still there to read
