@@ -6,7 +6,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import java.util.function.BooleanSupplier;
 import org.mistore.codecs.FailureCode;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -25,9 +24,9 @@ import org.mistore.store.VersionCache;
  * @param hgId the gateway's id (recorded as creator and writer)
  * @param popId the gateway's POP
  * @param cache the HG's owner cache
- * @param popDown whether the directory knows the POP down
+ * @param pop the link to the POP: whether it is down, and the requests in flight to it
  */
-public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache, BooleanSupplier popDown) {
+public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache, PopLink pop) {
 
   /** Fails at once, with a reason, when this gateway's POP is known down: the region has no service. */
   private <T> Future<T> popUnavailable() {
@@ -35,30 +34,43 @@ public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache
         "POP " + popId + " of this gateway's region is down: the region has no service until it returns"));
   }
 
+  /** Why a request in flight failed when the POP went down: it may or may not have taken effect. */
+  private Throwable popLost() {
+    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, FailureCode.UNAVAILABLE.code,
+        "POP " + popId + " of this gateway's region went down with the request in flight; a write may or may not "
+            + "have taken effect (retry it with the same Mistore-Request-Id to find out once the region is back)");
+  }
+
+  /** The POP went down: requests in flight to it fail now (called by the directory's down listener). */
+  public void popWentDown() {
+    pop.wentDown(this::popLost);
+  }
+
   /** Mints an object id at this gateway's POP; the same {@code requestId} (may be null) gets the same id. */
   public Future<ObjectId> create(String requestId) {
-    if (popDown.getAsBoolean()) {
+    if (pop.isDown()) {
       return popUnavailable();
     }
     JsonObject body = new JsonObject().put("creator", hgId);
     if (requestId != null) {
       body.put("requestId", requestId);
     }
-    return vertx.eventBus().<JsonObject>request(Addresses.pop(popId, Addresses.CREATE), body)
+    return pop.guard(vertx.eventBus().<JsonObject>request(Addresses.pop(popId, Addresses.CREATE), body), this::popLost)
         .map(m -> ObjectId.parse(m.body().getString("id")));
   }
 
   public Future<Void> writeBlock(StoreBlock block) {
-    if (popDown.getAsBoolean()) {
+    if (pop.isDown()) {
       return popUnavailable();
     }
-    return vertx.eventBus().request(Addresses.pop(popId, Addresses.WRITE_BLOCK), block).mapEmpty();
+    return pop.guard(vertx.eventBus().request(Addresses.pop(popId, Addresses.WRITE_BLOCK), block), this::popLost)
+        .mapEmpty();
   }
 
   /** Calls {@code verb} on the acting primary of {@code id} through this gateway's POP. */
   public <T> Future<Message<T>> owner(ObjectId id, String verb, Object body, Map<String, String> headers,
       long timeoutMs) {
-    if (popDown.getAsBoolean()) {
+    if (pop.isDown()) {
       return popUnavailable();
     }
     DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMs + 1000)
@@ -67,7 +79,7 @@ public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache
         .addHeader(Addresses.HEADER_TIMEOUT, Long.toString(timeoutMs))
         .addHeader(Addresses.HEADER_GATEWAY, hgId);
     headers.forEach(options::addHeader);
-    return vertx.eventBus().request(Addresses.pop(popId, Addresses.RELAY), body, options);
+    return pop.guard(vertx.eventBus().request(Addresses.pop(popId, Addresses.RELAY), body, options), this::popLost);
   }
 
   public <T> Future<Message<T>> owner(ObjectId id, String verb, Object body) {

@@ -78,6 +78,8 @@ public final class LockTable {
   private final Map<ObjectId, ObjectLocks> objects = new HashMap<>();
   private final Map<String, Lease> byToken = new HashMap<>();
   private final AtomicInteger held = new AtomicInteger();
+  /** Requests queued for a lock now, over all objects. */
+  private final AtomicInteger waiting = new AtomicInteger();
   private final Counter grants;
   private final Counter refusals;
   private final Counter expiries;
@@ -90,6 +92,7 @@ public final class LockTable {
     this.mirror = mirror;
     this.headVersion = headVersion;
     registry.gauge("mistore.locks.held", List.of(io.micrometer.core.instrument.Tag.of("pop", popId)), held);
+    registry.gauge("mistore.locks.waiting", List.of(io.micrometer.core.instrument.Tag.of("pop", popId)), waiting);
     grants = registry.counter("mistore.locks.grants", "pop", popId);
     refusals = registry.counter("mistore.locks.refusals", "pop", popId);
     expiries = registry.counter("mistore.locks.expiries", "pop", popId);
@@ -140,6 +143,7 @@ public final class LockTable {
     Waiter w = new Waiter(request, Promise.promise(), System.nanoTime(), new long[1], mirrored);
     w.timer()[0] = vertx.setTimer(request.waitMs(), t -> {
       if (o.queue.remove(w)) {
+        waiting.decrementAndGet();
         refusals.increment();
         w.promise().fail(new LockRefused(request.type().wireName() + " lock on " + request.id()
             + " not granted within " + request.waitMs() + " ms", retryAfter(o)));
@@ -147,6 +151,7 @@ public final class LockTable {
       }
     });
     o.queue.add(w);
+    waiting.incrementAndGet();
     return w.promise().future();
   }
 
@@ -257,6 +262,7 @@ public final class LockTable {
   private void pump(ObjectLocks o) {
     while (!o.queue.isEmpty() && compatible(o, o.queue.peek().request().type())) {
       Waiter w = o.queue.poll();
+      waiting.decrementAndGet();
       vertx.cancelTimer(w.timer()[0]);
       grant(o, w.request(), System.nanoTime() - w.enqueuedAt(), w.mirrored()).onComplete(w.promise());
     }

@@ -225,4 +225,29 @@ class FailoverTest extends DevClusterTestBase {
     assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
     assertThat(new JsonObject(after.body()).getLong("version")).isEqualTo(2L + versions.size());
   }
+  @Test
+  void aWriteInFlightWhenItsGatewaysPopGoesDownIsAnsweredAtOnceNotAfterItsTimeout() throws Exception {
+    start(3, 1, new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    assertThat(id).startsWith("pop-1.");
+    HttpResponse<String> lease = dev.lock(id, "write", 30_000, 0, "hg-1-1");
+    assertThat(lease.statusCode()).as(lease.body()).isEqualTo(201);
+    // A write through region 2's gateway waits at the primary, pop-1, for the lock held above: the
+    // gateway's request to its own POP (pop-2) is in flight, for up to the 20 s lock wait.
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> parked = java.util.concurrent.CompletableFuture
+        .supplyAsync(() -> put(id, "parked", "hg-2-1", "Mistore-Lock-Wait", "20000"));
+    Eventually.await("the write waits for the lock at pop-1", Duration.ofSeconds(10), () -> dev.get("/metrics").body()
+        .lines().anyMatch(l -> l.startsWith("mistore_locks_waiting{") && l.contains("pop=\"pop-1\"")
+            && l.endsWith(" 1.0")));
+
+    dev.cluster.stopRole(Role.POP, "pop-2").toCompletionStage().toCompletableFuture().join();
+    HttpResponse<String> answer = parked.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+    // Answered when the gateway saw its POP go down, not by the event bus timeout ("did not answer in time").
+    assertThat(new JsonObject(answer.body()).getString("detail"))
+        .contains("POP pop-2 of this gateway's region went down with the request in flight");
+    HttpResponse<String> next = put(id, "next", "hg-2-1");
+    assertThat(next.statusCode()).as(next.body()).isEqualTo(503);
+    assertThat(new JsonObject(next.body()).getString("detail")).contains("POP pop-2 of this gateway's region is down");
+  }
 }
