@@ -128,6 +128,14 @@ final class CatchUp {
     List<Owners.Holder> others = new ArrayList<>();
     owners.directory().up(Role.POP).stream().map(NodeReport::nodeId).filter(p -> !p.equals(self.id()))
         .forEach(p -> others.add(new Owners.Holder(Role.POP, p)));
+    // The other POP of the pair holds every version this one was told of, even when this node has
+    // not heard it yet (a node restarted moments ago): it is asked unless known down, and a pair
+    // POP that does not answer fails the catch-up below.
+    String otherOfPair = self.id().equals(id.primaryPop()) ? id.backupPop() : id.primaryPop();
+    if (self.role() == Role.POP && !otherOfPair.equals(self.id()) && !owners.isDown(otherOfPair)
+        && others.stream().noneMatch(h -> h.id().equals(otherOfPair))) {
+      others.add(new Owners.Holder(Role.POP, otherOfPair));
+    }
     owners.directory().up(Role.DC).forEach(r -> others.add(new Owners.Holder(Role.DC, r.nodeId())));
     return store.head(id).compose(head -> {
       List<Future<Optional<JsonObject>>> asked = new ArrayList<>();
