@@ -3,8 +3,12 @@ package org.mistore.node;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.atomic.AtomicReference;
 import org.mistore.directory.NodeDirectory;
 
@@ -23,13 +27,20 @@ public final class Launch {
     if (s.clusterConfig() == null) {
       checkPortFree(s.clusterHost(), s.clusterPort(), "listen for the cluster");
     }
+    FileLock folder = lockDataFolder(s.data());
     AtomicReference<NodeDirectory> directoryRef = new AtomicReference<>();
-    ClusterBootstrap.Booted booted = ClusterBootstrap.clustered(s, member -> {
-      NodeDirectory d = directoryRef.get();
-      if (d != null) {
-        d.memberLeft(member);
-      }
-    });
+    ClusterBootstrap.Booted booted;
+    try {
+      booted = ClusterBootstrap.clustered(s, member -> {
+        NodeDirectory d = directoryRef.get();
+        if (d != null) {
+          d.memberLeft(member);
+        }
+      });
+    } catch (RuntimeException e) {
+      release(folder);
+      throw e;
+    }
     NodeDirectory directory = new NodeDirectory(booted.vertx(), s.failureDetectionMs());
     directoryRef.set(directory);
     NodeServices services = new NodeServices(booted.vertx(), directory, booted.memberId(), booted.registry(), s.data(),
@@ -40,7 +51,51 @@ public final class Launch {
           s.httpHost(), s.httpPort()).await();
     } catch (RuntimeException e) {
       booted.close();
+      release(folder);
       throw e instanceof StartupException ? e : new StartupException(SettingsLoader.oneLine(e));
+    }
+  }
+
+  /** The file a running node locks in its data folder. */
+  static final String LOCK_FILE = ".mistore.lock";
+
+  /**
+   * Locks the data folder for this process (until it exits), before it joins the cluster: a second
+   * node started on the same folder stops with one line instead of joining and then failing to open
+   * the stores.
+   */
+  static FileLock lockDataFolder(Path data) {
+    Path file = data.resolve(LOCK_FILE);
+    FileChannel channel = null;
+    try {
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock = channel.tryLock();
+      if (lock != null) {
+        return lock;
+      }
+    } catch (OverlappingFileLockException e) {
+      // held by this JVM: in use all the same
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new StartupException("cannot lock data folder " + data + " (" + file.getFileName() + "): "
+          + SettingsLoader.oneLine(e));
+    }
+    closeQuietly(channel);
+    throw new StartupException("data folder " + data + " is in use by another Mistore node (it holds "
+        + file.getFileName() + "); stop that node or give this one its own --data");
+  }
+
+  private static void release(FileLock lock) {
+    closeQuietly(lock.channel());
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        // nothing more to release
+      }
     }
   }
 

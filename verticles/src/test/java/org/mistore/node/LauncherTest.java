@@ -114,6 +114,19 @@ class LauncherTest {
   }
 
   @Test
+  void aDataFolderInUseByAnotherNodeIsOneClearLineBeforeJoining() throws Exception {
+    try (java.nio.channels.FileChannel held = java.nio.channels.FileChannel.open(dir.resolve(".mistore.lock"),
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        java.nio.channels.FileLock lock = held.lock()) {
+      Result r = run("node", "--role", "dc", "--id", "dc-1", "--region", "core", "--data", dir.toString(),
+          "--http-port", "0", "--cluster-port", "0");
+      assertThat(r.code()).isEqualTo(1);
+      assertThat(r.err().strip()).isEqualTo("mistore: data folder " + dir + " is in use by another Mistore node (it "
+          + "holds .mistore.lock); stop that node or give this one its own --data");
+    }
+  }
+
+  @Test
   void dataFolderThatIsAFileIsRefused() throws Exception {
     Path file = Files.writeString(dir.resolve("not-a-folder"), "x");
     Result r = run("node", "--role", "dc", "--id", "dc-1", "--region", "core", "--data", file.toString());
