@@ -58,6 +58,8 @@ public final class Launch {
 
   /** The file a running node locks in its data folder. */
   static final String LOCK_FILE = ".mistore.lock";
+  /** The folder locks this process holds: referenced, so that no collection of their channels frees them. */
+  private static final java.util.Set<FileLock> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * Locks the data folder for this process (until it exits), before it joins the cluster: a second
@@ -71,6 +73,7 @@ public final class Launch {
       channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock = channel.tryLock();
       if (lock != null) {
+        HELD.add(lock);
         return lock;
       }
     } catch (OverlappingFileLockException e) {
@@ -86,6 +89,7 @@ public final class Launch {
   }
 
   private static void release(FileLock lock) {
+    HELD.remove(lock);
     closeQuietly(lock.channel());
   }
 
