@@ -62,9 +62,4 @@ public final class PopLink {
       }
     }
   }
-
-  /** Requests in flight now (for tests and metrics). */
-  int inFlight() {
-    return inFlight.size();
-  }
 }
