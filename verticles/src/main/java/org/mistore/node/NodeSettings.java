@@ -59,7 +59,7 @@ public record NodeSettings(
   public static final Setting LOCK_MAX_WAIT_MS = new Setting("lock-max-wait-ms", "60000", "Longest waitMs a lock request may ask for.");
   public static final Setting BLOCKS_IN_FLIGHT = new Setting("blocks-in-flight", "4", "Blocks of one upload or download in transit at once (the request is paused beyond).");
 
-  public static final Setting WEBSOCKET_MAX_BYTES = new Setting("websocket-max-bytes", "8388608", "Largest object a WebSocket put or get carries (base64 in one message); larger objects need HTTP.");
+  public static final Setting WEBSOCKET_MAX_BYTES = new Setting("websocket-max-bytes", "8388608", "Largest object a WebSocket put or get carries (base64 in one message), at most 1/32 of the heap (2 MiB with -Xmx64m); larger objects need HTTP.");
 
   public static final Setting HG_CACHE_BYTES = new Setting("hg-cache-bytes", "8388608", "Bytes of blocks each HG keeps in its owner cache (memory), at most 1/16 of the heap; 0 turns it off.");
 
@@ -158,7 +158,16 @@ public record NodeSettings(
     if (v > 64 * 1048576) {
       throw new StartupException(WEBSOCKET_MAX_BYTES.key() + " must be at most 67108864");
     }
-    return (int) v;
+    return (int) Math.min(v, webSocketHeapCap(Runtime.getRuntime().maxMemory()));
+  }
+
+  /**
+   * The most a WebSocket message may carry on a heap of {@code heapBytes}: a put or get holds its
+   * object about four times over (frame, base64 text, bytes, JSON), so an HG with 64 MiB of heap
+   * takes 2 MiB (1/32 of the heap, at least 256 KiB) and sends larger objects to HTTP.
+   */
+  static long webSocketHeapCap(long heapBytes) {
+    return Math.max(256 * 1024, heapBytes / 32);
   }
 
   private static String text(JsonObject c, Setting s) {

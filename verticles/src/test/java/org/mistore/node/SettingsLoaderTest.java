@@ -40,6 +40,19 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void theWebSocketAllowanceNeverTakesMoreThanAThirtySecondOfTheHeap() {
+    JsonObject base = new JsonObject().put("roles", "hg").put("id", "hg-1").put("region", "north").put("pop", "pop-1");
+    long heap = Runtime.getRuntime().maxMemory();
+    int asked = 64 * 1048576;
+    int granted = NodeSettings.from(base.copy().put("websocket-max-bytes", asked)).limits().webSocketMaxBytes();
+    assertThat((long) granted).isLessThanOrEqualTo(Math.max(heap / 32, 256 * 1024)).isPositive();
+    assertThat(NodeSettings.from(base.copy().put("websocket-max-bytes", 100_000)).limits().webSocketMaxBytes())
+        .as("a small allowance is kept as set").isEqualTo(100_000);
+    assertThat(NodeSettings.webSocketHeapCap(64L << 20)).as("an HG with -Xmx64m").isEqualTo(2L << 20);
+    assertThat(NodeSettings.webSocketHeapCap(4L << 20)).as("never below 256 KiB").isEqualTo(256 * 1024);
+  }
+
+  @Test
   void everySettingHasAnEnvironmentNameAndADoc() {
     for (Setting s : NodeSettings.ALL) {
       assertThat(s.envName()).matches("MISTORE_[A-Z_]+");
