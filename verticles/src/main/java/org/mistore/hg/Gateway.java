@@ -14,6 +14,7 @@ import org.mistore.codecs.Addresses;
 import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.OwedReply;
 import org.mistore.codecs.StoreBlock;
+import org.mistore.directory.NodeLink;
 import org.mistore.pop.PopVerticle;
 import org.mistore.store.VersionCache;
 
@@ -26,7 +27,7 @@ import org.mistore.store.VersionCache;
  * @param cache the HG's owner cache
  * @param pop the link to the POP: whether it is down, and the requests in flight to it
  */
-public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache, PopLink pop) {
+public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache, NodeLink pop) {
 
   /** Fails at once, with a reason, when this gateway's POP is known down: the region has no service. */
   private <T> Future<T> popUnavailable() {

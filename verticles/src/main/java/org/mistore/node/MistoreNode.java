@@ -131,7 +131,7 @@ public final class MistoreNode {
     }
     // An HG reaches the store only through its POP: while that POP is down it answers every object
     // call with 503, so it is not fit for client traffic.
-    // The same test as the gateway's own (PopLink#isDown), so /ready and the 503s agree.
+    // The same test as the gateway's own (NodeLink#isDown), so /ready and the 503s agree.
     boolean allDown = gatewayPops.stream().allMatch(pop -> directory.knownDown(Role.POP, pop));
     return allDown ? Optional.of("POP " + String.join(", ", gatewayPops) + " of this HG's region is down: object calls "
         + "get 503 until it returns") : Optional.empty();

@@ -40,6 +40,8 @@ public final class OwnerService implements LockMirror {
   /** The region's HG placement: null at the DC, which has no HGs. */
   private final RegionPlacement replicator;
   private final CatchUp catchUp;
+  /** Mirror commits in flight per copy-holder (role/id): failed at once when that holder is seen down. */
+  private final java.util.Map<String, org.mistore.directory.NodeLink> holders = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * A copy-holder's service. POPs ({@code role} POP) act as primary and backup and place blocks on
@@ -61,6 +63,13 @@ public final class OwnerService implements LockMirror {
           }
         });
     store.peerCeilings(this::peerCeiling);
+    owners.directory().onDown(e -> {
+      org.mistore.directory.NodeLink link = holders.get(e.report().role().wireName() + "/" + e.report().nodeId());
+      if (link != null) {
+        link.wentDown(() -> new StoreFailure(FailureCode.UNAVAILABLE, e.report().role().wireName() + " "
+            + e.report().nodeId() + " holding the second copy went down with the commit in flight; retry"));
+      }
+    });
     if (replicator != null) {
       replicator.readElsewhere(ref -> readFromPeer(ref, new StoreFailure(FailureCode.UNAVAILABLE, "no copy of block "
           + ref.index() + " of " + ref.version().id() + " at its other copy-holder")).map(RegionPlacement.Served::data));
@@ -331,7 +340,19 @@ public final class OwnerService implements LockMirror {
     if (requestId != null) {
       options.addHeader(Addresses.HEADER_REQUEST_ID, requestId);
     }
-    return bus().request(peer.get().address(Addresses.OWNER_MIRROR_COMMIT), request, options)
+    Owners.Holder holder = peer.get();
+    org.mistore.directory.NodeLink link = holders.computeIfAbsent(holder.role().wireName() + "/" + holder.id(),
+        k -> new org.mistore.directory.NodeLink(vertx, () -> owners.directory().knownDown(holder.role(), holder.id())));
+    return link.guard(bus().request(holder.address(Addresses.OWNER_MIRROR_COMMIT), request, options),
+            () -> new StoreFailure(FailureCode.UNAVAILABLE, holder.describe()
+                + " holding the second copy went down with the commit in flight; retry"))
+        .recover(e -> {
+          if (e instanceof io.vertx.core.eventbus.ReplyException r && r.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
+            return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, holder.describe()
+                + " holding the second copy did not answer within " + options.getSendTimeout() + " ms; retry"));
+          }
+          return Future.failedFuture(e);
+        })
         .recover(e -> {
           if (!(e instanceof io.vertx.core.eventbus.ReplyException r && r.failureCode() == FailureCode.CONFLICT.code)) {
             return Future.failedFuture(e);

@@ -250,4 +250,33 @@ class FailoverTest extends DevClusterTestBase {
     assertThat(next.statusCode()).as(next.body()).isEqualTo(503);
     assertThat(new JsonObject(next.body()).getString("detail")).contains("POP pop-2 of this gateway's region is down");
   }
+  @Test
+  void aMirrorCommitInFlightWhenTheBackupGoesDownFailsThenNotAfterThePeerTimeout() throws Exception {
+    start(3, 1, new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    String backup = id.split("\\.")[1];
+    // A second consumer on the backup's commit address that never answers: the event bus hands it
+    // every other commit, which then stays in flight as with a backup dying mid-commit.
+    java.util.concurrent.CompletableFuture<Void> caught = new java.util.concurrent.CompletableFuture<>();
+    var silent = dev.cluster.vertx().eventBus().consumer(
+        org.mistore.codecs.Addresses.of(Role.POP, backup, org.mistore.codecs.Addresses.OWNER_MIRROR_COMMIT),
+        m -> caught.complete(null));
+    silent.completion().await();
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = null;
+    for (int i = 0; i < 20 && inFlight == null; i++) {
+      var write = java.util.concurrent.CompletableFuture.supplyAsync(() -> put(id, "w", "hg-1-1"));
+      java.util.concurrent.CompletableFuture.anyOf(write, caught).get(30, java.util.concurrent.TimeUnit.SECONDS);
+      if (caught.isDone()) {
+        inFlight = write;
+      }
+    }
+    assertThat(inFlight).as("a commit reached the silent consumer").isNotNull();
+    dev.cluster.stopRole(Role.POP, backup).toCompletionStage().toCompletableFuture().join();
+    HttpResponse<String> answer = inFlight.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    silent.unregister().await();
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+    assertThat(new JsonObject(answer.body()).getString("detail"))
+        .as("failed when the backup was seen down, not by the peer timeout")
+        .isEqualTo("pop " + backup + " holding the second copy went down with the commit in flight; retry");
+  }
 }

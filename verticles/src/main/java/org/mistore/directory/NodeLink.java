@@ -1,4 +1,4 @@
-package org.mistore.hg;
+package org.mistore.directory;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -10,11 +10,11 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * A gateway's link to its POP: whether the POP is known down, and the requests in flight to it. When
- * the POP is seen going down, those requests fail at once (each on its caller's context) instead of
- * waiting for their event-bus timeout, which for a commit is 30 s and more.
+ * Requests in flight to one node (a gateway's POP, a primary's copy-holder), and whether it is known down. When
+ * the node is seen going down, those requests fail at once (each on its caller's context) instead of
+ * waiting for their event-bus timeout (30 s and more for a gateway's commit, 11 s by default for a mirrored one).
  */
-public final class PopLink {
+public final class NodeLink {
   private record InFlight(Context context, Promise<?> promise) {
   }
 
@@ -22,8 +22,8 @@ public final class PopLink {
   private final BooleanSupplier down;
   private final Set<InFlight> inFlight = ConcurrentHashMap.newKeySet();
 
-  /** {@code down}: whether the directory knows the POP down now. */
-  public PopLink(Vertx vertx, BooleanSupplier down) {
+  /** {@code down}: whether the directory knows the node down now. */
+  public NodeLink(Vertx vertx, BooleanSupplier down) {
     this.vertx = vertx;
     this.down = down;
   }
@@ -34,7 +34,7 @@ public final class PopLink {
 
   /**
    * The outcome of {@code request} (already sent to the POP), or {@code lost}'s failure as soon as
-   * the POP is seen down while it is in flight. Call on the caller's context.
+   * the node is seen down while it is in flight. Call on the caller's context.
    */
   public <T> Future<T> guard(Future<T> request, Supplier<Throwable> lost) {
     Promise<T> result = Promise.promise();
@@ -54,7 +54,7 @@ public final class PopLink {
     return result.future();
   }
 
-  /** The POP went down: fails every request in flight to it with {@code cause} (any thread). */
+  /** The node went down: fails every request in flight to it with {@code cause} (any thread). */
   public void wentDown(Supplier<Throwable> cause) {
     for (InFlight entry : inFlight) {
       if (inFlight.remove(entry)) {
