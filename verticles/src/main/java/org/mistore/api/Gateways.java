@@ -7,7 +7,6 @@ import java.util.Map;
 import org.mistore.codecs.Role;
 import org.mistore.directory.NodeDirectory;
 import org.mistore.hg.Gateway;
-import org.mistore.directory.NodeLink;
 import org.mistore.store.VersionCache;
 
 /**
@@ -30,10 +29,10 @@ public final class Gateways {
     // An HG may run with -Xmx64m and still stream 1 GiB: its cache never takes more than 1/16 of the heap.
     long cacheCap = Math.min(cacheBytes, Runtime.getRuntime().maxMemory() / 16);
     hgToPop.forEach((hg, pop) -> g.byId.put(hg, new Gateway(vertx, hg, pop, new VersionCache(cacheCap),
-        new NodeLink(vertx, () -> directory.knownDown(Role.POP, pop)))));
+        Gateway.linkTo(vertx, pop, () -> directory.knownDown(Role.POP, pop)))));
     directory.onDown(e -> {
       if (e.report().role() == Role.POP) {
-        g.byId.values().stream().filter(gw -> gw.popId().equals(e.report().nodeId())).forEach(Gateway::popWentDown);
+        g.byId.values().stream().filter(gw -> gw.popId().equals(e.report().nodeId())).forEach(gw -> gw.pop().wentDown());
       }
     });
     return g;

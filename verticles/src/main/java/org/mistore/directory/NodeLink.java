@@ -20,12 +20,17 @@ public final class NodeLink {
 
   private final Vertx vertx;
   private final BooleanSupplier down;
+  private final Supplier<Throwable> lost;
   private final Set<InFlight> inFlight = ConcurrentHashMap.newKeySet();
 
-  /** {@code down}: whether the directory knows the node down now. */
-  public NodeLink(Vertx vertx, BooleanSupplier down) {
+  /**
+   * {@code down}: whether the directory knows the node down now; {@code lost}: the failure a request
+   * in flight gets when the node goes down.
+   */
+  public NodeLink(Vertx vertx, BooleanSupplier down, Supplier<Throwable> lost) {
     this.vertx = vertx;
     this.down = down;
+    this.lost = lost;
   }
 
   public boolean isDown() {
@@ -33,10 +38,10 @@ public final class NodeLink {
   }
 
   /**
-   * The outcome of {@code request} (already sent to the POP), or {@code lost}'s failure as soon as
-   * the node is seen down while it is in flight. Call on the caller's context.
+   * The outcome of {@code request} (already sent to the node), or the link's {@code lost} failure as
+   * soon as the node is seen down while it is in flight. Call on the caller's context.
    */
-  public <T> Future<T> guard(Future<T> request, Supplier<Throwable> lost) {
+  public <T> Future<T> guard(Future<T> request) {
     Promise<T> result = Promise.promise();
     InFlight entry = new InFlight(vertx.getOrCreateContext(), result);
     inFlight.add(entry);
@@ -54,11 +59,11 @@ public final class NodeLink {
     return result.future();
   }
 
-  /** The node went down: fails every request in flight to it with {@code cause} (any thread). */
-  public void wentDown(Supplier<Throwable> cause) {
+  /** The node went down: fails every request in flight to it (any thread). */
+  public void wentDown() {
     for (InFlight entry : inFlight) {
       if (inFlight.remove(entry)) {
-        entry.context().runOnContext(v -> entry.promise().tryFail(cause.get()));
+        entry.context().runOnContext(v -> entry.promise().tryFail(lost.get()));
       }
     }
   }

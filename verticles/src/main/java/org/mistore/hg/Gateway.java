@@ -35,16 +35,12 @@ public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache
         "POP " + popId + " of this gateway's region is down: the region has no service until it returns"));
   }
 
-  /** Why a request in flight failed when the POP went down: it may or may not have taken effect. */
-  private Throwable popLost() {
-    return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, FailureCode.UNAVAILABLE.code,
-        "POP " + popId + " of this gateway's region went down with the request in flight; a write may or may not "
-            + "have taken effect (retry it with the same Mistore-Request-Id to find out once the region is back)");
-  }
-
-  /** The POP went down: requests in flight to it fail now (called by the directory's down listener). */
-  public void popWentDown() {
-    pop.wentDown(this::popLost);
+  /** A gateway's link to POP {@code popId}: a request in flight when it goes down may or may not have taken effect. */
+  public static NodeLink linkTo(Vertx vertx, String popId, java.util.function.BooleanSupplier down) {
+    return new NodeLink(vertx, down, () -> new ReplyException(ReplyFailure.RECIPIENT_FAILURE,
+        FailureCode.UNAVAILABLE.code, "POP " + popId + " of this gateway's region went down with the request in "
+            + "flight; a write may or may not have taken effect (retry it with the same Mistore-Request-Id to find "
+            + "out once the region is back)"));
   }
 
   /** Mints an object id at this gateway's POP; the same {@code requestId} (may be null) gets the same id. */
@@ -56,7 +52,7 @@ public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache
     if (requestId != null) {
       body.put("requestId", requestId);
     }
-    return pop.guard(vertx.eventBus().<JsonObject>request(Addresses.pop(popId, Addresses.CREATE), body), this::popLost)
+    return pop.guard(vertx.eventBus().<JsonObject>request(Addresses.pop(popId, Addresses.CREATE), body))
         .map(m -> ObjectId.parse(m.body().getString("id")));
   }
 
@@ -64,7 +60,7 @@ public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache
     if (pop.isDown()) {
       return popUnavailable();
     }
-    return pop.guard(vertx.eventBus().request(Addresses.pop(popId, Addresses.WRITE_BLOCK), block), this::popLost)
+    return pop.guard(vertx.eventBus().request(Addresses.pop(popId, Addresses.WRITE_BLOCK), block))
         .mapEmpty();
   }
 
@@ -80,7 +76,7 @@ public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache
         .addHeader(Addresses.HEADER_TIMEOUT, Long.toString(timeoutMs))
         .addHeader(Addresses.HEADER_GATEWAY, hgId);
     headers.forEach(options::addHeader);
-    return pop.guard(vertx.eventBus().request(Addresses.pop(popId, Addresses.RELAY), body, options), this::popLost);
+    return pop.guard(vertx.eventBus().request(Addresses.pop(popId, Addresses.RELAY), body, options));
   }
 
   public <T> Future<Message<T>> owner(ObjectId id, String verb, Object body) {

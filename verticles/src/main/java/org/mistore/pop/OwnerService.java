@@ -40,8 +40,8 @@ public final class OwnerService implements LockMirror {
   /** The region's HG placement: null at the DC, which has no HGs. */
   private final RegionPlacement replicator;
   private final CatchUp catchUp;
-  /** Mirror commits in flight per copy-holder (role/id): failed at once when that holder is seen down. */
-  private final java.util.Map<String, org.mistore.directory.NodeLink> holders = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Mirror commits in flight per copy-holder: failed at once when that holder is seen down. */
+  private final java.util.Map<Owners.Holder, org.mistore.directory.NodeLink> holders = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * A copy-holder's service. POPs ({@code role} POP) act as primary and backup and place blocks on
@@ -64,10 +64,9 @@ public final class OwnerService implements LockMirror {
         });
     store.peerCeilings(this::peerCeiling);
     owners.directory().onDown(e -> {
-      org.mistore.directory.NodeLink link = holders.get(e.report().role().wireName() + "/" + e.report().nodeId());
+      org.mistore.directory.NodeLink link = holders.get(new Owners.Holder(e.report().role(), e.report().nodeId()));
       if (link != null) {
-        link.wentDown(() -> new StoreFailure(FailureCode.UNAVAILABLE, e.report().role().wireName() + " "
-            + e.report().nodeId() + " holding the second copy went down with the commit in flight; retry"));
+        link.wentDown();
       }
     });
     if (replicator != null) {
@@ -341,11 +340,11 @@ public final class OwnerService implements LockMirror {
       options.addHeader(Addresses.HEADER_REQUEST_ID, requestId);
     }
     Owners.Holder holder = peer.get();
-    org.mistore.directory.NodeLink link = holders.computeIfAbsent(holder.role().wireName() + "/" + holder.id(),
-        k -> new org.mistore.directory.NodeLink(vertx, () -> owners.directory().knownDown(holder.role(), holder.id())));
-    return link.guard(bus().request(holder.address(Addresses.OWNER_MIRROR_COMMIT), request, options),
-            () -> new StoreFailure(FailureCode.UNAVAILABLE, holder.describe()
-                + " holding the second copy went down with the commit in flight; retry"))
+    org.mistore.directory.NodeLink link = holders.computeIfAbsent(holder, h -> new org.mistore.directory.NodeLink(vertx,
+        () -> owners.directory().knownDown(h.role(), h.id()),
+        () -> new StoreFailure(FailureCode.UNAVAILABLE, h.describe()
+            + " holding the second copy went down with the commit in flight; retry")));
+    return link.guard(bus().request(holder.address(Addresses.OWNER_MIRROR_COMMIT), request, options))
         .recover(e -> {
           if (e instanceof io.vertx.core.eventbus.ReplyException r && r.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
             return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, holder.describe()

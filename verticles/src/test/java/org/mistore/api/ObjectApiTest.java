@@ -399,9 +399,9 @@ class ObjectApiTest extends DevClusterTestBase {
     ObjectService service = new ObjectService(org.mistore.testing.DevHarness.tunables(new JsonObject()).limits());
     // As a POP-only node's front door: its gateway is the POP itself.
     org.mistore.hg.Gateway popGateway = new org.mistore.hg.Gateway(dev.cluster.vertx(), "pop-1", "pop-1",
-        new org.mistore.store.VersionCache(1 << 20), new org.mistore.directory.NodeLink(dev.cluster.vertx(), () -> false));
+        new org.mistore.store.VersionCache(1 << 20), org.mistore.hg.Gateway.linkTo(dev.cluster.vertx(), "pop-1", () -> false));
     org.mistore.hg.Gateway hgGateway = new org.mistore.hg.Gateway(dev.cluster.vertx(), "hg-1-1", "pop-1",
-        new org.mistore.store.VersionCache(1 << 20), new org.mistore.directory.NodeLink(dev.cluster.vertx(), () -> false));
+        new org.mistore.store.VersionCache(1 << 20), org.mistore.hg.Gateway.linkTo(dev.cluster.vertx(), "pop-1", () -> false));
     for (org.mistore.hg.Gateway g : List.of(popGateway, hgGateway)) {
       org.mistore.codecs.ObjectId oid = org.mistore.codecs.ObjectId.parse(id);
       assertThat(service.read(g, oid, "atomic", 0, 0, null, 0).await().source()).isEqualTo("primary");
