@@ -15,8 +15,7 @@ final class BusErrors {
     }
     if (e instanceof ReplyException r) {
       if (r.failureType() != ReplyFailure.RECIPIENT_FAILURE) {
-        return HttpProblem.unavailable(r.failureType() == ReplyFailure.TIMEOUT
-            ? "a POP did not answer in time" : "the POP serving this request is not reachable");
+        return HttpProblem.unavailable(Replies.text(r) + "; retry");
       }
       String text = r.getMessage() == null ? "" : r.getMessage();
       return switch (r.failureCode()) {

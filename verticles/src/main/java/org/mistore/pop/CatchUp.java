@@ -143,7 +143,7 @@ final class CatchUp {
         boolean pair = h.role() == Role.POP && (h.id().equals(id.primaryPop()) || h.id().equals(id.backupPop()));
         asked.add(ask(h, id, head + 1).map(Optional::of).recover(e -> pair
             ? Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "catching up " + id + ": "
-                + h.describe() + " holding a copy did not answer (" + e.getMessage() + ")"))
+                + h.describe() + " holding a copy did not answer (" + Replies.text(e) + ")"))
             : Future.succeededFuture(Optional.empty())));
       }
       return Future.all(asked).compose(all -> {

@@ -24,7 +24,7 @@ public final class Owners {
     }
 
     public String describe() {
-      return role.wireName() + " " + id;
+      return role.name() + " " + id;
     }
   }
 

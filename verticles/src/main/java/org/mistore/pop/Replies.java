@@ -2,7 +2,11 @@ package org.mistore.pop;
 
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.mistore.codecs.FailureCode;
+import org.mistore.codecs.Role;
 import org.mistore.lock.LockRefused;
 
 /** Turns a failed Future into the one failure format of the event bus: {@code message.fail(code, text)}. */
@@ -21,11 +25,32 @@ public final class Replies {
     } else if (e instanceof LockRefused r) {
       message.fail(FailureCode.LOCKED.code, RETRY_AFTER + r.retryAfterSeconds + ";" + r.getMessage());
     } else if (e instanceof ReplyException r) {
-      message.fail(r.failureCode() > 0 ? r.failureCode() : FailureCode.UNAVAILABLE.code,
-          r.getMessage() == null ? "a POP did not answer" : r.getMessage());
+      message.fail(r.failureCode() > 0 ? r.failureCode() : FailureCode.UNAVAILABLE.code, text(r));
     } else {
       System.getLogger(Replies.class.getName()).log(System.Logger.Level.ERROR, "request failed", e);
       message.fail(FailureCode.INTERNAL.code, "internal error at POP");
     }
+  }
+
+  /** An event-bus address of a node's verb, {@code mistore.<role>.<id>.<verb>}: its role and id. */
+  private static final Pattern NODE_ADDRESS = Pattern.compile("mistore\\.(hg|pop|dc)\\.([A-Za-z0-9_-]{1,40})\\.");
+  private static final Pattern WAITED = Pattern.compile("waiting (\\d+)\\s*\\(ms\\)");
+
+  /**
+   * The text of a failure as a client may read it. A failure of the event bus itself (no handler,
+   * timeout) names the node and what happened, never the bus's addresses; any other is its own text.
+   */
+  public static String text(Throwable e) {
+    if (e instanceof ReplyException r && r.failureType() != ReplyFailure.RECIPIENT_FAILURE) {
+      String raw = r.getMessage() == null ? "" : r.getMessage();
+      Matcher node = NODE_ADDRESS.matcher(raw);
+      String who = node.find() ? Role.parse(node.group(1)).name() + " " + node.group(2) : "a node";
+      if (r.failureType() == ReplyFailure.TIMEOUT) {
+        Matcher waited = WAITED.matcher(raw);
+        return who + " did not answer " + (waited.find() ? "within " + waited.group(1) + " ms" : "in time");
+      }
+      return who + " is not reachable";
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 }

@@ -277,6 +277,6 @@ class FailoverTest extends DevClusterTestBase {
     assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
     assertThat(new JsonObject(answer.body()).getString("detail"))
         .as("failed when the backup was seen down, not by the peer timeout")
-        .isEqualTo("pop " + backup + " holding the second copy went down with the commit in flight; retry");
+        .isEqualTo("POP " + backup + " holding the second copy went down with the commit in flight; retry");
   }
 }
