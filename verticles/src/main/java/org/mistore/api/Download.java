@@ -1,49 +1,68 @@
 package org.mistore.api;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.ArrayDeque;
+import java.util.function.IntFunction;
 import org.mistore.codecs.VersionMeta;
 
 /**
  * Streams bytes {@code [from, to]} of a version to the response block by block, fetching up to
- * {@code maxInFlight} blocks ahead, so memory stays bounded. A block is handed to the response only
- * while less than a block's worth of earlier writes is still waiting for the socket: the response's
- * write queue counts messages, not bytes, and lets many whole blocks pile up in front of a slow client.
- * Every block is checked against its checksum before a byte of it is written.
+ * {@code maxInFlight} blocks ahead, so memory stays bounded:
+ * <ul>
+ *   <li>a block is handed to the response only while less than a block's worth of earlier writes
+ *   waits for the socket (the response's write queue counts messages, not bytes, and would let
+ *   many whole blocks pile up in front of a slow client);
+ *   <li>every block fetched counts against the process's {@link ReadBudget} until the socket took it,
+ *   so many slow clients together hold at most the budget (plus one block each).
+ * </ul>
+ * Every block is checked against its checksum before a byte of it is written. Call on the
+ * response's context.
  */
 final class Download {
   private final HttpServerResponse response;
-  private final java.util.function.IntFunction<Future<Buffer>> fetch;
+  private final IntFunction<Future<Buffer>> fetch;
   private final VersionMeta meta;
   private final long from;
   private final long to;
   private final int maxInFlight;
-  private final ArrayDeque<Future<Buffer>> ahead = new ArrayDeque<>();
+  private final ReadBudget budget;
+  private final Context context;
+  private final ArrayDeque<Fetched> ahead = new ArrayDeque<>();
   private final Promise<Void> done = Promise.promise();
   private int nextToFetch;
-  private int nextToWrite;
   private final int lastBlock;
   /** Bytes handed to the response whose write has not completed yet. */
   private long unsent;
-  /** Whether the next block waits for the socket (earlier writes to complete or the queue to drain). */
-  private boolean waiting;
-  /** Set once a write failed: the client is gone. */
-  private boolean stopped;
+  /** Set once the download ended, well or not: nothing more is fetched or written. */
+  private boolean finished;
+  private boolean waitingForBudget;
+  private boolean waitingForDrain;
+  private boolean pumping;
+  private boolean again;
+  /** The block whose arrival was asked to call {@link #pump()}, so it is asked once. */
+  private Future<Buffer> awaited;
+
+  /** A block asked for, and the bytes of the budget it holds. */
+  private record Fetched(int index, long bytes, Future<Buffer> block) {
+  }
 
   /** {@code fetch} gives a checked block by index. */
-  Download(HttpServerResponse response, java.util.function.IntFunction<Future<Buffer>> fetch, VersionMeta meta,
-      long from, long to, int maxInFlight) {
+  Download(HttpServerResponse response, IntFunction<Future<Buffer>> fetch, VersionMeta meta,
+      long from, long to, int maxInFlight, ReadBudget budget) {
     this.response = response;
     this.fetch = fetch;
     this.meta = meta;
     this.from = from;
     this.to = to;
     this.maxInFlight = maxInFlight;
+    this.budget = budget;
+    this.context = Vertx.currentContext();
     this.nextToFetch = (int) (from / meta.blockSize());
-    this.nextToWrite = nextToFetch;
     this.lastBlock = (int) (to / meta.blockSize());
   }
 
@@ -51,72 +70,132 @@ final class Download {
     if (to < from) {
       return response.end();
     }
-    fill();
-    writeNext();
+    pump();
     return done.future();
   }
 
-  private void fill() {
-    while (!stopped && ahead.size() < maxInFlight && nextToFetch <= lastBlock) {
-      int index = nextToFetch++;
-      ahead.add(fetch.apply(index));
+  /**
+   * Does what can be done now: fetch ahead, write the blocks that arrived while the socket keeps up,
+   * end. A call from within (a write that completed at once) only asks for another round, so the
+   * stack does not grow with the blocks.
+   */
+  private void pump() {
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        again = false;
+        step();
+      } while (again && !finished);
+    } finally {
+      pumping = false;
     }
   }
 
-  /** Writes the next block once the socket has taken all but at most one block of what went before. */
-  private void resume() {
-    if (!waiting || stopped) {
-      return;
-    }
-    if (unsent > meta.blockSize()) {
-      return; // a write's completion calls again
-    }
-    if (response.writeQueueFull()) {
-      response.drainHandler(v -> resume());
-      return;
-    }
-    waiting = false;
-    writeNext();
-  }
-
-  private void writeNext() {
-    Future<Buffer> head = ahead.poll();
-    if (head == null) {
-      response.end().onComplete(done);
-      return;
-    }
-    int index = nextToWrite++;
-    head.onSuccess(block -> {
-      long blockStart = (long) index * meta.blockSize();
-      int sliceFrom = (int) Math.max(0, from - blockStart);
-      int sliceTo = (int) Math.min(block.length(), to - blockStart + 1);
-      Buffer slice = sliceFrom == 0 && sliceTo == block.length() ? block : block.getBuffer(sliceFrom, sliceTo);
-      unsent += slice.length();
-      response.write(slice).onComplete(written -> {
-        unsent -= slice.length();
-        if (written.failed()) {
-          // The client went away: fetch and write nothing more.
-          stopped = true;
-          ahead.clear();
-          done.tryFail(written.cause());
-        } else {
-          resume();
-        }
-      });
+  private void step() {
+    while (!finished) {
       fill();
-      waiting = true;
-      resume();
-    }).onFailure(e -> {
-      ahead.clear();
-      if (!response.headWritten()) {
-        // Nothing sent yet (the first block failed): the caller answers with a problem instead.
-        response.headers().remove("Content-Length").remove("Content-Range");
-        done.tryFail(e);
+      Fetched head = ahead.peek();
+      if (head == null) {
+        if (nextToFetch > lastBlock) {
+          finished = true;
+          response.end().onComplete(done);
+        }
+        return; // else waiting for the budget: its release calls again
+      }
+      if (!head.block().isComplete()) {
+        if (awaited != head.block()) {
+          awaited = head.block();
+          head.block().onComplete(x -> pump());
+        }
         return;
       }
-      // Headers are out: the only honest signal left is to cut the stream short.
-      response.reset();
-      done.tryFail(e);
+      if (head.block().failed()) {
+        fail(head.block().cause());
+        return;
+      }
+      if (unsent > meta.blockSize()) {
+        return; // a write's completion calls again
+      }
+      if (response.writeQueueFull()) {
+        if (!waitingForDrain) {
+          waitingForDrain = true;
+          response.drainHandler(v -> {
+            waitingForDrain = false;
+            pump();
+          });
+        }
+        return;
+      }
+      ahead.poll();
+      write(head);
+    }
+  }
+
+  private void fill() {
+    while (ahead.size() < maxInFlight && nextToFetch <= lastBlock) {
+      long bytes = meta.blockLength(nextToFetch);
+      if (!budget.tryTake(bytes, ahead.isEmpty() && unsent == 0)) {
+        if (!waitingForBudget) {
+          waitingForBudget = true;
+          budget.whenReleased(context, () -> {
+            waitingForBudget = false;
+            pump();
+          });
+        }
+        return;
+      }
+      int index = nextToFetch++;
+      ahead.add(new Fetched(index, bytes, fetch.apply(index)));
+    }
+  }
+
+  private void write(Fetched fetched) {
+    Buffer block = fetched.block().result();
+    long blockStart = (long) fetched.index() * meta.blockSize();
+    int sliceFrom = (int) Math.max(0, from - blockStart);
+    int sliceTo = (int) Math.min(block.length(), to - blockStart + 1);
+    Buffer slice = sliceFrom == 0 && sliceTo == block.length() ? block : block.getBuffer(sliceFrom, sliceTo);
+    unsent += slice.length();
+    response.write(slice).onComplete(written -> {
+      unsent -= slice.length();
+      budget.release(fetched.bytes());
+      if (written.failed()) {
+        // The client went away: fetch and write nothing more.
+        stop();
+        done.tryFail(written.cause());
+      } else {
+        pump();
+      }
     });
+  }
+
+  /** Ends the download: the blocks fetched and not written give their budget back (written ones do as they complete). */
+  private void stop() {
+    finished = true;
+    long held = 0;
+    for (Fetched f : ahead) {
+      held += f.bytes();
+    }
+    ahead.clear();
+    if (held > 0) {
+      budget.release(held);
+    }
+  }
+
+  private void fail(Throwable e) {
+    stop();
+    if (!response.headWritten()) {
+      // Nothing sent yet (the first block failed): the caller answers with a problem instead.
+      response.headers().remove("Content-Length").remove("Content-Range");
+      done.tryFail(e);
+      return;
+    }
+    // Headers are out: the only honest signal left is to cut the stream short.
+    response.reset();
+    done.tryFail(e);
   }
 }

@@ -202,6 +202,7 @@ final class ObjectRoutes {
         response.putHeader(SOURCE, from1);
       }
     };
-    return new Download(response, i -> service.block(gateway, meta, i, blockSource), meta, from, to, ahead).run();
+    return new Download(response, i -> service.block(gateway, meta, i, blockSource), meta, from, to, ahead,
+        ReadBudget.HEAP).run();
   }
 }

@@ -45,6 +45,8 @@ class DownloadTest {
   private HttpClient client;
   private final AtomicInteger fetched = new AtomicInteger();
   private final CompletableFuture<Future<Void>> download = new CompletableFuture<>();
+  /** Unbounded unless a test sets its own. */
+  private volatile ReadBudget budget = new ReadBudget(Long.MAX_VALUE / 4);
 
   private static Buffer block(int index) {
     byte[] bytes = new byte[BLOCK];
@@ -70,11 +72,12 @@ class DownloadTest {
             Promise<Buffer> p = Promise.promise();
             vertx.getOrCreateContext().runOnContext(v -> p.complete(block(index)));
             return p.future();
-          }, meta, 0, meta.size() - 1, AHEAD);
+          }, meta, 0, meta.size() - 1, AHEAD, budget);
           download.complete(d.run());
         })
         .listen(0, "127.0.0.1").await();
-    client = vertx.createHttpClient(new HttpClientOptions().setReceiveBufferSize(SOCKET_BUFFER));
+    client = vertx.createHttpClient(new HttpClientOptions().setReceiveBufferSize(SOCKET_BUFFER),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(16));
   }
 
   @AfterEach
@@ -97,39 +100,77 @@ class DownloadTest {
     return fetched.get();
   }
 
-  @Test
-  void aClientThatDoesNotReadHoldsTheDownloadToAFewBlocksThenGetsEveryByte() throws Exception {
+  private static String expectedSha256() throws Exception {
     MessageDigest expected = MessageDigest.getInstance("SHA-256");
     for (int i = 0; i < BLOCKS; i++) {
       expected.update(block(i).getBytes());
     }
-    MessageDigest got = MessageDigest.getInstance("SHA-256");
-    AtomicLong received = new AtomicLong();
-    Promise<Void> ended = Promise.promise();
-    var response = client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/")
-        .compose(r -> r.send())
-        .map(r -> {
-          r.pause();
-          r.handler(b -> {
-            received.addAndGet(b.length());
-            got.update(b.getBytes());
-          });
-          r.endHandler(v -> ended.complete());
-          return r;
-        }).await();
-    assertThat(response.statusCode()).isEqualTo(200);
+    return HexFormat.of().formatHex(expected.digest());
+  }
+
+  /** A GET whose client reads nothing until resumed; {@link #sha256} completes with what it read once it ends. */
+  private final class Reader {
+    final io.vertx.core.http.HttpClientResponse response;
+    final Promise<String> sha256 = Promise.promise();
+    final AtomicLong received = new AtomicLong();
+
+    Reader() throws Exception {
+      MessageDigest got = MessageDigest.getInstance("SHA-256");
+      response = client.request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/")
+          .compose(r -> r.send())
+          .map(r -> {
+            r.pause();
+            r.handler(b -> {
+              received.addAndGet(b.length());
+              got.update(b.getBytes());
+            });
+            r.endHandler(v -> sha256.complete(HexFormat.of().formatHex(got.digest())));
+            return r;
+          }).await();
+      assertThat(response.statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aClientThatDoesNotReadHoldsTheDownloadToAFewBlocksThenGetsEveryByte() throws Exception {
+    Reader reader = new Reader();
 
     int held = fetchedOnceStalled();
     // At most the blocks fetched ahead, one being written and one waiting for the socket, plus the
     // one that crossed into the kernel's buffers: not the whole queue's worth of blocks.
     assertThat(held).isLessThanOrEqualTo(AHEAD + 3).isLessThan(BLOCKS);
 
-    response.resume();
-    ended.future().await(30, TimeUnit.SECONDS);
-    assertThat(received.get()).isEqualTo((long) BLOCK * BLOCKS);
-    assertThat(HexFormat.of().formatHex(got.digest())).isEqualTo(HexFormat.of().formatHex(expected.digest()));
+    reader.response.resume();
+    assertThat(reader.sha256.future().await(30, TimeUnit.SECONDS)).isEqualTo(expectedSha256());
+    assertThat(reader.received.get()).isEqualTo((long) BLOCK * BLOCKS);
     assertThat(download.get(5, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS)).isNull();
     assertThat(fetched.get()).isEqualTo(BLOCKS);
+  }
+
+  @Test
+  void manyClientsThatDoNotReadTogetherHoldTheBudgetPlusOneBlockEachAndAllFinish() throws Exception {
+    int clients = 6;
+    int budgetBlocks = 4;
+    budget = new ReadBudget((long) budgetBlocks * BLOCK);
+    List<Reader> readers = new ArrayList<>();
+    for (int i = 0; i < clients; i++) {
+      readers.add(new Reader());
+    }
+
+    int held = fetchedOnceStalled();
+    // Alone, each would hold AHEAD + 3 blocks (30 here); together they stay within the budget, plus
+    // one block each for a download that held none when it asked, plus the blocks already in the
+    // kernel's buffers.
+    assertThat(budget.used()).isLessThanOrEqualTo((long) (budgetBlocks + clients) * BLOCK);
+    assertThat(held).isLessThanOrEqualTo(budgetBlocks + 2 * clients);
+
+    readers.forEach(r -> r.response.resume());
+    String expected = expectedSha256();
+    for (Reader r : readers) {
+      assertThat(r.sha256.future().await(60, TimeUnit.SECONDS)).isEqualTo(expected);
+    }
+    assertThat(fetched.get()).isEqualTo(clients * BLOCKS);
+    Eventually.await("every block's budget given back", Duration.ofSeconds(5), () -> budget.used() == 0);
   }
 
   @Test
