@@ -58,6 +58,11 @@ final class CatchUp {
   private final Map<ObjectId, Future<Void>> running = new HashMap<>();
   private final Counter versionsCopied;
   private final java.util.function.Consumer<VersionMeta> copied;
+  /** A gap between two looks at the clock longer than this means the process stood still. */
+  private final long pauseMillis;
+  private final AtomicLong lastLook = new AtomicLong(System.nanoTime());
+  /** The epoch in which this node last found it had stood still (0: never). */
+  private volatile long pausedAt;
 
   /** {@code copied} is told of every version copied here (a POP places its blocks on its region's HGs). */
   CatchUp(Vertx vertx, Owners.Holder self, PopObjectStore store, Owners owners, LockTable locks,
@@ -71,6 +76,27 @@ final class CatchUp {
     this.versionsCopied = registry.counter("mistore.catchup.versions", "node", self.id());
     owners.directory().onUp(this::membershipChanged);
     owners.directory().onDown(this::membershipChanged);
+    // Half the failure-detection time: a pause shorter than that cannot have let another POP act for this one.
+    this.pauseMillis = Math.max(500, owners.directory().detectionMillis() / 2);
+    vertx.setPeriodic(Math.max(50, pauseMillis / 4), t -> noticePause());
+  }
+
+  /**
+   * Whether the process stood still (SIGSTOP, a long GC pause, a starved VM) since the last look: long
+   * enough for the other holders to think it down and act without it, while from within nothing
+   * happened. Every object then counts as not caught up, and catching one up must hear from the
+   * object's other POP or the DC (see {@link #syncFromAll}), even if the directory, as stale as the
+   * rest of this node's view, still calls them down. Thread-safe.
+   */
+  private void noticePause() {
+    long now = System.nanoTime();
+    long stoodMs = (now - lastLook.getAndSet(now)) / 1_000_000;
+    if (stoodMs > pauseMillis) {
+      pausedAt = epoch.incrementAndGet();
+      LOG.log(System.Logger.Level.WARNING, "{0} stood still for {1} ms (process paused or starved): before it acts "
+          + "as primary of an object again, it hears from the object''s other POP or the DC", self.describe(),
+          String.valueOf(stoodMs));
+    }
   }
 
   private void membershipChanged(DirectoryEntry e) {
@@ -95,6 +121,8 @@ final class CatchUp {
   }
 
   Future<Void> beforeActing(ObjectId id) {
+    // A request may come before the timer, right after the process resumes.
+    noticePause();
     long at = epoch.get();
     Long synced = syncedAt.getIfPresent(id);
     if (synced != null && synced == at) {
@@ -125,6 +153,9 @@ final class CatchUp {
   }
 
   private Future<Void> syncFromAll(ObjectId id) {
+    // Not caught up since this node stood still: the others may have acted for it meanwhile.
+    Long synced = syncedAt.getIfPresent(id);
+    boolean afterPause = pausedAt > 0 && (synced == null || synced < pausedAt);
     List<Owners.Holder> others = new ArrayList<>();
     owners.directory().up(Role.POP).stream().map(NodeReport::nodeId).filter(p -> !p.equals(self.id()))
         .forEach(p -> others.add(new Owners.Holder(Role.POP, p)));
@@ -132,7 +163,7 @@ final class CatchUp {
     // not heard it yet (a node restarted moments ago): it is asked unless known down, and a pair
     // POP that does not answer fails the catch-up below.
     String otherOfPair = self.id().equals(id.primaryPop()) ? id.backupPop() : id.primaryPop();
-    if (self.role() == Role.POP && !otherOfPair.equals(self.id()) && !owners.isDown(otherOfPair)
+    if (self.role() == Role.POP && !otherOfPair.equals(self.id()) && (afterPause || !owners.isDown(otherOfPair))
         && others.stream().noneMatch(h -> h.id().equals(otherOfPair))) {
       others.add(new Owners.Holder(Role.POP, otherOfPair));
     }
@@ -141,12 +172,17 @@ final class CatchUp {
       List<Future<Optional<JsonObject>>> asked = new ArrayList<>();
       for (Owners.Holder h : others) {
         boolean pair = h.role() == Role.POP && (h.id().equals(id.primaryPop()) || h.id().equals(id.backupPop()));
-        asked.add(ask(h, id, head + 1).map(Optional::of).recover(e -> pair
+        asked.add(ask(h, id, head + 1).map(Optional::of).recover(e -> pair && !afterPause
             ? Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "catching up " + id + ": "
                 + h.describe() + " holding a copy did not answer (" + Replies.text(e) + ")"))
             : Future.succeededFuture(Optional.empty())));
       }
       return Future.all(asked).compose(all -> {
+        if (afterPause && !heardFromPairOrDc(id, others, all)) {
+          return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, self.describe() + " stood still "
+              + "(process paused) and has not yet heard from the other POP of " + id + " or the DC whether they "
+              + "acted for it meanwhile; retry"));
+        }
         long ceiling = 0;
         int best = -1;
         long bestHead = head;
@@ -183,6 +219,18 @@ final class CatchUp {
         return recorded.compose(v -> pull(source, id, first));
       });
     });
+  }
+
+  /** Whether the other POP of the object's pair, or a DC, answered (they hold whatever was committed without this node). */
+  private static boolean heardFromPairOrDc(ObjectId id, List<Owners.Holder> asked, io.vertx.core.CompositeFuture all) {
+    for (int i = 0; i < asked.size(); i++) {
+      Owners.Holder h = asked.get(i);
+      boolean pair = h.role() == Role.POP && (h.id().equals(id.primaryPop()) || h.id().equals(id.backupPop()));
+      if ((pair || h.role() == Role.DC) && all.<Optional<JsonObject>>resultAt(i).isPresent()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void installLocks(ObjectId id, JsonArray held) {

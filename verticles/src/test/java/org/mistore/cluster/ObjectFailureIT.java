@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -113,6 +114,70 @@ class ObjectFailureIT {
         .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"write\",\"waitMs\":15000}")).build());
     assertThat(again.statusCode()).as(again.body()).isEqualTo(201);
     assertThat(new JsonObject(again.body()).getLong("fence")).isGreaterThan(fenceBefore);
+  }
+
+  private static void signal(NodeProcess p, String signal) throws Exception {
+    assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor()).isZero();
+  }
+
+  @Test
+  void aPrimaryThatStoodStillWhileItsBackupActedForItNeverServesItsOldHead() throws Exception {
+    // With the DC: while pop-1 is away, pop-2 acts as primary and the DC holds the second copy.
+    cluster = new ProcessCluster(dir, 3000, "dc-1", "pop-1", "pop-2", "hg-1")
+        .node("dc-1", List.of(), "--role", "dc", "--region", "core")
+        .node("pop-1", List.of(), "--role", "pop", "--region", "north")
+        .node("pop-2", List.of(), "--role", "pop", "--region", "south")
+        .node("hg-1", List.of(), "--role", "hg", "--region", "north", "--pop", "pop-1");
+    for (String node : List.of("dc-1", "pop-1", "pop-2", "hg-1")) {
+      cluster.start(node);
+    }
+    for (String node : List.of("dc-1", "pop-1", "pop-2", "hg-1")) {
+      cluster.get(node).awaitReady(Duration.ofSeconds(90));
+    }
+    String hg = cluster.get("hg-1").url();
+    Eventually.await("the DC and both POPs up as seen by the HG", Duration.ofSeconds(30), () -> {
+      Map<String, String> seen = ClusterView.statuses(hg);
+      return "up".equals(seen.get("pop/pop-1")) && "up".equals(seen.get("pop/pop-2")) && "up".equals(seen.get("dc/dc-1"));
+    });
+    String pop1 = cluster.get("pop-1").url();
+    String pop2 = cluster.get("pop-2").url();
+    HttpResponse<String> created = Http.send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects"))
+        .POST(HttpRequest.BodyPublishers.ofString("v1")).build());
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = new JsonObject(created.body()).getString("id");
+    assertThat(id).startsWith("pop-1.pop-2.");
+
+    // pop-1 stands still (SIGSTOP: as a long GC pause or a frozen VM), long enough for pop-2 to
+    // take over and acknowledge writes; from within pop-1, nothing happened.
+    signal(cluster.get("pop-1"), "STOP");
+    long head;
+    try {
+      HttpResponse<String> during = Eventually.value("a write acknowledged by pop-2 acting for pop-1",
+          Duration.ofSeconds(30), () -> Http.send(HttpRequest.newBuilder(URI.create(pop2 + "/v1/objects/" + id))
+              .PUT(HttpRequest.BodyPublishers.ofString("while pop-1 stood still")).build()),
+          r -> r.statusCode() == 200);
+      head = new JsonObject(during.body()).getLong("version");
+      assertThat(head).isGreaterThanOrEqualTo(2);
+    } finally {
+      signal(cluster.get("pop-1"), "CONT");
+    }
+
+    // From the moment it runs again, pop-1 answers 503 or the newest head, never its own older one.
+    List<String> answers = new java.util.ArrayList<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    boolean servedHead = false;
+    while (System.nanoTime() < deadline && !(servedHead && answers.size() > 20)) {
+      for (String url : List.of(pop1, hg)) {
+        HttpResponse<String> r = Http.get(url + "/v1/objects/" + id);
+        answers.add(r.statusCode() + " v" + r.headers().firstValue("Mistore-Version").orElse("-"));
+        if (r.statusCode() == 200) {
+          long version = Long.parseLong(r.headers().firstValue("Mistore-Version").orElseThrow());
+          assertThat(version).as("reads after the pause: " + answers).isGreaterThanOrEqualTo(head);
+          servedHead = true;
+        }
+      }
+    }
+    assertThat(servedHead).as("pop-1 serves again once it heard pop-2: " + answers).isTrue();
   }
 
   @Test
