@@ -77,7 +77,7 @@ final class CatchUp {
     owners.directory().onUp(this::membershipChanged);
     owners.directory().onDown(this::membershipChanged);
     // Half the failure-detection time: a pause shorter than that cannot have let another POP act for this one.
-    this.pauseMillis = Math.max(500, owners.directory().detectionMillis() / 2);
+    this.pauseMillis = Math.max(1000, owners.directory().detectionMillis() / 2);
     vertx.setPeriodic(Math.max(50, pauseMillis / 4), t -> noticePause());
   }
 
