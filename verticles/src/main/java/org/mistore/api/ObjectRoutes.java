@@ -115,14 +115,15 @@ final class ObjectRoutes {
   /** PUT (a new version from the body) or DELETE (a tombstone version), under the write lock. */
   private void write(RoutingContext rc, boolean tombstone) {
     ObjectId id = RequestParams.objectId(rc);
-    Long ifMatch = RequestParams.ifMatch(rc, id);
     if (!tombstone) {
       checkDeclaredLength(rc);
     }
     long wait = lockWait(rc);
     String requestId = RequestParams.requestId(rc.request().getHeader(REQUEST_ID));
-    service.write(gateways.pick(rc), id, ifMatch, rc.request().getHeader(LOCK), wait,
-            tombstone ? null : ObjectService.Body.streamed(rc.request(), contentType(rc)), requestId)
+    Gateway gateway = gateways.pick(rc);
+    service.withIfMatch(gateway, id, () -> RequestParams.ifMatch(rc, id), ifMatch -> service.write(gateway, id,
+            ifMatch, rc.request().getHeader(LOCK), wait,
+            tombstone ? null : ObjectService.Body.streamed(rc.request(), contentType(rc)), requestId))
         .onSuccess(written -> answer(rc, 200, written, tombstone
             ? new JsonObject().put("id", id.render()).put("version", written.version()) : result(written)))
         .onFailure(rc::fail);

@@ -166,6 +166,24 @@ final class ObjectService {
                 new JsonObject().put("token", g.token())))));
   }
 
+  /**
+   * Runs {@code write} with the If-Match {@code parse} gives. One that can never match (only weak
+   * tags, only other objects) is a 412 that names the object's current version, as every 412 does.
+   */
+  Future<Written> withIfMatch(Gateway gateway, ObjectId id, java.util.function.Supplier<Long> parse,
+      java.util.function.Function<Long, Future<Written>> write) {
+    Long ifMatch;
+    try {
+      ifMatch = parse.get();
+    } catch (HttpProblem p) {
+      if (p.status() != 412) {
+        throw p;
+      }
+      return head(gateway, id).compose(h -> Future.failedFuture(HttpProblem.preconditionFailed(p.getMessage(), h)));
+    }
+    return write.apply(ifMatch);
+  }
+
   private static Future<Long> head(Gateway gateway, ObjectId id) {
     return gateway.<VersionMeta>owner(id, Addresses.OWNER_META, new JsonObject().put("id", id.render()))
         .map(m -> m.body().ref().version())

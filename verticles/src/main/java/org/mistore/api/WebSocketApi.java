@@ -145,10 +145,11 @@ final class WebSocketApi {
       return switch (op) {
         case "create" -> objects.create(gateway, ObjectService.Body.whole(data(r), contentType(r)), requestId(r))
             .map(w -> withSource(ObjectRoutes.result(w).put("status", 201), w));
-        case "put" -> objects.write(gateway, id(r), ifMatch(r), string(r, "lock"), lockWait(r),
-                ObjectService.Body.whole(data(r), contentType(r)), requestId(r))
+        case "put" -> objects.withIfMatch(gateway, id(r), () -> ifMatch(r), m -> objects.write(gateway, id(r), m,
+                string(r, "lock"), lockWait(r), ObjectService.Body.whole(data(r), contentType(r)), requestId(r)))
             .map(w -> withSource(ObjectRoutes.result(w).put("status", 200), w));
-        case "delete" -> objects.write(gateway, id(r), ifMatch(r), string(r, "lock"), lockWait(r), null, requestId(r))
+        case "delete" -> objects.withIfMatch(gateway, id(r), () -> ifMatch(r), m -> objects.write(gateway, id(r), m,
+                string(r, "lock"), lockWait(r), null, requestId(r)))
             .map(w -> withSource(new JsonObject().put("status", 200).put("id", w.id().render())
                 .put("version", w.version()), w));
         case "get" -> get(r);

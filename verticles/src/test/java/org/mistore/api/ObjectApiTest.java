@@ -218,7 +218,13 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(dev.put("/v1/objects/" + id, "c", "If-Match", "\"other.x.y.1.2\"").statusCode()).isEqualTo(412);
     assertThat(dev.put("/v1/objects/" + id, "c", "If-Match", "abc").statusCode()).isEqualTo(400);
     // Strong comparison: a weak tag never matches; a list matches when one of its tags does; * matches any.
-    assertThat(dev.put("/v1/objects/" + id, "c", "If-Match", "W/\"" + id + ".2\"").statusCode()).isEqualTo(412);
+    HttpResponse<String> weak = dev.put("/v1/objects/" + id, "c", "If-Match", "W/\"" + id + ".2\"");
+    assertThat(weak.statusCode()).isEqualTo(412);
+    // Like every 412, it names the current version.
+    assertThat(weak.headers().firstValue("Mistore-Version")).hasValue("2");
+    assertThat(weak.headers().firstValue("ETag")).hasValue("\"" + id + ".2\"");
+    assertThat(new JsonObject(weak.body()).getString("detail"))
+        .isEqualTo("If-Match names only weak entity tags, which never match");
     assertThat(dev.put("/v1/objects/" + id, "b2", "If-Match", "\"other.x.y.1.2\", \"" + id + ".2\"").statusCode())
         .isEqualTo(200);
     assertThat(dev.put("/v1/objects/" + id, "b", "If-Match", "*").statusCode()).isEqualTo(200);
