@@ -152,10 +152,18 @@ class ObjectFailureIT {
     signal(cluster.get("pop-1"), "STOP");
     long head;
     try {
-      HttpResponse<String> during = Eventually.value("a write acknowledged by pop-2 acting for pop-1",
-          Duration.ofSeconds(30), () -> Http.send(HttpRequest.newBuilder(URI.create(pop2 + "/v1/objects/" + id))
-              .PUT(HttpRequest.BodyPublishers.ofString("while pop-1 stood still")).build()),
+      List<String> tries = new java.util.ArrayList<>();
+      long start = System.nanoTime();
+      HttpResponse<String> during = Eventually.value("a write acknowledged by pop-2 acting for pop-1; tries: " + tries,
+          Duration.ofSeconds(60), () -> {
+            HttpResponse<String> r = Http.send(HttpRequest.newBuilder(URI.create(pop2 + "/v1/objects/" + id))
+                .PUT(HttpRequest.BodyPublishers.ofString("while pop-1 stood still")).build());
+            tries.add(String.format("+%d ms %d %s", (System.nanoTime() - start) / 1_000_000, r.statusCode(),
+                r.body().length() > 160 ? r.body().substring(0, 160) : r.body()));
+            return r;
+          },
           r -> r.statusCode() == 200);
+      System.out.println("writes while pop-1 stood still: " + tries);
       head = new JsonObject(during.body()).getLong("version");
       assertThat(head).isGreaterThanOrEqualTo(2);
     } finally {
