@@ -46,6 +46,16 @@ class ObjectFailureIT {
     }
   }
 
+  /** Starts the nodes, then waits until each is ready. */
+  private void startAll(String... ids) {
+    for (String id : ids) {
+      cluster.start(id);
+    }
+    for (String id : ids) {
+      cluster.get(id).awaitReady(Duration.ofSeconds(90));
+    }
+  }
+
   private static HttpClient client() {
     return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   }
@@ -63,12 +73,7 @@ class ObjectFailureIT {
         .node("pop-1", pop1Jvm, "--role", "pop", "--region", "north")
         .node("pop-2", List.of(), "--role", "pop", "--region", "south")
         .node("hg-1", hgJvm, "--role", "hg", "--region", "north", "--pop", "pop-1");
-    for (String id : List.of("pop-1", "pop-2", "hg-1")) {
-      cluster.start(id);
-    }
-    for (String id : List.of("pop-1", "pop-2", "hg-1")) {
-      cluster.get(id).awaitReady(Duration.ofSeconds(90));
-    }
+    startAll("pop-1", "pop-2", "hg-1");
     // Seen by the HG, and by pop-1 itself: a creation there needs another live POP for its backup
     // (with slow heartbeats, pop-1 may hear pop-2 a few seconds after the HG does).
     for (String viewer : List.of("hg-1", "pop-1")) {
@@ -132,12 +137,7 @@ class ObjectFailureIT {
         .node("pop-1", List.of(), "--role", "pop", "--region", "north")
         .node("pop-2", List.of(), "--role", "pop", "--region", "south")
         .node("hg-1", List.of(), "--role", "hg", "--region", "north", "--pop", "pop-1");
-    for (String node : List.of("dc-1", "pop-1", "pop-2", "hg-1")) {
-      cluster.start(node);
-    }
-    for (String node : List.of("dc-1", "pop-1", "pop-2", "hg-1")) {
-      cluster.get(node).awaitReady(Duration.ofSeconds(90));
-    }
+    startAll("dc-1", "pop-1", "pop-2", "hg-1");
     String hg = cluster.get("hg-1").url();
     Eventually.await("the DC and both POPs up as seen by the HG", Duration.ofSeconds(30), () -> {
       Map<String, String> seen = ClusterView.statuses(hg);
@@ -199,12 +199,7 @@ class ObjectFailureIT {
         .node("pop-2", List.of(), "--role", "pop", "--region", "south")
         .node("hg-1", List.of(), "--role", "hg", "--region", "north", "--pop", "pop-1")
         .node("hg-2", List.of(), "--role", "hg", "--region", "south", "--pop", "pop-2");
-    for (String id : List.of("pop-1", "pop-2", "hg-1", "hg-2")) {
-      cluster.start(id);
-    }
-    for (String id : List.of("pop-1", "pop-2", "hg-1", "hg-2")) {
-      cluster.get(id).awaitReady(Duration.ofSeconds(90));
-    }
+    startAll("pop-1", "pop-2", "hg-1", "hg-2");
     String north = cluster.get("hg-1").url();
     String south = cluster.get("hg-2").url();
     Eventually.await("pop-1 known to the south", Duration.ofSeconds(30),
