@@ -296,8 +296,15 @@ class StripingTest extends DevClusterTestBase {
     assertThat(read(id, "hg-1-3").body()).isEqualTo(content);
     Eventually.await("block 2 back to two copies", Duration.ofSeconds(10), () -> {
       List<String> now = placement("pop-1", id).getJsonArray(2).stream().map(String::valueOf).toList();
-      return now.size() == 2 && now.stream().allMatch(hg -> Checksums.sha256(dev.cluster.vertx().eventBus()
-          .<Buffer>request(Addresses.hg(hg, Addresses.HG_READ_BLOCK), ref).await().body()).equals(ref.sha256()));
+      // The index may name the new holder a moment before its copy is readable: not yet, not a failure.
+      return now.size() == 2 && now.stream().allMatch(hg -> {
+        try {
+          return Checksums.sha256(dev.cluster.vertx().eventBus()
+              .<Buffer>request(Addresses.hg(hg, Addresses.HG_READ_BLOCK), ref).await().body()).equals(ref.sha256());
+        } catch (io.vertx.core.eventbus.ReplyException e) {
+          return false;
+        }
+      });
     });
     assertThat(region("region-1").getLong("missingCopiesFound")).isGreaterThanOrEqualTo(1);
   }
