@@ -134,7 +134,9 @@ final class CatchUp {
     }
     Promise<Void> done = Promise.promise();
     running.put(id, done.future());
-    syncFromAll(id).onComplete(r -> {
+    // Not caught up since this node stood still: the others may have acted for it meanwhile.
+    boolean afterPause = pausedAt > 0 && (synced == null || synced < pausedAt);
+    syncFromAll(id, afterPause).onComplete(r -> {
       running.remove(id);
       if (r.succeeded()) {
         syncedAt.put(id, at);
@@ -152,10 +154,11 @@ final class CatchUp {
     return store.head(id).compose(head -> ask(holder, id, head + 1)).compose(reply -> pull(holder, id, reply));
   }
 
-  private Future<Void> syncFromAll(ObjectId id) {
-    // Not caught up since this node stood still: the others may have acted for it meanwhile.
-    Long synced = syncedAt.getIfPresent(id);
-    boolean afterPause = pausedAt > 0 && (synced == null || synced < pausedAt);
+  /**
+   * As described on the class; {@code afterPause}: the object was not caught up since this node
+   * stood still, so the other POP of its pair or the DC must answer.
+   */
+  private Future<Void> syncFromAll(ObjectId id, boolean afterPause) {
     List<Owners.Holder> others = new ArrayList<>();
     owners.directory().up(Role.POP).stream().map(NodeReport::nodeId).filter(p -> !p.equals(self.id()))
         .forEach(p -> others.add(new Owners.Holder(Role.POP, p)));
@@ -171,7 +174,7 @@ final class CatchUp {
     return store.head(id).compose(head -> {
       List<Future<Optional<JsonObject>>> asked = new ArrayList<>();
       for (Owners.Holder h : others) {
-        boolean pair = h.role() == Role.POP && (h.id().equals(id.primaryPop()) || h.id().equals(id.backupPop()));
+        boolean pair = holdsPair(h, id);
         asked.add(ask(h, id, head + 1).map(Optional::of).recover(e -> pair && !afterPause
             ? Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "catching up " + id + ": "
                 + h.describe() + " holding a copy did not answer (" + Replies.text(e) + ")"))
@@ -204,9 +207,7 @@ final class CatchUp {
         // ghosts: ignoring them is safe, since the fence ceiling recorded below still rises above them.
         for (int i = 0; i < asked.size(); i++) {
           Optional<JsonObject> reply = all.resultAt(i);
-          Owners.Holder h = others.get(i);
-          boolean pair = h.role() == Role.POP && (h.id().equals(id.primaryPop()) || h.id().equals(id.backupPop()));
-          if (reply.isPresent() && (anyActing ? reply.get().getBoolean("acting", false) : pair)) {
+          if (reply.isPresent() && (anyActing ? reply.get().getBoolean("acting", false) : holdsPair(others.get(i), id))) {
             installLocks(id, reply.get().getJsonArray("locks", new JsonArray()));
           }
         }
@@ -225,12 +226,16 @@ final class CatchUp {
   private static boolean heardFromPairOrDc(ObjectId id, List<Owners.Holder> asked, io.vertx.core.CompositeFuture all) {
     for (int i = 0; i < asked.size(); i++) {
       Owners.Holder h = asked.get(i);
-      boolean pair = h.role() == Role.POP && (h.id().equals(id.primaryPop()) || h.id().equals(id.backupPop()));
-      if ((pair || h.role() == Role.DC) && all.<Optional<JsonObject>>resultAt(i).isPresent()) {
+      if ((holdsPair(h, id) || h.role() == Role.DC) && all.<Optional<JsonObject>>resultAt(i).isPresent()) {
         return true;
       }
     }
     return false;
+  }
+
+  /** Whether {@code h} is one of the object's two POPs (its primary or its backup). */
+  private static boolean holdsPair(Owners.Holder h, ObjectId id) {
+    return h.role() == Role.POP && (h.id().equals(id.primaryPop()) || h.id().equals(id.backupPop()));
   }
 
   private void installLocks(ObjectId id, JsonArray held) {

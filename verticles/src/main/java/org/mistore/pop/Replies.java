@@ -44,7 +44,7 @@ public final class Replies {
     if (e instanceof ReplyException r && r.failureType() != ReplyFailure.RECIPIENT_FAILURE) {
       String raw = r.getMessage() == null ? "" : r.getMessage();
       Matcher node = NODE_ADDRESS.matcher(raw);
-      String who = node.find() ? Role.parse(node.group(1)).name() + " " + node.group(2) : "a node";
+      String who = node.find() ? new Owners.Holder(Role.parse(node.group(1)), node.group(2)).describe() : "a node";
       if (r.failureType() == ReplyFailure.TIMEOUT) {
         Matcher waited = WAITED.matcher(raw);
         return who + " did not answer " + (waited.find() ? "within " + waited.group(1) + " ms" : "in time");

@@ -27,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.mistore.testing.ClusterView;
 import org.mistore.testing.Eventually;
 import org.mistore.testing.Http;
-import org.mistore.testing.NodeProcess;
 import org.mistore.testing.ProcessCluster;
 import org.mistore.testing.Streams;
 
@@ -76,13 +75,18 @@ class ObjectFailureIT {
     startAll("pop-1", "pop-2", "hg-1");
     // Seen by the HG, and by pop-1 itself: a creation there needs another live POP for its backup
     // (with slow heartbeats, pop-1 may hear pop-2 a few seconds after the HG does).
-    for (String viewer : List.of("hg-1", "pop-1")) {
-      String url = cluster.get(viewer).url();
-      Eventually.await("both POPs up as seen by " + viewer, Duration.ofSeconds(30), () ->
-          "up".equals(ClusterView.statuses(url).get("pop/pop-1"))
-              && "up".equals(ClusterView.statuses(url).get("pop/pop-2")));
-    }
+    awaitSeenUp("hg-1", "pop/pop-1", "pop/pop-2");
+    awaitSeenUp("pop-1", "pop/pop-1", "pop/pop-2");
     return cluster;
+  }
+
+  /** Waits until node {@code viewer}'s {@code /v1/cluster} lists each of {@code nodes} ({@code role/id}) up. */
+  private void awaitSeenUp(String viewer, String... nodes) {
+    String url = cluster.get(viewer).url();
+    Eventually.await(String.join(", ", nodes) + " up as seen by " + viewer, Duration.ofSeconds(30), () -> {
+      Map<String, String> seen = ClusterView.statuses(url);
+      return java.util.Arrays.stream(nodes).allMatch(n -> "up".equals(seen.get(n)));
+    });
   }
 
   @Test
@@ -125,10 +129,6 @@ class ObjectFailureIT {
     assertThat(new JsonObject(again.body()).getLong("fence")).isGreaterThan(fenceBefore);
   }
 
-  private static void signal(NodeProcess p, String signal) throws Exception {
-    assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor()).isZero();
-  }
-
   @Test
   void aPrimaryThatStoodStillWhileItsBackupActedForItNeverServesItsOldHead() throws Exception {
     // With the DC: while pop-1 is away, pop-2 acts as primary and the DC holds the second copy.
@@ -139,10 +139,7 @@ class ObjectFailureIT {
         .node("hg-1", List.of(), "--role", "hg", "--region", "north", "--pop", "pop-1");
     startAll("dc-1", "pop-1", "pop-2", "hg-1");
     String hg = cluster.get("hg-1").url();
-    Eventually.await("the DC and both POPs up as seen by the HG", Duration.ofSeconds(30), () -> {
-      Map<String, String> seen = ClusterView.statuses(hg);
-      return "up".equals(seen.get("pop/pop-1")) && "up".equals(seen.get("pop/pop-2")) && "up".equals(seen.get("dc/dc-1"));
-    });
+    awaitSeenUp("hg-1", "pop/pop-1", "pop/pop-2", "dc/dc-1");
     String pop1 = cluster.get("pop-1").url();
     String pop2 = cluster.get("pop-2").url();
     HttpResponse<String> created = Http.send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects"))
@@ -153,7 +150,7 @@ class ObjectFailureIT {
 
     // pop-1 stands still (SIGSTOP: as a long GC pause or a frozen VM), long enough for pop-2 to
     // take over and acknowledge writes; from within pop-1, nothing happened.
-    signal(cluster.get("pop-1"), "STOP");
+    cluster.get("pop-1").signal("STOP");
     long head;
     try {
       List<String> tries = new java.util.ArrayList<>();
@@ -171,7 +168,7 @@ class ObjectFailureIT {
       head = new JsonObject(during.body()).getLong("version");
       assertThat(head).isGreaterThanOrEqualTo(2);
     } finally {
-      signal(cluster.get("pop-1"), "CONT");
+      cluster.get("pop-1").signal("CONT");
     }
 
     // From the moment it runs again, pop-1 answers 503 or the newest head, never its own older one.

@@ -92,10 +92,6 @@ class ThreeProcessClusterIT {
     assertThat(ClusterView.statuses(dc.url())).containsEntry("pop/pop-1", "up").containsEntry("dc/dc-1", "up");
   }
 
-  private static void signal(NodeProcess p, String signal) throws Exception {
-    assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor()).isZero();
-  }
-
   /** With the default settings: a 1.5 s stop of the whole JVM (a long GC pause) is no failure; SIGTERM leaves at once. */
   @Test
   void aPauseIsNoFailureAndSigtermLeavesTheClusterGracefully() throws Exception {
@@ -109,7 +105,7 @@ class ThreeProcessClusterIT {
     Eventually.await("pop up on dc", Duration.ofSeconds(30),
         () -> "up".equals(ClusterView.statuses(dc.url()).get("pop/pop-1")));
 
-    signal(pop, "STOP");
+    pop.signal("STOP");
     long pausedAt = System.nanoTime();
     List<String> seen = new ArrayList<>();
     try {
@@ -118,7 +114,7 @@ class ThreeProcessClusterIT {
         Thread.sleep(100);
       }
     } finally {
-      signal(pop, "CONT");
+      pop.signal("CONT");
     }
     long resumedAt = System.nanoTime();
     while (System.nanoTime() - resumedAt < 3_000_000_000L) {

@@ -100,6 +100,20 @@ public final class NodeProcess implements AutoCloseable {
     waitFor(Duration.ofSeconds(10));
   }
 
+  /** Sends {@code signal} ({@code STOP}, {@code CONT}, ...) with {@code kill}. */
+  public void signal(String signal) {
+    try {
+      if (new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).start().waitFor() != 0) {
+        throw new AssertionError("kill -" + signal + " " + name + " failed");
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted signalling " + name);
+    }
+  }
+
   /** SIGTERM; returns the exit code, failing if the process does not exit in time. */
   public int terminate(Duration within) {
     process.destroy();
