@@ -65,12 +65,17 @@ public final class ApiVerticle extends VerticleBase {
       router.route(method, "/v1/cluster").handler(this::cluster);
     }
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
-    router.head("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    // HEAD gives the length a GET would have had (the scraping handler sends neither body nor length).
+    router.head("/metrics").handler(rc -> {
+      byte[] text = registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      rc.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+          .putHeader("Content-Length", Integer.toString(text.length)).end();
+    });
     router.get("/v1/cluster/objects/:id").handler(this::where);
     Gateways gateways = Gateways.of(vertx, gatewayToPop, selectableGateway, limits.hgCacheBytes(), directory);
     ObjectService objects = new ObjectService(limits);
     new ObjectRoutes(gateways, objects).mount(router);
-    new WebSocketApi(gateways, objects).mount(router);
+    new WebSocketApi(gateways, objects, registry).mount(router);
     new LockRoutes(gateways, limits).mount(router);
     new AdminRoutes(vertx, directory).mount(router);
     router.route().failureHandler(Problems::handle);

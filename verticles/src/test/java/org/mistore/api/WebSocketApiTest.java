@@ -8,13 +8,17 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.mistore.testing.DevClusterTestBase;
+import org.mistore.testing.Eventually;
 
 /** {@code /v1/ws} through a dev cluster, with the JDK's WebSocket client. */
 class WebSocketApiTest extends DevClusterTestBase {
@@ -180,8 +184,16 @@ class WebSocketApiTest extends DevClusterTestBase {
   private static byte[] oneFrame(byte[] payload) throws java.io.IOException {
     java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream();
     f.write(0x81);
-    f.write(0x80 | 127);
-    f.write(ByteBuffer.allocate(8).putLong(payload.length).array());
+    // The shortest length encoding: decoders refuse any other.
+    if (payload.length < 126) {
+      f.write(0x80 | payload.length);
+    } else if (payload.length < 65536) {
+      f.write(0x80 | 126);
+      f.write(ByteBuffer.allocate(2).putShort((short) payload.length).array());
+    } else {
+      f.write(0x80 | 127);
+      f.write(ByteBuffer.allocate(8).putLong(payload.length).array());
+    }
     f.write(new byte[4]);
     f.write(payload);
     return f.toByteArray();
@@ -238,5 +250,67 @@ class WebSocketApiTest extends DevClusterTestBase {
     client.socket.sendText(new JsonObject().put("rid", 1).put("op", "create").put("data", b64("x".repeat(200_000)))
         .encode(), true);
     assertThat(client.closed.get(20, TimeUnit.SECONDS)).isEqualTo(1009);
+  }
+
+  @Test
+  void aClientThatSendsManyGetsWithoutReadingHoldsLittleAndThenGetsEveryReply() throws Exception {
+    int max = 256 * 1024;
+    start(2, 1, new JsonObject().put("websocket-max-bytes", max));
+    java.util.Random random = new java.util.Random(7);
+    StringBuilder text = new StringBuilder();
+    while (text.length() < 200_000) {
+      text.append((char) ('a' + random.nextInt(26)));
+    }
+    String body = text.toString();
+    String id = dev.create(body, "hg-1-1");
+    int gets = 300;
+    java.io.ByteArrayOutputStream requests = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < gets; i++) {
+      requests.write(oneFrame(new JsonObject().put("rid", i).put("op", "get").put("id", id).encode()
+          .getBytes(StandardCharsets.UTF_8)));
+    }
+    try (java.net.Socket socket = upgraded(dev.base)) {
+      socket.getOutputStream().write(requests.toByteArray());
+      socket.getOutputStream().flush();
+      // Nothing is read: the server answers until the socket takes no more, then holds what is
+      // left of the 300 replies (about 80 MB) as no more than its share.
+      List<Double> samples = new ArrayList<>();
+      try {
+        Eventually.await("what the server holds for this client levels off", Duration.ofSeconds(30), () -> {
+          samples.add(metric("mistore_websocket_held_bytes"));
+          int n = samples.size();
+          return n >= 6 && samples.get(n - 1) > 0 && samples.subList(n - 6, n).stream().distinct().count() == 1;
+        });
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + ": " + samples.subList(Math.max(0, samples.size() - 40),
+            samples.size()), e);
+      }
+      assertThat(samples.get(samples.size() - 1)).as("bytes held while the client reads nothing: " + samples)
+          .isLessThanOrEqualTo(4.0 * max);
+
+      java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
+      java.util.Set<Integer> answered = new java.util.HashSet<>();
+      for (int i = 0; i < gets; i++) {
+        assertThat(in.readUnsignedByte() & 0x0f).as("a text reply").isEqualTo(1);
+        int len = in.readUnsignedByte() & 0x7f;
+        long length = len == 126 ? in.readUnsignedShort() : len == 127 ? in.readLong() : len;
+        byte[] reply = new byte[(int) length];
+        in.readFully(reply);
+        JsonObject got = new JsonObject(new String(reply, StandardCharsets.UTF_8));
+        assertThat(got.getInteger("status")).as(got.getString("detail")).isEqualTo(200);
+        assertThat(new String(Base64.getDecoder().decode(got.getString("data")), StandardCharsets.UTF_8)).isEqualTo(body);
+        answered.add(got.getInteger("rid"));
+      }
+      assertThat(answered).hasSize(gets);
+    }
+    Eventually.await("nothing held once the client read all", Duration.ofSeconds(10),
+        () -> metric("mistore_websocket_held_bytes") == 0.0);
+  }
+
+  private double metric(String name) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(name)
+        + "(\\{[^}]*\\})? (\\S+)$").matcher(dev.get("/metrics").body());
+    assertThat(m.find()).as(name + " in /metrics").isTrue();
+    return Double.parseDouble(m.group(2));
   }
 }
