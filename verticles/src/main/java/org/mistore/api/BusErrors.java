@@ -20,7 +20,7 @@ final class BusErrors {
       String text = r.getMessage() == null ? "" : r.getMessage();
       return switch (r.failureCode()) {
         case 400 -> HttpProblem.badRequest(text);
-        case 404 -> HttpProblem.notFound(text);
+        case 404 -> notFound(text);
         case 409 -> new HttpProblem(409, "Conflict", text);
         case 410 -> new HttpProblem(410, "Gone", text);
         case 412 -> preconditionFailed(text);
@@ -36,6 +36,11 @@ final class BusErrors {
   private static HttpProblem preconditionFailed(String text) {
     Tagged t = Tagged.of(text, Replies.CURRENT_VERSION);
     return t == null ? new HttpProblem(412, "Precondition Failed", text) : HttpProblem.preconditionFailed(t.rest(), t.value());
+  }
+
+  private static HttpProblem notFound(String text) {
+    Tagged t = Tagged.of(text, Replies.CURRENT_VERSION);
+    return t == null ? HttpProblem.notFound(text) : HttpProblem.notFound(t.rest(), t.value());
   }
 
   private static HttpProblem locked(String text) {

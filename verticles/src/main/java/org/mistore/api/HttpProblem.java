@@ -58,6 +58,11 @@ public final class HttpProblem extends RuntimeException {
     return new HttpProblem(404, "Not Found", detail);
   }
 
+  /** A 404 about an object that exists: a version it does not have; it names the current one. */
+  public static HttpProblem notFound(String detail, long currentVersion) {
+    return new HttpProblem(404, "Not Found", detail, 0, Math.max(0, currentVersion));
+  }
+
   public static HttpProblem unavailable(String detail) {
     return new HttpProblem(503, "Service Unavailable", detail);
   }

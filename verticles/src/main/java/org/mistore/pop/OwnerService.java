@@ -172,6 +172,17 @@ public final class OwnerService implements LockMirror {
         .recover(e -> Future.failedFuture(cause));
   }
 
+  /**
+   * A 404 for a version the object does not have; it names the object's current version (tagged
+   * {@link Replies#CURRENT_VERSION}), as every answer about an object does, unless there is none.
+   */
+  private Future<VersionMeta> noSuchVersion(ObjectId id, long version) {
+    return store.head(id).compose(head -> Future.failedFuture(head == 0
+        ? new StoreFailure(FailureCode.NOT_FOUND, "no object " + id)
+        : new StoreFailure(FailureCode.NOT_FOUND, Replies.CURRENT_VERSION + head + ";object " + id
+            + " has no version " + version + " (current is " + head + ")")));
+  }
+
   /** Body {@code {"id","version"}} (version 0: the head); header {@code lock} names a read lock's version. */
   public void meta(Message<JsonObject> m) {
     ObjectId id = ObjectId.parse(m.body().getString("id"));
@@ -194,8 +205,7 @@ public final class OwnerService implements LockMirror {
         .compose(version -> version == 0
             ? Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "no object " + id))
             : store.meta(id, version).compose(found -> found.map(Future::succeededFuture).orElseGet(() ->
-                Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "object " + id + " has no version "
-                    + version)))))
+                noSuchVersion(id, version))))
         .onSuccess(meta -> m.reply(meta, new DeliveryOptions().addHeader(Addresses.HEADER_SOURCE, sourceFor(id))))
         .onFailure(e -> Replies.fail(m, e));
   }

@@ -13,7 +13,7 @@ import org.mistore.lock.LockRefused;
 public final class Replies {
   /** Prefix of a 423 failure's text carrying the Retry-After seconds: {@code retry-after=N;reason}. */
   public static final String RETRY_AFTER = "retry-after=";
-  /** Prefix of a 412 failure's text carrying the object's current version: {@code current-version=N;reason}. */
+  /** Prefix of a 412 or 404 failure's text carrying the object's current version: {@code current-version=N;reason}. */
   public static final String CURRENT_VERSION = "current-version=";
 
   private Replies() {
