@@ -37,7 +37,6 @@ final class DevCommand implements Callable<Integer> {
         + data.toAbsolutePath().normalize());
     System.out.println("mistore: point clients at " + url + "/v1 (topology: " + url
         + "/v1/cluster; pick a gateway with header Mistore-Gateway: hg-P-H, default hg-1-1)");
-    ShutdownOnSignal.awaitSignal(cluster, "dev cluster");
-    return 0;
+    return ShutdownOnSignal.awaitSignal(cluster, "dev cluster") ? 0 : 1;
   }
 }

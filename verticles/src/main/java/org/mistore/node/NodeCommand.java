@@ -98,8 +98,7 @@ final class NodeCommand implements Callable<Integer> {
     String name = settings.roles().stream().map(r -> r.wireName()).toList() + " node " + settings.id();
     System.out.println("mistore: " + name + " ready in region " + settings.region() + "; API at http://"
         + settings.httpHost() + ":" + node.httpPort() + "/v1");
-    ShutdownOnSignal.awaitSignal(node, name);
-    return 0;
+    return ShutdownOnSignal.awaitSignal(node, name) ? 0 : 1;
   }
 
   static void put(JsonObject flags, Setting s, Object value) {

@@ -1,29 +1,58 @@
 package org.mistore.node;
 
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-/** Keeps {@code main} alive while the node runs; SIGTERM or SIGINT close it gracefully (leaving the cluster). */
+/**
+ * Keeps {@code main} alive while the node runs. SIGTERM or SIGINT close it gracefully (leaving the
+ * cluster) and the process then exits 0, or 1 when the close failed: a stop that was asked for is
+ * not a failure to a service manager (the JVM's own handling would exit 143). Any other way the JVM
+ * shuts down still closes the node, from a shutdown hook.
+ */
 final class ShutdownOnSignal {
   private ShutdownOnSignal() {
   }
 
-  static void awaitSignal(MistoreNode node, String name) {
-    CountDownLatch closed = new CountDownLatch(1);
+  /** Returns once a stop signal closed the node: true when it closed cleanly. */
+  static boolean awaitSignal(MistoreNode node, String name) {
+    CountDownLatch signalled = new CountDownLatch(1);
+    AtomicBoolean closing = new AtomicBoolean();
+    handle("TERM", signalled);
+    handle("INT", signalled);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.err.println("mistore: " + name + " stopping, leaving the cluster");
-      try {
-        node.close();
-        System.err.println("mistore: " + name + " stopped");
-      } catch (Exception e) {
-        System.err.println("mistore: " + name + " did not stop cleanly: " + SettingsLoader.oneLine(e));
-      } finally {
-        closed.countDown();
+      if (closing.compareAndSet(false, true)) {
+        close(node, name);
       }
     }, "mistore-shutdown"));
     try {
-      closed.await();
+      signalled.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    return !closing.compareAndSet(false, true) || close(node, name);
+  }
+
+  private static boolean close(MistoreNode node, String name) {
+    System.err.println("mistore: " + name + " stopping, leaving the cluster");
+    try {
+      node.close();
+      System.err.println("mistore: " + name + " stopped");
+      return true;
+    } catch (Exception e) {
+      System.err.println("mistore: " + name + " did not stop cleanly: " + SettingsLoader.oneLine(e));
+      return false;
+    }
+  }
+
+  /**
+   * Counts {@code signalled} down on the named signal instead of the JVM's exit. Where the platform
+   * refuses (a JVM started with -Xrs, say), the signal stays the JVM's and the shutdown hook closes.
+   */
+  private static void handle(String signal, CountDownLatch signalled) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> signalled.countDown());
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      // left to the JVM
     }
   }
 }
