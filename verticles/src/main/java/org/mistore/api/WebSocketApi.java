@@ -8,10 +8,8 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.mistore.codecs.Addresses;
@@ -33,14 +31,11 @@ final class WebSocketApi {
   private final ObjectService objects;
   private final Limits limits;
 
-  /** Bytes every session of this process holds: frames being handled and replies the socket has not taken. */
-  private static final java.util.concurrent.atomic.AtomicLong HELD = new java.util.concurrent.atomic.AtomicLong();
-
   WebSocketApi(Gateways gateways, ObjectService objects, io.micrometer.core.instrument.MeterRegistry registry) {
     this.gateways = gateways;
     this.objects = objects;
     this.limits = objects.limits();
-    registry.gauge("mistore.websocket.held.bytes", HELD);
+    registry.gauge("mistore.websocket.held.bytes", WebSocketFlow.HELD);
     registry.gauge("mistore.read.budget.used.bytes", ReadBudget.HEAP, ReadBudget::used);
   }
 
@@ -59,56 +54,28 @@ final class WebSocketApi {
       rc.request().headers().set(Gateways.HEADER, asked);
     }
     Gateway gateway = gateways.pick(rc);
+    io.vertx.core.http.HttpConnection connection = rc.request().connection();
     rc.request().toWebSocket()
-        .onSuccess(ws -> new Session(ws, gateway))
+        .onSuccess(ws -> new Session(ws, connection, gateway))
         .onFailure(e -> rc.fail(HttpProblem.badRequest("WebSocket upgrade failed: " + e.getMessage())));
   }
 
-  /** Requests one session may have in flight before it stops reading frames. */
-  static final int MAX_IN_FLIGHT = 64;
-
-  /** One request of a session: the bytes it holds (its frame, then its reply) and what it took of the read budget. */
-  private static final class Pending {
-    private long held;
-    private long budgeted;
-
-    Pending(long frameBytes) {
-      this.held = frameBytes;
-    }
-  }
-
-  /**
-   * One connection. What it holds is bounded: it stops reading frames while {@link #MAX_IN_FLIGHT}
-   * requests are in flight or its frames and unsent replies add up to {@code websocket-max-bytes},
-   * and reads on once the client took enough replies. A {@code get}'s reply takes its bytes from the
-   * process's {@link ReadBudget} (so many connections together stay within it), at most one
-   * {@code websocket-max-bytes} reply's share per connection at a time. A client that does
-   * not read its watch events is disconnected (1008) once more than {@code websocket-max-bytes} of
-   * them wait, rather than held in memory without end.
-   */
+  /** One connection; what it holds is bounded by its {@link WebSocketFlow}. */
   private final class Session {
     private final ServerWebSocket ws;
     private final Gateway gateway;
-    private final io.vertx.core.Context context;
-    private final ReadBudget budget;
+    private final WebSocketFlow flow;
     private final Set<String> watched = new HashSet<>();
     private MessageConsumer<JsonObject> events;
-    private int inFlight;
-    private long held;
-    private long budgeted;
-    private long eventsUnsent;
-    /** Gets waiting for this session's share of the read budget. */
-    private final List<Runnable> waiting = new ArrayList<>();
-    private boolean paused;
 
-    Session(ServerWebSocket ws, Gateway gateway) {
+    Session(ServerWebSocket ws, io.vertx.core.http.HttpConnection connection, Gateway gateway) {
       this.ws = ws;
       this.gateway = gateway;
-      this.context = gateway.vertx().getOrCreateContext();
-      this.budget = ReadBudget.HEAP;
+      this.flow = new WebSocketFlow(ws, connection, gateway.vertx().getOrCreateContext(), ReadBudget.HEAP,
+          limits.webSocketMaxInFlight(), limits.webSocketMaxBytes());
       ws.textMessageHandler(this::frame);
       ws.binaryMessageHandler(b -> reply(null, HttpProblem.badRequest("binary frames are not supported: send JSON text"),
-          admit(b.length())));
+          flow.admit(b.length())));
       // A frame the decoder refuses (past the size allowance, or broken) ends the connection: with
       // a close frame saying why (1009 for too big), not a bare TCP close.
       ws.exceptionHandler(e -> {
@@ -120,6 +87,7 @@ final class WebSocketApi {
         }
       });
       ws.closeHandler(v -> {
+        flow.closed();
         if (events != null) {
           events.unregister();
         }
@@ -138,20 +106,8 @@ final class WebSocketApi {
       return e.getMessage() != null && e.getMessage().contains("max message size") ? (short) 1009 : (short) 1011;
     }
 
-    /** A request comes in: it holds its frame until its reply is sent; reading pauses at the session's bounds. */
-    private Pending admit(long frameBytes) {
-      Pending pending = new Pending(frameBytes);
-      inFlight++;
-      hold(frameBytes);
-      if (!paused && (inFlight >= MAX_IN_FLIGHT || held >= limits.webSocketMaxBytes())) {
-        paused = true;
-        ws.pause();
-      }
-      return pending;
-    }
-
     private void frame(String text) {
-      Pending pending = admit(text.length());
+      WebSocketFlow.Pending pending = flow.admit(text.length());
       JsonObject request;
       try {
         request = new JsonObject(text);
@@ -172,76 +128,19 @@ final class WebSocketApi {
           .onFailure(e -> reply(rid, BusErrors.toHttp(e), pending));
     }
 
-    /** Sends a request's reply; what the request held is let go once the socket took the reply. */
-    private void send(JsonObject body, Pending pending) {
-      if (ws.isClosed()) {
-        done(pending);
+    /** Sends a request's reply; one that cannot be encoded ends the request without one. */
+    private void send(JsonObject body, WebSocketFlow.Pending pending) {
+      String text;
+      try {
+        text = body.encode();
+      } catch (RuntimeException e) {
+        flow.done(pending);
         return;
       }
-      String text = body.encode();
-      pending.held += text.length();
-      hold(text.length());
-      ws.writeTextMessage(text).onComplete(written -> done(pending));
+      flow.reply(text, pending);
     }
 
-    private void hold(long bytes) {
-      held += bytes;
-      HELD.addAndGet(bytes);
-    }
-
-    private void done(Pending pending) {
-      inFlight--;
-      hold(-pending.held);
-      if (pending.budgeted > 0) {
-        budgeted -= pending.budgeted;
-        budget.release(pending.budgeted);
-        List<Runnable> retry = new ArrayList<>(waiting);
-        waiting.clear();
-        retry.forEach(Runnable::run);
-      }
-      if (paused && inFlight < MAX_IN_FLIGHT && held < limits.webSocketMaxBytes() && !ws.isClosed()) {
-        paused = false;
-        ws.resume();
-      }
-    }
-
-    /** Takes {@code bytes} of the read budget for {@code pending}: at once when they fit or this session holds none, else after a release. */
-    private Future<Void> budget(Pending pending, long bytes) {
-      io.vertx.core.Promise<Void> taken = io.vertx.core.Promise.promise();
-      takeBudget(pending, bytes, taken);
-      return taken.future();
-    }
-
-    private void takeBudget(Pending pending, long bytes, io.vertx.core.Promise<Void> taken) {
-      // A session's own share: what one reply of websocket-max-bytes takes, so one connection cannot
-      // take the whole budget; one that holds none may always take one reply.
-      boolean fitsSession = budgeted == 0 || budgeted + bytes <= replyCost(limits.webSocketMaxBytes());
-      if (fitsSession && budget.tryTake(bytes, budgeted == 0)) {
-        budgeted += bytes;
-        pending.budgeted += bytes;
-        taken.complete();
-      } else if (!fitsSession) {
-        waiting.add(() -> takeBudget(pending, bytes, taken));
-      } else {
-        budget.whenReleased(context, () -> takeBudget(pending, bytes, taken));
-      }
-    }
-
-    /** A watch event; a client that leaves more than {@code websocket-max-bytes} of them unread is disconnected. */
-    private void event(JsonObject event) {
-      if (ws.isClosed()) {
-        return;
-      }
-      if (eventsUnsent > limits.webSocketMaxBytes()) {
-        ws.close((short) 1008, "watch events not read: over websocket-max-bytes unsent");
-        return;
-      }
-      String text = event.encode();
-      eventsUnsent += text.length();
-      ws.writeTextMessage(text).onComplete(written -> eventsUnsent -= text.length());
-    }
-
-    private void reply(Object rid, Throwable e, Pending pending) {
+    private void reply(Object rid, Throwable e, WebSocketFlow.Pending pending) {
       HttpProblem p = e instanceof HttpProblem h ? h : new HttpProblem(500, "Internal Server Error", "internal error");
       JsonObject body = new JsonObject().put("rid", rid).put("status", p.status()).put("type", "about:blank")
           .put("title", p.title())
@@ -255,7 +154,7 @@ final class WebSocketApi {
       send(body, pending);
     }
 
-    private Future<JsonObject> handle(JsonObject r, Pending pending) {
+    private Future<JsonObject> handle(JsonObject r, WebSocketFlow.Pending pending) {
       String op = r.getValue("op") instanceof String s ? s : null;
       if (op == null) {
         throw HttpProblem.badRequest("op is missing");
@@ -287,7 +186,7 @@ final class WebSocketApi {
       };
     }
 
-    private Future<JsonObject> get(JsonObject r, Pending pending) {
+    private Future<JsonObject> get(JsonObject r, WebSocketFlow.Pending pending) {
       ObjectId id = id(r);
       String consistency = string(r, "consistency");
       if (consistency != null && !ObjectService.CONSISTENCIES.contains(consistency)) {
@@ -307,7 +206,7 @@ final class WebSocketApi {
               body = Future.failedFuture(new HttpProblem(413, "Content Too Large", "object of " + meta.size()
                   + " bytes is too large for a WebSocket reply; use HTTP GET"));
             } else {
-              body = budget(pending, replyCost(meta.size())).compose(v -> objects.readAll(gateway, meta))
+              body = flow.budget(pending, replyCost(meta.size())).compose(v -> objects.readAll(gateway, meta))
                   .map(bytes -> head.put("status", 200)
                   .put("size", meta.size()).put("sha256", meta.sha256()).put("contentType", meta.contentType())
                   .put("data", Base64.getEncoder().encodeToString(bytes.getBytes())));
@@ -342,8 +241,8 @@ final class WebSocketApi {
       if (events == null) {
         events = gateway.vertx().eventBus().consumer(Addresses.VERSION_EVENTS, m -> {
           if (watched.contains(m.body().getString("id"))) {
-            event(new JsonObject().put("event", "version").put("id", m.body().getString("id"))
-                .put("version", m.body().getLong("version")));
+            flow.event(new JsonObject().put("event", "version").put("id", m.body().getString("id"))
+                .put("version", m.body().getLong("version")).encode());
           }
         });
         ready = events.completion();
@@ -362,7 +261,7 @@ final class WebSocketApi {
   }
 
   /** What a get's reply of {@code size} bytes holds: the bytes, and their base64 twice (the field, then the message). */
-  private static long replyCost(long size) {
+  static long replyCost(long size) {
     return size * 4;
   }
 

@@ -59,6 +59,7 @@ public record NodeSettings(
   public static final Setting LOCK_MAX_WAIT_MS = new Setting("lock-max-wait-ms", "60000", "Longest waitMs a lock request may ask for.");
   public static final Setting BLOCKS_IN_FLIGHT = new Setting("blocks-in-flight", "4", "Blocks of one upload or download in transit at once (the request is paused beyond).");
 
+  public static final Setting WEBSOCKET_MAX_IN_FLIGHT = new Setting("websocket-max-in-flight", "64", "Requests one WebSocket connection may have in flight (1..4096); the gateway reads no more of its frames until a reply goes out.");
   public static final Setting WEBSOCKET_MAX_BYTES = new Setting("websocket-max-bytes", "8388608", "Largest object a WebSocket put or get carries (base64 in one message), at most 1/32 of the heap (2 MiB with -Xmx64m); larger objects need HTTP.");
 
   public static final Setting HG_CACHE_BYTES = new Setting("hg-cache-bytes", "8388608", "Bytes of blocks each HG keeps in its owner cache (memory), at most 1/16 of the heap; 0 turns it off.");
@@ -79,7 +80,7 @@ public record NodeSettings(
   public static final List<Setting> ALL = List.of(ROLES, ID, REGION, POP, DATA, HTTP_HOST, HTTP_PORT, CLUSTER_NAME,
       CLUSTER_HOST, CLUSTER_PORT, EVENTBUS_PORT, MEMBERS, CLUSTER_CONFIG, HEARTBEAT_INTERVAL_MS, FAILURE_DETECTION_MS,
       CAPACITY_BYTES, BLOCK_SIZE, MAX_OBJECT_BYTES, LOCK_DEFAULT_TTL_MS, LOCK_MAX_TTL_MS, LOCK_WAIT_DEFAULT_MS,
-      LOCK_MAX_WAIT_MS, BLOCKS_IN_FLIGHT, WEBSOCKET_MAX_BYTES, HG_CACHE_BYTES,
+      LOCK_MAX_WAIT_MS, BLOCKS_IN_FLIGHT, WEBSOCKET_MAX_BYTES, WEBSOCKET_MAX_IN_FLIGHT, HG_CACHE_BYTES,
       POP_CACHE_BYTES, HG_COPIES, STRIPES, POP_KEEPS_BLOCKS, HG_READ_TIMEOUT_MS, REPAIR_BLOCKS_IN_FLIGHT,
       OWED_REPLIES_PER_HG, OWED_REPLIES_TTL_MS, UPLOAD_IDLE_MS, CHECKPOINT_MS);
 
@@ -134,7 +135,8 @@ public record NodeSettings(
         (int) within(c, HG_COPIES, 1, 8), (int) within(c, STRIPES, 1, 32), bool(c, POP_KEEPS_BLOCKS),
         positiveLong(c, HG_READ_TIMEOUT_MS), (int) within(c, REPAIR_BLOCKS_IN_FLIGHT, 1, 16),
         (int) within(c, OWED_REPLIES_PER_HG, 1, 100_000), positiveLong(c, OWED_REPLIES_TTL_MS),
-        within(c, UPLOAD_IDLE_MS, 1000, 30L * 24 * 3600 * 1000), within(c, CHECKPOINT_MS, 100, 60_000));
+        within(c, UPLOAD_IDLE_MS, 1000, 30L * 24 * 3600 * 1000), within(c, CHECKPOINT_MS, 100, 60_000),
+        (int) within(c, WEBSOCKET_MAX_IN_FLIGHT, 1, 4096));
   }
 
   private static long within(JsonObject c, Setting s, long min, long max) {

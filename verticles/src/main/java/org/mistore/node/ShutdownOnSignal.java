@@ -6,8 +6,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Keeps {@code main} alive while the node runs. SIGTERM or SIGINT close it gracefully (leaving the
  * cluster) and the process then exits 0, or 1 when the close failed: a stop that was asked for is
- * not a failure to a service manager (the JVM's own handling would exit 143). Any other way the JVM
- * shuts down still closes the node, from a shutdown hook.
+ * not a failure to a service manager (the JVM's own handling would exit 143). A second signal while
+ * closing stops the process at once. Any other way the JVM shuts down still closes the node, from a
+ * shutdown hook.
  */
 final class ShutdownOnSignal {
   private ShutdownOnSignal() {
@@ -17,13 +18,13 @@ final class ShutdownOnSignal {
   static boolean awaitSignal(MistoreNode node, String name) {
     CountDownLatch signalled = new CountDownLatch(1);
     AtomicBoolean closing = new AtomicBoolean();
-    handle("TERM", signalled);
-    handle("INT", signalled);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (closing.compareAndSet(false, true)) {
         close(node, name);
       }
     }, "mistore-shutdown"));
+    handle("TERM", signalled, name);
+    handle("INT", signalled, name);
     try {
       signalled.await();
     } catch (InterruptedException e) {
@@ -45,12 +46,19 @@ final class ShutdownOnSignal {
   }
 
   /**
-   * Counts {@code signalled} down on the named signal instead of the JVM's exit. Where the platform
-   * refuses (a JVM started with -Xrs, say), the signal stays the JVM's and the shutdown hook closes.
+   * Counts {@code signalled} down on the named signal instead of the JVM's exit; on a second one,
+   * halts. Where the platform refuses the handler, the signal keeps the JVM's meaning (with it, the
+   * shutdown hook closes the node).
    */
-  private static void handle(String signal, CountDownLatch signalled) {
+  private static void handle(String signal, CountDownLatch signalled, String name) {
     try {
-      sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> signalled.countDown());
+      sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
+        if (signalled.getCount() == 0) {
+          System.err.println("mistore: " + name + " asked to stop again: stopping at once");
+          Runtime.getRuntime().halt(1);
+        }
+        signalled.countDown();
+      });
     } catch (IllegalArgumentException | UnsupportedOperationException e) {
       // left to the JVM
     }

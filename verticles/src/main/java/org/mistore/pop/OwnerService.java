@@ -174,10 +174,11 @@ public final class OwnerService implements LockMirror {
 
   /**
    * A 404 for a version the object does not have; it names the object's current version (tagged
-   * {@link Replies#CURRENT_VERSION}), as every answer about an object does, unless there is none.
+   * {@link Replies#CURRENT_VERSION}), as every answer about an object does, unless there is none (or
+   * the head could not be read: a plain 404 then).
    */
   private Future<VersionMeta> noSuchVersion(ObjectId id, long version) {
-    return store.head(id).compose(head -> Future.failedFuture(head == 0
+    return store.head(id).recover(e -> Future.succeededFuture(0L)).compose(head -> Future.failedFuture(head == 0
         ? new StoreFailure(FailureCode.NOT_FOUND, "no object " + id)
         : new StoreFailure(FailureCode.NOT_FOUND, Replies.CURRENT_VERSION + head + ";object " + id
             + " has no version " + version + " (current is " + head + ")")));

@@ -253,27 +253,47 @@ class WebSocketApiTest extends DevClusterTestBase {
   }
 
   @Test
-  void aClientThatSendsManyGetsWithoutReadingHoldsLittleAndThenGetsEveryReply() throws Exception {
+  void aClientThatSendsLargeGetsWithoutReadingHoldsLittleAndThenGetsEveryReply() throws Exception {
+    // 300 replies of 267 KB (80 MB): the budget share lets one be built at a time.
+    pipelinedGetsWithoutReading(200_000, 300);
+  }
+
+  @Test
+  void aClientThatSendsThousandsOfSmallGetsWithoutReadingIsReadNoFurther() throws Exception {
+    // 20,000 replies of 2.7 KB (54 MB): the in-flight bound stops reading at 64 requests.
+    pipelinedGetsWithoutReading(2_000, 20_000);
+  }
+
+  /**
+   * Sends {@code gets} gets of one object of {@code size} bytes and reads nothing: what the gateway
+   * holds for the client levels off within its bounds; then every reply arrives, right, and what
+   * was held (and taken from the read budget) is let go.
+   */
+  private void pipelinedGetsWithoutReading(int size, int gets) throws Exception {
     int max = 256 * 1024;
     start(2, 1, new JsonObject().put("websocket-max-bytes", max));
     java.util.Random random = new java.util.Random(7);
     StringBuilder text = new StringBuilder();
-    while (text.length() < 200_000) {
+    while (text.length() < size) {
       text.append((char) ('a' + random.nextInt(26)));
     }
     String body = text.toString();
     String id = dev.create(body, "hg-1-1");
-    int gets = 300;
     java.io.ByteArrayOutputStream requests = new java.io.ByteArrayOutputStream();
     for (int i = 0; i < gets; i++) {
       requests.write(oneFrame(new JsonObject().put("rid", i).put("op", "get").put("id", id).encode()
           .getBytes(StandardCharsets.UTF_8)));
     }
     try (java.net.Socket socket = upgraded(dev.base)) {
-      socket.getOutputStream().write(requests.toByteArray());
-      socket.getOutputStream().flush();
-      // Nothing is read: the server answers until the socket takes no more, then holds what is
-      // left of the 300 replies (about 80 MB) as no more than its share.
+      // Sent from another thread: once the gateway stops reading, the send blocks.
+      java.util.concurrent.CompletableFuture<Void> sent = java.util.concurrent.CompletableFuture.runAsync(() -> {
+        try {
+          socket.getOutputStream().write(requests.toByteArray());
+          socket.getOutputStream().flush();
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
       List<Double> samples = new ArrayList<>();
       try {
         Eventually.await("what the server holds for this client levels off", Duration.ofSeconds(30), () -> {
@@ -302,9 +322,10 @@ class WebSocketApiTest extends DevClusterTestBase {
         answered.add(got.getInteger("rid"));
       }
       assertThat(answered).hasSize(gets);
+      sent.get(10, TimeUnit.SECONDS);
     }
     Eventually.await("nothing held once the client read all", Duration.ofSeconds(10),
-        () -> metric("mistore_websocket_held_bytes") == 0.0);
+        () -> metric("mistore_websocket_held_bytes") == 0.0 && metric("mistore_read_budget_used_bytes") == 0.0);
   }
 
   private double metric(String name) {
