@@ -99,6 +99,10 @@ public final class RegionPlacement {
   private final Counter repaired;
   private final Counter repairFailures;
   private final Counter dropped;
+  /** When a client last uploaded to or read from this POP (nanos); 0: never. */
+  private long clientAt;
+  /** While clients are busy: the time the next block copy may start (nanos), paced by bytes. */
+  private long nextCopyAt;
 
   public RegionPlacement(Vertx vertx, String self, String region, PopObjectStore store, NodeDirectory directory,
       MeterRegistry registry, Limits limits) {
@@ -304,8 +308,44 @@ public final class RegionPlacement {
           meta.blockSize());
       // A few blocks at once even on a narrow stripe: an HG's group commit makes one fsync of them.
       int window = BLOCKS_AT_ONCE;
-      return Windowed.run(meta.blockCount(), window, i -> ensure(meta.block(i), plan.order(i)).map(n -> n >= 0));
+      return Windowed.run(meta.blockCount(), window, i -> paced(blockLength(meta, i))
+          .compose(v -> ensure(meta.block(i), plan.order(i))).map(n -> n >= 0));
     });
+  }
+
+  /** A client stored a block of an upload here, or read one: background copies yield for a while. */
+  public void clientBusy() {
+    clientAt = System.nanoTime();
+  }
+
+  /** Clients count as busy this long after their last block. */
+  private static final long BUSY_NANOS = 250_000_000L;
+
+  /**
+   * Completes when a copy of {@code bytes} may start: at once while no client is busy, else at the
+   * pace of {@code placement-busy-bytes-per-second}, so a client's upload or download does not share
+   * this POP's CPU and disks with copies of earlier versions at full speed (they catch up after).
+   */
+  private Future<Void> paced(long bytes) {
+    long rate = limits.placementBusyBytesPerSecond();
+    long now = System.nanoTime();
+    if (rate <= 0 || clientAt == 0 || now - clientAt > BUSY_NANOS) {
+      nextCopyAt = now;
+      return Future.succeededFuture();
+    }
+    long start = Math.max(now, nextCopyAt);
+    nextCopyAt = start + (long) (bytes * 1e9 / rate);
+    long waitMs = (start - now) / 1_000_000;
+    if (waitMs <= 0) {
+      return Future.succeededFuture();
+    }
+    io.vertx.core.Promise<Void> go = io.vertx.core.Promise.promise();
+    vertx.setTimer(waitMs, t -> go.complete());
+    return go.future();
+  }
+
+  private static long blockLength(VersionMeta meta, int index) {
+    return Math.min(meta.blockSize(), meta.size() - (long) index * meta.blockSize());
   }
 
   /**

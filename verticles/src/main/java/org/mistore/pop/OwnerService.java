@@ -132,6 +132,9 @@ public final class OwnerService implements LockMirror {
 
   public void storeBlock(Message<StoreBlock> m) {
     StoreBlock b = m.body();
+    if (replicator != null) {
+      replicator.clientBusy();
+    }
     store.putBlock(b.ref(), b.data(), b.hashed()).onSuccess(v -> m.reply("stored")).onFailure(e -> Replies.fail(m, e));
   }
 
@@ -144,6 +147,9 @@ public final class OwnerService implements LockMirror {
     BlockRef ref = m.body();
     // A request from the other holder is its own fallback: answered from here only, never sent back.
     boolean fromPeer = m.headers().contains(Addresses.HEADER_FROM);
+    if (replicator != null && !fromPeer) {
+      replicator.clientBusy();
+    }
     (replicator != null ? replicator.read(ref) : store.block(ref)
         .compose(found -> found.map(data -> Future.succeededFuture(new RegionPlacement.Served(data, null)))
             .orElseGet(() -> Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "block "

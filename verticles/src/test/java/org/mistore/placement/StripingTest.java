@@ -343,4 +343,50 @@ class StripingTest extends DevClusterTestBase {
     }
     throw new AssertionError("block not found in " + folder);
   }
+
+  @Test
+  void copiesOfEarlierVersionsYieldToAClientsUploadAndCatchUpAfter() throws Exception {
+    // While clients upload, pop-1 copies one block a second onto its region's HGs.
+    start(2, 2, fromHgs(1).put("placement-busy-bytes-per-second", BLOCK));
+    int slowBlocks = 60;
+    java.net.URI base = java.net.URI.create(dev.base);
+    java.util.concurrent.CompletableFuture<String> slow = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CountDownLatch underway = new java.util.concurrent.CountDownLatch(1);
+    Thread uploader = new Thread(() -> {
+      // A client sending a block every 50 ms for 3 s (a slow link), through the same POP.
+      try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+        java.io.OutputStream out = socket.getOutputStream();
+        out.write(("POST /v1/objects HTTP/1.1\r\nHost: x\r\nMistore-Gateway: hg-1-1\r\nContent-Length: "
+            + (long) slowBlocks * BLOCK + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        byte[] block = random(BLOCK, 9);
+        for (int i = 0; i < slowBlocks; i++) {
+          out.write(block);
+          out.flush();
+          if (i == 3) {
+            underway.countDown();
+          }
+          Thread.sleep(50);
+        }
+        socket.setSoTimeout(20_000);
+        slow.complete(new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+            java.nio.charset.StandardCharsets.US_ASCII)).readLine());
+      } catch (Exception e) {
+        slow.completeExceptionally(e);
+      }
+    }, "slow-uploader");
+    uploader.start();
+    assertThat(underway.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    // 16 blocks committed while the slow upload goes on: their copies wait their turn.
+    create(random(16 * BLOCK, 10), "hg-1-1");
+    int mostPlaced = 0;
+    while (!slow.isDone()) {
+      mostPlaced = Math.max(mostPlaced, region("region-1").getInteger("indexedBlocks"));
+    }
+    assertThat(slow.get()).as("the slow upload's status line").startsWith("HTTP/1.1 201");
+    assertThat(mostPlaced).as("blocks copied onto HGs while the upload went on (at most about one a second)")
+        .isLessThan(16);
+    // Once clients are done, the copies catch up at full speed: both versions, every block.
+    Eventually.await("both versions copied onto region-1's HGs", Duration.ofSeconds(30),
+        () -> settled("region-1", 16 + slowBlocks));
+  }
 }
