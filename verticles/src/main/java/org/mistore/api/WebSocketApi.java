@@ -206,7 +206,7 @@ final class WebSocketApi {
               body = Future.failedFuture(new HttpProblem(413, "Content Too Large", "object of " + meta.size()
                   + " bytes is too large for a WebSocket reply; use HTTP GET"));
             } else {
-              body = flow.budget(pending, replyCost(meta.size())).compose(v -> objects.readAll(gateway, meta))
+              body = flow.budget(pending, WebSocketFlow.replyCost(meta.size())).compose(v -> objects.readAll(gateway, meta))
                   .map(bytes -> head.put("status", 200)
                   .put("size", meta.size()).put("sha256", meta.sha256()).put("contentType", meta.contentType())
                   .put("data", Base64.getEncoder().encodeToString(bytes.getBytes())));
@@ -258,11 +258,6 @@ final class WebSocketApi {
           .map(head -> new JsonObject().put("status", 200).put("id", id.render())
               .put("version", head.body().ref().version()));
     }
-  }
-
-  /** What a get's reply of {@code size} bytes holds: the bytes, and their base64 twice (the field, then the message). */
-  static long replyCost(long size) {
-    return size * 4;
   }
 
   private static ObjectId id(JsonObject r) {

@@ -120,7 +120,7 @@ final class WebSocketFlow {
       taken.fail(HttpProblem.unavailable("connection closed"));
       return;
     }
-    boolean fitsShare = budgeted == 0 || budgeted + bytes <= WebSocketApi.replyCost(maxBytes);
+    boolean fitsShare = budgeted == 0 || budgeted + bytes <= replyCost(maxBytes);
     if (fitsShare && budget.tryTake(bytes, budgeted == 0)) {
       budgeted += bytes;
       pending.budgeted += bytes;
@@ -130,6 +130,11 @@ final class WebSocketFlow {
     } else {
       budget.whenReleased(context, () -> take(pending, bytes, taken));
     }
+  }
+
+  /** What a get's reply of {@code size} bytes holds: the bytes, and their base64 twice (the field, then the message). */
+  static long replyCost(long size) {
+    return size * 4;
   }
 
   private void give(Pending pending, long bytes) {

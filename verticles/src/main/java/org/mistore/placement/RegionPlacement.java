@@ -308,7 +308,7 @@ public final class RegionPlacement {
           meta.blockSize());
       // A few blocks at once even on a narrow stripe: an HG's group commit makes one fsync of them.
       int window = BLOCKS_AT_ONCE;
-      return Windowed.run(meta.blockCount(), window, i -> paced(blockLength(meta, i))
+      return Windowed.run(meta.blockCount(), window, i -> paced(meta.blockLength(i))
           .compose(v -> ensure(meta.block(i), plan.order(i))).map(n -> n >= 0));
     });
   }
@@ -342,10 +342,6 @@ public final class RegionPlacement {
     io.vertx.core.Promise<Void> go = io.vertx.core.Promise.promise();
     vertx.setTimer(waitMs, t -> go.complete());
     return go.future();
-  }
-
-  private static long blockLength(VersionMeta meta, int index) {
-    return Math.min(meta.blockSize(), meta.size() - (long) index * meta.blockSize());
   }
 
   /**

@@ -122,10 +122,7 @@ class FailoverIT {
     }
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      HttpResponse<String> created = Http.send(HttpRequest.newBuilder(URI.create(url("hg-1") + "/v1/objects"))
-          .POST(HttpRequest.BodyPublishers.ofString("object " + i + " v1")).build());
-      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-      ids.add(new JsonObject(created.body()).getString("id"));
+      ids.add(Http.create(url("hg-1"), "object " + i + " v1"));
     }
     assertThat(ids).allMatch(id -> id.startsWith("pop-1."));
 

@@ -94,10 +94,7 @@ class ObjectFailureIT {
     // Heartbeats every 2 s: the restarted primary serves its first requests before it hears pop-2.
     twoPopsAndAGateway(12_000, List.of(), List.of());
     String hg = cluster.get("hg-1").url();
-    HttpResponse<String> created = Http.send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects"))
-        .POST(HttpRequest.BodyPublishers.ofString("first")).build());
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    String id = new JsonObject(created.body()).getString("id");
+    String id = Http.create(hg, "first");
     assertThat(id).startsWith("pop-1.pop-2.hg-1.");
 
     JsonObject lock = new JsonObject(Http.send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects/" + id + "/locks"))
@@ -142,10 +139,7 @@ class ObjectFailureIT {
     awaitSeenUp("hg-1", "pop/pop-1", "pop/pop-2", "dc/dc-1");
     String pop1 = cluster.get("pop-1").url();
     String pop2 = cluster.get("pop-2").url();
-    HttpResponse<String> created = Http.send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects"))
-        .POST(HttpRequest.BodyPublishers.ofString("v1")).build());
-    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-    String id = new JsonObject(created.body()).getString("id");
+    String id = Http.create(hg, "v1");
     assertThat(id).startsWith("pop-1.pop-2.");
 
     // pop-1 stands still (SIGSTOP: as a long GC pause or a frozen VM), long enough for pop-2 to
@@ -211,9 +205,7 @@ class ObjectFailureIT {
     String south = cluster.get("hg-2").url();
     Eventually.await("pop-1 known to the south", Duration.ofSeconds(30),
         () -> "up".equals(ClusterView.statuses(south).get("pop/pop-1")));
-    HttpResponse<String> created = Http.send(HttpRequest.newBuilder(URI.create(north + "/v1/objects"))
-        .POST(HttpRequest.BodyPublishers.ofString("v1")).build());
-    String id = new JsonObject(created.body()).getString("id");
+    String id = Http.create(north, "v1");
     assertThat(Http.send(HttpRequest.newBuilder(URI.create(south + "/v1/objects/" + id))
         .PUT(HttpRequest.BodyPublishers.ofString("v2, acknowledged")).build()).statusCode()).isEqualTo(200);
 

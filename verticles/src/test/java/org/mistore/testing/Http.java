@@ -55,6 +55,16 @@ public final class Http {
     }
   }
 
+  /** Creates an object of {@code body} through the gateway at {@code base}; fails unless it answered 201. */
+  public static String create(String base, String body) {
+    HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/v1/objects"))
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    if (r.statusCode() != 201) {
+      throw new AssertionError("POST " + base + "/v1/objects answered " + r.statusCode() + ": " + r.body());
+    }
+    return new JsonObject(r.body()).getString("id");
+  }
+
   public static JsonObject json(String url) {
     HttpResponse<String> r = get(url);
     if (r.statusCode() != 200) {
