@@ -95,7 +95,7 @@ public final class PopObjectStore implements FenceStore {
     this.store = store;
     var db = store.db();
     heads = store.hashMap("heads", Serializer.STRING, Serializer.LONG);
-    versions = store.hashMap("versions", Serializer.STRING, Serializer.BYTE_ARRAY);
+    versions = store.hashMapOfLargeValues("versions", Serializer.STRING, Serializer.BYTE_ARRAY);
     blockStore = new BlockStore(store);
     placements = store.hashMap("placements", Serializer.STRING, Serializer.STRING);
     fences = store.hashMap("fences", Serializer.STRING, Serializer.LONG);

@@ -91,17 +91,34 @@ public final class RoleStore {
   }
 
   /**
-   * Declares (creates or opens) a hash map whose changes are journaled, replaying what the journal
-   * holds for it. Call on the writer thread (inside {@link #write}) or while opening.
+   * Declares (creates or opens) a hash map of small values (up to a few hundred bytes) whose changes
+   * are journaled, replaying what the journal holds for it. Call on the writer thread (inside
+   * {@link #write}) or while opening.
    */
   public <K, V> HTreeMap<K, V> hashMap(String name, Serializer<K> keys, Serializer<V> values) {
+    return hashMap(name, keys, values, true);
+  }
+
+  /**
+   * As {@link #hashMap(String, Serializer, Serializer)}, for values that may be large (kilobytes and
+   * more): each is its own MapDB record, so a put does not rewrite the other values that share its
+   * leaf.
+   */
+  public <K, V> HTreeMap<K, V> hashMapOfLargeValues(String name, Serializer<K> keys, Serializer<V> values) {
+    return hashMap(name, keys, values, false);
+  }
+
+  private <K, V> HTreeMap<K, V> hashMap(String name, Serializer<K> keys, Serializer<V> values, boolean inline) {
     Capture<K, V> capture = new Capture<>(name, keys, values);
     // 8 segments of 16-way index nodes over 4 levels (512 Ki leaves) instead of MapDB's 128-way
     // nodes: every lookup and put unpacks and repacks the nodes on its path, and small nodes made
-    // puts 1.5 to 1.7 times cheaper here up to a million entries. Maps created earlier keep the
-    // layout stored in their file.
-    HTreeMap<K, V> map = db.hashMap(name, keys, values).layout(8, 16, 4).modificationListener(capture)
-        .createOrOpen();
+    // puts 1.5 to 1.7 times cheaper here up to a million entries. Small values live in their leaf
+    // instead of a record of their own: a put allocates, writes and later checkpoints one record
+    // fewer (4 KiB creates on the dev cluster: about 10 % faster, with a shorter p99, in a store
+    // past 100,000 versions). Maps created earlier keep the layout and value placement stored in
+    // their file.
+    DB.HashMapMaker<K, V> maker = db.hashMap(name, keys, values).layout(8, 16, 4);
+    HTreeMap<K, V> map = (inline ? maker.valueInline() : maker).modificationListener(capture).createOrOpen();
     replay(name, map, capture);
     return map;
   }

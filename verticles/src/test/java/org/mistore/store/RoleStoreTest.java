@@ -86,6 +86,52 @@ class RoleStoreTest {
   }
 
   @Test
+  void smallValuesLiveInTheirLeavesWhileMapsOfAnEarlierLayoutKeepTheirRecordsAcrossReopens(Vertx vertx) {
+    Path file = dir.resolve("pop-pop-1.db");
+    RoleStore store = RoleStore.open(vertx, file, "pop-1", Role.POP).await();
+    // A map as Mistore declared them before small values moved into leaves: every value its own record.
+    store.write(db -> {
+      java.util.Map<String, Long> earlier = db.hashMap("earlier", Serializer.STRING, Serializer.LONG).layout(8, 16, 4)
+          .createOrOpen();
+      for (long i = 0; i < 500; i++) {
+        earlier.put("k" + i, i);
+      }
+      return null;
+    }).await();
+    java.util.Map<String, Long> small = store.write(db -> store.hashMap("small", Serializer.STRING, Serializer.LONG))
+        .await();
+    java.util.Map<String, byte[]> large = store.write(db -> store.hashMapOfLargeValues("large", Serializer.STRING,
+        Serializer.BYTE_ARRAY)).await();
+    store.write(db -> {
+      small.put("s", 1L);
+      large.put("l", new byte[5000]);
+      return null;
+    }).await();
+    java.util.Map<String, String> catalog = store.read(db -> db.nameCatalogLoad()).await();
+    assertThat(catalog).containsEntry("small#valueInline", "true").containsEntry("large#valueInline", "false")
+        .containsEntry("earlier#valueInline", "false");
+    store.close().await();
+
+    RoleStore again = RoleStore.open(vertx, file, "pop-1", Role.POP).await();
+    // Declared now as a map of small values: it opens with the layout its file names, values and all.
+    java.util.Map<String, Long> earlier = again.write(db -> again.hashMap("earlier", Serializer.STRING,
+        Serializer.LONG)).await();
+    assertThat(again.read(db -> java.util.stream.LongStream.range(0, 500)
+        .allMatch(i -> earlier.get("k" + i) == i)).await()).isTrue();
+    again.write(db -> earlier.put("k500", 500L)).await();
+    again.close().await(); // the change above reaches MapDB through the journal or the closing checkpoint
+    RoleStore third = RoleStore.open(vertx, file, "pop-1", Role.POP).await();
+    java.util.Map<String, Long> last = third.write(db -> third.hashMap("earlier", Serializer.STRING, Serializer.LONG))
+        .await();
+    java.util.Map<String, byte[]> largeAgain = third.write(db -> third.hashMapOfLargeValues("large",
+        Serializer.STRING, Serializer.BYTE_ARRAY)).await();
+    assertThat(third.read(db -> last.size() == 501 && last.get("k500") == 500L && largeAgain.get("l").length == 5000)
+        .await()).isTrue();
+    assertThat(third.read(db -> db.nameCatalogLoad()).await()).containsEntry("earlier#valueInline", "false");
+    third.close().await();
+  }
+
+  @Test
   void aLingeringWriteGoesWithTheNextBatchAndWithTheClose(Vertx vertx) throws Exception {
     Path file = dir.resolve("pop-pop-1.db");
     RoleStore store = RoleStore.open(vertx, file, "pop-1", Role.POP).await();
