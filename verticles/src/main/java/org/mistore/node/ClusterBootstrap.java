@@ -122,7 +122,7 @@ public final class ClusterBootstrap {
       }
     });
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    VertxOptions options = options();
+    VertxOptions options = options(s.eventLoops());
     options.getEventBusOptions().setHost(s.clusterHost()).setPort(s.eventBusPort());
     try {
       Vertx vertx = Vertx.builder()
@@ -139,16 +139,16 @@ public final class ClusterBootstrap {
     }
   }
 
-  /** A single-process Vert.x (dev mode, tests): same codecs and metrics, no cluster. */
-  public static Booted local() {
+  /** A single-process Vert.x (dev mode, tests) with {@code eventLoops} threads: same codecs and metrics, no cluster. */
+  public static Booted local(int eventLoops) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = Vertx.builder().with(options()).withMetrics(new MicrometerMetricsFactory(registry)).build();
+    Vertx vertx = Vertx.builder().with(options(eventLoops)).withMetrics(new MicrometerMetricsFactory(registry)).build();
     Codecs.registerAll(vertx);
     return new Booted(vertx, registry, null, "local");
   }
 
-  private static VertxOptions options() {
-    return new VertxOptions()
+  private static VertxOptions options(int eventLoops) {
+    return new VertxOptions().setEventLoopPoolSize(eventLoops)
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true))
         .setFileSystemOptions(new FileSystemOptions().setClassPathResolvingEnabled(false).setFileCachingEnabled(false));
   }

@@ -79,5 +79,32 @@ class SettingsLoaderTest {
     assertThat(NodeSettings.from(base.copy().put("checkpoint-ms", 250)).limits().checkpointMs()).isEqualTo(250);
     assertThat(NodeSettings.from(base).limits().checkpointMs()).isEqualTo(RoleStore.CHECKPOINT_MS);
     assertThat(NodeSettings.from(base).roles()).isEqualTo(List.of(Role.DC));
+    assertThatThrownBy(() -> NodeSettings.from(base.copy().put("event-loops", 65)))
+        .hasMessageContaining("event-loops must be 0..64, got 65");
+    assertThat(NodeSettings.from(base.copy().put("event-loops", 3)).eventLoops()).isEqualTo(3);
+    assertThat(NodeSettings.from(base).eventLoops()).as("0, the default: one per core")
+        .isEqualTo(Runtime.getRuntime().availableProcessors());
+  }
+
+  @Test
+  void aVertxStartsWithTheEventLoopsItIsGiven() {
+    ClusterBootstrap.Booted booted = ClusterBootstrap.local(3);
+    try {
+      java.util.Set<Thread> loops = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      io.vertx.core.internal.VertxInternal vertx = (io.vertx.core.internal.VertxInternal) booted.vertx();
+      java.util.List<io.vertx.core.Future<Void>> runs = new java.util.ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        io.vertx.core.Promise<Void> ran = io.vertx.core.Promise.promise();
+        vertx.createEventLoopContext().runOnContext(v -> {
+          loops.add(Thread.currentThread());
+          ran.complete();
+        });
+        runs.add(ran.future());
+      }
+      io.vertx.core.Future.all(runs).await();
+      assertThat(loops).hasSize(3);
+    } finally {
+      booted.close();
+    }
   }
 }

@@ -20,10 +20,15 @@ public final class DevHarness implements AutoCloseable {
     this.base = "http://127.0.0.1:" + cluster.httpPort();
   }
 
-  /** Fast failure detection so failover tests run in seconds. */
+  /**
+   * Fast failure detection so failover tests run in seconds. A 600 ms detection leaves little room
+   * for a heartbeat queued behind a busy event loop: four loops (Vert.x's default on two cores), as
+   * these tests were tuned with, instead of one per core (a WebSocket test flooding the gateway with
+   * 20,000 requests once had its POP declared down in a full build with two).
+   */
   public static NodeSettings tunables(JsonObject overrides) {
     return DevCluster.tunables(new JsonObject().put("heartbeat-interval-ms", 100).put("failure-detection-ms", 600)
-        .mergeIn(overrides));
+        .put("event-loops", 4).mergeIn(overrides));
   }
 
   public static DevHarness start(Path data, int pops, int hgsPerPop, JsonObject overrides) {
