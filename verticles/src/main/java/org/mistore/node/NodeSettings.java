@@ -50,7 +50,7 @@ public record NodeSettings(
   public static final Setting CLUSTER_CONFIG = new Setting("cluster-config", "", "A Hazelcast XML/YAML file to use instead of the built-in TCP/IP join (see cluster-config/).");
   public static final Setting HEARTBEAT_INTERVAL_MS = new Setting("heartbeat-interval-ms", "1000", "How often every role sends its heartbeat.");
   public static final Setting FAILURE_DETECTION_MS = new Setting("failure-detection-ms", "5000", "A node silent this long is marked down (also Hazelcast's member timeout, rounded up to seconds).");
-  public static final Setting EVENT_LOOPS = new Setting("event-loops", "0", "Event-loop threads of the node's Vert.x, 1..64; 0: one per core. (Vert.x's own default is two per core; one per core served more 4 KiB writes and faster large reads on 2-core machines, where a request passes between a node's roles.)");
+  public static final Setting EVENT_LOOPS = new Setting("event-loops", "0", "Event-loop threads of the node's Vert.x, 1..64; 0: one per core. (Vert.x's own default is two per core; one per core served more 4 KiB writes and faster large reads on 2-core machines, where a request passes between a node's roles.) With fewer loops, heartbeats wait longer behind a busy loop: keep failure-detection-ms at seconds, not hundreds of milliseconds.");
   public static final Setting CAPACITY_BYTES = new Setting("capacity-bytes", "10737418240", "Disk quota this node donates (bytes); an HG refuses blocks beyond it.");
 
   public static final Setting BLOCK_SIZE = new Setting("block-size", "1048576", "Block (stripe unit) size in bytes, 64 KiB to 8 MiB.");
