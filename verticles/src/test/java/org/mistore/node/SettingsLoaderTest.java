@@ -107,4 +107,19 @@ class SettingsLoaderTest {
       booted.close();
     }
   }
+
+  @Test
+  void aVertxOnLinuxUsesTheNativeEpollTransport() {
+    String arch = System.getProperty("os.arch");
+    org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
+        && java.util.Set.of("amd64", "x86_64", "aarch64").contains(arch), "epoll is carried for Linux on x86-64 and ARM64");
+    ClusterBootstrap.Booted booted = ClusterBootstrap.local(1);
+    try {
+      assertThat(booted.vertx().isNativeTransportEnabled())
+          .as("native transport (unavailable because: %s)", booted.vertx().unavailableNativeTransportCause())
+          .isTrue();
+    } finally {
+      booted.close();
+    }
+  }
 }
