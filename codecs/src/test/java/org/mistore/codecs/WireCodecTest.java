@@ -126,6 +126,22 @@ class WireCodecTest {
   }
 
   @Test
+  void anInlineBlockHashedByItsSenderStaysSoInProcessButNotAcrossTheWire() {
+    CommitRequest sample = Samples.all().stream().filter(CommitRequest.class::isInstance)
+        .map(CommitRequest.class::cast).findFirst().orElseThrow();
+    VersionMeta meta = sample.meta();
+    CommitRequest hashed = new CommitRequest(meta, Buffer.buffer(new byte[] {7, 8, 9}), true);
+    CommitRequest copy = Codecs.COMMIT_REQUEST.transform(hashed);
+    assertThat(copy.hashed()).isTrue();
+    hashed.inline().setByte(0, (byte) 99);
+    assertThat(copy.inline().getByte(0)).as("the in-process copy has bytes of its own").isEqualTo((byte) 7);
+    CommitRequest received = Codecs.COMMIT_REQUEST.decode(Codecs.COMMIT_REQUEST.encode(copy));
+    assertThat(received.hashed()).as("a receiver over the wire checks the bytes itself").isFalse();
+    assertThat(received.inline()).isEqualTo(copy.inline());
+    assertThat(Codecs.COMMIT_REQUEST.transform(sample).hashed()).isFalse();
+  }
+
+  @Test
   void transformCopiesTheDataOfEveryBlockOfABatch() {
     StoreBlocks original = (StoreBlocks) Samples.all().get(12);
     StoreBlocks copy = Codecs.STORE_BLOCKS.transform(original);

@@ -124,7 +124,7 @@ final class ObjectService {
     Future<Upload.Result> stored = body.request() != null ? upload.run() : upload.runWhole(body.data());
     return stored
         .compose(r -> commit(gateway, new CommitRequest(new VersionMeta(ref, r.size(), body.contentType(), r.sha256(),
-            limits.blockSize(), r.blockSha256(), System.currentTimeMillis(), gateway.hgId(), false, stripes), r.inline()),
+            limits.blockSize(), r.blockSha256(), System.currentTimeMillis(), gateway.hgId(), false, stripes), r.inline(), true),
             commitHeaders))
         .andThen(r -> {
           // A failed upload, or a retry answered with the version its first attempt made: drop these blocks.
@@ -288,7 +288,7 @@ final class ObjectService {
                 ? Future.failedFuture(HttpProblem.badRequest("body longer than its Content-Length"))
                 : Future.succeededFuture(new CommitRequest(new VersionMeta(next, r.size(), body.contentType(),
                     r.sha256(), limits.blockSize(), r.blockSha256(), System.currentTimeMillis(), gateway.hgId(),
-                    false, 0), r.inline())));
+                    false, 0), r.inline(), true)));
     return request.compose(r -> gateway.<VersionMeta>owner(id, Addresses.OWNER_COMMIT, r, headers, lockWaitMs + 30_000))
         .map(Message::body)
         .onSuccess(gateway.cache()::putVersion)

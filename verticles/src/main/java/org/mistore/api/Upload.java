@@ -67,8 +67,9 @@ final class Upload {
     ended = true;
     if (current.length() > 0 && !done.future().isComplete()) {
       if (blockShas.isEmpty()) {
+        // The only block is the whole body: its checksum is the body's (set by finishIfDone).
         inline = current;
-        blockShas.add(Checksums.sha256(current));
+        blockShas.add(null);
       } else {
         dispatch();
       }
@@ -153,8 +154,12 @@ final class Upload {
   }
 
   private void finishIfDone() {
-    if (ended && inFlight == 0) {
-      done.tryComplete(new Result(size, HexFormat.of().formatHex(whole.digest()), List.copyOf(blockShas), inline));
+    if (ended && inFlight == 0 && !done.future().isComplete()) {
+      String sha256 = HexFormat.of().formatHex(whole.digest());
+      if (inline.length() > 0) {
+        blockShas.set(0, sha256);
+      }
+      done.tryComplete(new Result(size, sha256, List.copyOf(blockShas), inline));
     }
   }
 

@@ -85,15 +85,16 @@ final class HgCopies {
   /**
    * Stores a block on an HG; fails with the HG's failure ({@link FailureCode#FULL} when over quota).
    * Small blocks go with the others bound to the same HG within {@link #BATCH_LINGER_MS}: one message
-   * and one batch of the HG's store for all. Call on the POP's context.
+   * and one batch of the HG's store for all. {@code hashed}: as {@link StoreBlock#hashed}. Call on
+   * the POP's context.
    */
-  Future<Void> store(String hg, BlockRef ref, Buffer data) {
+  Future<Void> store(String hg, BlockRef ref, Buffer data, boolean hashed) {
     if (data.length() > BATCHED_BLOCK_BYTES) {
-      return storeOne(hg, ref, data);
+      return storeOne(hg, new StoreBlock(ref, data, hashed));
     }
     Outgoing batch = outgoing.computeIfAbsent(hg, k -> new Outgoing());
     Promise<Void> stored = Promise.promise();
-    batch.blocks.add(new StoreBlock(ref, data));
+    batch.blocks.add(new StoreBlock(ref, data, hashed));
     batch.stored.add(stored);
     batch.bytes += data.length();
     if (batch.blocks.size() >= StoreBlocks.MAX_BLOCKS || batch.bytes >= BATCH_BYTES) {
@@ -134,7 +135,7 @@ final class HgCopies {
             // An HG of an earlier version knows only the one-block verb.
             for (int i = 0; i < batch.blocks.size(); i++) {
               StoreBlock b = batch.blocks.get(i);
-              storeOne(hg, b.ref(), b.data()).onComplete(batch.stored.get(i));
+              storeOne(hg, b).onComplete(batch.stored.get(i));
             }
           } else {
             batch.stored.forEach(p -> p.fail(e));
@@ -145,8 +146,8 @@ final class HgCopies {
   private static final JsonObject FAILED_WITHOUT_ANSWER =
       new JsonObject().put("code", FailureCode.INTERNAL.code).put("message", "the HG gave no answer for this block");
 
-  private Future<Void> storeOne(String hg, BlockRef ref, Buffer data) {
-    return vertx.eventBus().request(Addresses.hg(hg, Addresses.HG_STORE_BLOCK), new StoreBlock(ref, data),
+  private Future<Void> storeOne(String hg, StoreBlock block) {
+    return vertx.eventBus().request(Addresses.hg(hg, Addresses.HG_STORE_BLOCK), block,
         new DeliveryOptions().setSendTimeout(Math.max(30_000, readTimeoutMs))).mapEmpty();
   }
 

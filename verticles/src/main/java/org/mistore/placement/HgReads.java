@@ -139,7 +139,7 @@ final class HgReads {
 
   /** Replaces a corrupt copy on an HG with good bytes (the HG checks them again). */
   private void rewrite(String hg, BlockRef ref, Buffer good) {
-    hgs.store(hg, ref, good)
+    hgs.store(hg, ref, good, false)
         .onSuccess(v -> repaired.increment())
         .onFailure(e -> {
           repairFailures.increment();

@@ -376,7 +376,10 @@ public final class RegionPlacement {
       if (targets.isEmpty()) {
         return Future.succeededFuture(-1);
       }
-      return goodCopy(ref, live).compose(data -> placeOn(ref, data, targets, 0, need))
+      // The bytes a commit carried were checked (or hashed by the gateway) in this process: an HG
+      // in this process need not hash them again (the flag never crosses the wire).
+      Buffer committed = fresh.get(key);
+      return goodCopy(ref, live).compose(data -> placeOn(ref, data, data == committed, targets, 0, need))
           .compose(placed -> placed < need ? Future.succeededFuture(-1) : dropOwnCopy(ref).map(placed));
     }).recover(e -> {
       LOG.log(System.Logger.Level.DEBUG, "block {0}: {1}", key, e.getMessage());
@@ -385,16 +388,16 @@ public final class RegionPlacement {
   }
 
   /** Stores the block on targets in turn until {@code need} took it; the result is how many did. */
-  private Future<Integer> placeOn(BlockRef ref, Buffer data, List<String> targets, int at, int need) {
+  private Future<Integer> placeOn(BlockRef ref, Buffer data, boolean hashed, List<String> targets, int at, int need) {
     if (need == 0 || at == targets.size()) {
       return Future.succeededFuture(0);
     }
     String hg = targets.get(at);
     Long until = fullUntil.get(hg);
     if (until != null && until > System.nanoTime()) {
-      return placeOn(ref, data, targets, at + 1, need);
+      return placeOn(ref, data, hashed, targets, at + 1, need);
     }
-    return hgs.store(hg, ref, data)
+    return hgs.store(hg, ref, data, hashed)
         .compose(v -> store.placed(ref, hg))
         .map(v -> {
           copies.increment();
@@ -409,7 +412,7 @@ public final class RegionPlacement {
           }
           return Future.succeededFuture(0);
         })
-        .compose(n -> placeOn(ref, data, targets, at + 1, need - n).map(more -> n + more));
+        .compose(n -> placeOn(ref, data, hashed, targets, at + 1, need - n).map(more -> n + more));
   }
 
   private Future<Void> dropOwnCopy(BlockRef ref) {

@@ -299,7 +299,7 @@ public final class OwnerService implements LockMirror {
     return store.head(id)
         .compose(head -> {
           CommitRequest numbered = renumber
-              ? new CommitRequest(request.meta().withVersion(head + 1), request.inline()) : request;
+              ? new CommitRequest(request.meta().withVersion(head + 1), request.inline(), request.hashed()) : request;
           long version = numbered.meta().ref().version();
           if (version > 1 || head > 0) {
             Optional<LockGrant> writer = token == null ? Optional.empty()

@@ -397,10 +397,14 @@ public final class PopObjectStore implements FenceStore {
     });
   }
 
-  /** The inline block's bytes once checked against the version's first block checksum (null when none). */
+  /**
+   * The inline block's bytes once checked against the version's first block checksum (null when
+   * none); not hashed again when the checksum was computed from them in this process.
+   */
   private Future<byte[]> inlineBytes(CommitRequest request) {
     VersionMeta meta = request.meta();
     return !request.hasInline() ? Future.succeededFuture(null)
+        : request.hashed() ? Future.succeededFuture(request.inline().getBytes())
         : store.checked(request.inline(), request.inline().length(), meta.blockSha256().get(0), "inline block")
             .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
                 ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e));
