@@ -34,14 +34,34 @@ final class ObjectService {
   static final String TOMBSTONE_SHA = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
   static final List<String> CONSISTENCIES = List.of("atomic", "rw-exclusive", "monotonic");
 
-  /** A body to store: a streaming HTTP request, or bytes already in memory (WebSocket). */
-  record Body(HttpServerRequest request, Buffer data, String contentType) {
+  /**
+   * A body to store: a streaming HTTP request, or bytes already in memory (WebSocket). {@code gone}
+   * says why the client of a streamed body left before its upload began (null while it is there).
+   */
+  record Body(HttpServerRequest request, Buffer data, String contentType,
+      java.util.concurrent.atomic.AtomicReference<String> gone) {
+    /**
+     * A request's body, watched from now on: a client that closes the connection while the gateway
+     * still takes the lock or mints the id is noticed then, not left to an upload that never ends.
+     * Call on the request's context; the upload replaces these handlers with its own.
+     */
     static Body streamed(HttpServerRequest request, String contentType) {
-      return new Body(request, null, contentType);
+      var gone = new java.util.concurrent.atomic.AtomicReference<String>();
+      if (!request.isEnded()) {
+        request.exceptionHandler(e -> gone.compareAndSet(null, String.valueOf(e.getMessage())));
+        request.connection().closeHandler(v -> gone.compareAndSet(null, "the client closed the connection"));
+      }
+      return new Body(request, null, contentType, gone);
     }
 
     static Body whole(Buffer data, String contentType) {
-      return new Body(null, data, contentType);
+      return new Body(null, data, contentType, new java.util.concurrent.atomic.AtomicReference<>());
+    }
+
+    /** A 400 for a client that left before its upload began, else null. */
+    HttpProblem left() {
+      String why = gone.get();
+      return why == null ? null : HttpProblem.badRequest("upload interrupted before its body was read: " + why);
     }
   }
 
@@ -119,6 +139,9 @@ final class ObjectService {
   /** Streams the body into blocks, then commits the version at the primary (and backup); aborts on failure. */
   private Future<VersionMeta> upload(Gateway gateway, VersionRef ref, Body body, Map<String, String> commitHeaders,
       int stripes) {
+    if (body.left() != null) {
+      return Future.failedFuture(body.left());
+    }
     Upload upload = new Upload(body.request(), gateway, ref, limits.blockSize(), limits.blocksInFlight(),
         limits.maxObjectBytes());
     Future<Upload.Result> stored = body.request() != null ? upload.run() : upload.runWhole(body.data());

@@ -510,6 +510,41 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(dev.get("/v1/objects/" + id).body()).isEqualTo("next");
   }
 
+  @Test
+  void aClientThatLeavesWhileItsWriteWaitsForTheLockLeavesNoVersionAndNoLock() throws Exception {
+    start(new JsonObject());
+    String id = dev.create("original", "hg-1-1");
+    JsonObject held = new JsonObject(dev.lock(id, "write", 30_000, 0, "hg-1-1").body());
+    double connections = openConnections();
+    int port = Integer.parseInt(dev.base.substring(dev.base.lastIndexOf(':') + 1));
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("PUT /v1/objects/" + id + " HTTP/1.1\r\nHost: x\r\nMistore-Lock-Wait: 30000\r\n"
+          + "Content-Length: 1000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(bytes(300_000, 9));
+      out.flush();
+    }
+    // The gateway saw the client go while its write still waited for the lock; then it gets the lock.
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (openConnections() > connections && System.nanoTime() < until) {
+      Thread.onSpinWait();
+    }
+    assertThat(openConnections()).as("the server closed the client's connection").isEqualTo(connections);
+    assertThat(dev.delete("/v1/locks/" + held.getString("token")).statusCode()).isEqualTo(204);
+    // The gateway releases the lock at once instead of holding it for an upload that never comes.
+    HttpResponse<String> next = dev.put("/v1/objects/" + id, "next", "Mistore-Lock-Wait", "10000");
+    assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+    assertThat(new JsonObject(next.body()).getLong("version")).isEqualTo(2);
+    assertThat(dev.get("/v1/objects/" + id).body()).isEqualTo("next");
+  }
+
+  /** The HTTP server's open connections, per its metrics. */
+  private double openConnections() {
+    return java.util.Arrays.stream(dev.get("/metrics").body().split("\n"))
+        .filter(l -> l.startsWith("vertx_http_server_active_connections"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
   /** Reads one response head (status line and headers) from a raw HTTP/1.1 connection. */
   private static String readHead(java.io.InputStream in) throws java.io.IOException {
     StringBuilder head = new StringBuilder();
