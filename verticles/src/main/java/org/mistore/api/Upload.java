@@ -53,7 +53,25 @@ final class Upload {
     this.blockSize = blockSize;
     this.maxInFlight = maxInFlight;
     this.maxBytes = maxBytes;
-    this.current = Buffer.buffer(Math.min(blockSize, 64 * 1024));
+    this.current = Buffer.buffer(firstBufferBytes(request, blockSize));
+  }
+
+  /**
+   * Room for the first block: what the request declares when that is less (a 4 KiB body does not
+   * take 64 KiB per upload), else up to 64 KiB, grown as the block fills.
+   */
+  private static int firstBufferBytes(HttpServerRequest request, int blockSize) {
+    int most = Math.min(blockSize, 64 * 1024);
+    String declared = request == null || request.getHeader("Transfer-Encoding") != null ? null
+        : request.getHeader("Content-Length");
+    if (declared != null) {
+      try {
+        return (int) Math.max(0, Math.min(most, Long.parseLong(declared.trim())));
+      } catch (NumberFormatException e) {
+        return most;
+      }
+    }
+    return most;
   }
 
   /** Stores an in-memory body (WebSocket payloads). */

@@ -185,7 +185,9 @@ final class Journal implements AutoCloseable {
     }
     to.seek(at);
     CRC32C crc = seeded(generation);
-    DataOutputStream raw = new DataOutputStream(new BufferedOutputStream(stream, 1 << 16));
+    // A buffer the record's size (up to 64 KiB): most records are small, and one is allocated per batch.
+    DataOutputStream raw = new DataOutputStream(new BufferedOutputStream(stream,
+        (int) Math.min(1 << 16, length + HEADER)));
     raw.writeInt((int) length);
     DataOutputStream out = new DataOutputStream(new CheckedOutputStream(raw, crc));
     out.writeInt(changes.size());

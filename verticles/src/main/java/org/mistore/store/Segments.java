@@ -72,6 +72,8 @@ final class Segments implements RoleStore.Sidecar {
   private RandomAccessFile current;
   private int currentId;
   private long currentSize;
+  /** Where {@link #current}'s file pointer is (-1: unknown, after a failed write). */
+  private long filePointer = -1;
   private boolean dirty;
   /** Whether a record the journal does not carry was appended since the last sync. */
   private boolean uncovered;
@@ -142,12 +144,15 @@ final class Segments implements RoleStore.Sidecar {
     }
     long start = currentSize;
     Location at = new Location(currentId, start + HEADER + k.length, data.length);
-    current.seek(start);
     // A small record is written whole, with one copy and one system call; a large one without the copy.
     boolean whole = covered || need <= SMALL_RECORD;
     ByteBuffer head = ByteBuffer.allocate(whole ? (int) need : HEADER + k.length).putInt(k.length)
         .putInt(data.length).put(k);
     byte[] record = null;
+    if (filePointer != start) {
+      current.seek(start); // appends follow each other: needed only after a failed write
+    }
+    filePointer = -1; // unknown until the writes succeed
     if (whole) {
       record = head.put(data).array();
       current.write(record);
@@ -155,6 +160,7 @@ final class Segments implements RoleStore.Sidecar {
       current.write(head.array());
       current.write(data);
     }
+    filePointer = start + need;
     currentSize += need;
     dirty = true;
     uncovered |= !covered;
@@ -198,6 +204,7 @@ final class Segments implements RoleStore.Sidecar {
     current = new RandomAccessFile(fileOf(currentId).toFile(), "rw");
     current.setLength(0);
     currentSize = 0;
+    filePointer = 0;
     dirChanged = true;
   }
 
