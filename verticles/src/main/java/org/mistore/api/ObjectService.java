@@ -139,8 +139,9 @@ final class ObjectService {
   /** Streams the body into blocks, then commits the version at the primary (and backup); aborts on failure. */
   private Future<VersionMeta> upload(Gateway gateway, VersionRef ref, Body body, Map<String, String> commitHeaders,
       int stripes) {
-    if (body.left() != null) {
-      return Future.failedFuture(body.left());
+    HttpProblem left = body.left();
+    if (left != null) {
+      return Future.failedFuture(left);
     }
     Upload upload = new Upload(body.request(), gateway, ref, limits.blockSize(), limits.blocksInFlight(),
         limits.maxObjectBytes());
@@ -272,16 +273,8 @@ final class ObjectService {
     if (body.data() != null) {
       return body.data().length() < limits.blockSize();
     }
-    HttpServerRequest request = body.request();
-    String length = request.getHeader("Content-Length");
-    if (length == null || request.getHeader("Transfer-Encoding") != null) {
-      return false;
-    }
-    try {
-      return Long.parseLong(length.trim()) < limits.blockSize();
-    } catch (NumberFormatException e) {
-      return false;
-    }
+    java.util.OptionalLong declared = Upload.declaredLength(body.request());
+    return declared.isPresent() && declared.getAsLong() < limits.blockSize();
   }
 
   /**

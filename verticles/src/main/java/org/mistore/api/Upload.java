@@ -62,16 +62,22 @@ final class Upload {
    */
   private static int firstBufferBytes(HttpServerRequest request, int blockSize) {
     int most = Math.min(blockSize, 64 * 1024);
+    java.util.OptionalLong declared = declaredLength(request);
+    return declared.isPresent() ? (int) Math.max(0, Math.min(most, declared.getAsLong())) : most;
+  }
+
+  /** The body length {@code Content-Length} declares, if any (none for a chunked or in-memory body, or a malformed one). */
+  static java.util.OptionalLong declaredLength(HttpServerRequest request) {
     String declared = request == null || request.getHeader("Transfer-Encoding") != null ? null
         : request.getHeader("Content-Length");
-    if (declared != null) {
-      try {
-        return (int) Math.max(0, Math.min(most, Long.parseLong(declared.trim())));
-      } catch (NumberFormatException e) {
-        return most;
-      }
+    if (declared == null) {
+      return java.util.OptionalLong.empty();
     }
-    return most;
+    try {
+      return java.util.OptionalLong.of(Long.parseLong(declared.trim()));
+    } catch (NumberFormatException e) {
+      return java.util.OptionalLong.empty();
+    }
   }
 
   /** Stores an in-memory body (WebSocket payloads). */

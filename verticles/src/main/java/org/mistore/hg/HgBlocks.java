@@ -68,10 +68,8 @@ final class HgBlocks {
    * {@link IllegalArgumentException}). Fails as a whole only when the batch could not be made durable.
    */
   Future<List<RuntimeException>> putAll(List<StoreBlock> batch) {
-    // A block hashed from these bytes in this process (see StoreBlock#hashed) is not hashed again.
     List<Future<byte[]>> checked = batch.stream()
-        .map(b -> b.hashed() ? Future.succeededFuture(b.data().getBytes())
-            : store.checked(b.data(), b.ref().length(), b.ref().sha256(), "block " + b.ref().index()))
+        .map(b -> store.checked(b.data(), b.ref().length(), b.ref().sha256(), "block " + b.ref().index(), b.hashed()))
         .toList();
     return Future.join(checked).transform(x -> {
       List<RuntimeException> outcomes = new ArrayList<>(batch.size());

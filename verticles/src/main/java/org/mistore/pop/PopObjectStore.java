@@ -253,9 +253,7 @@ public final class PopObjectStore implements FenceStore {
    * bytes in this process (see {@link org.mistore.codecs.StoreBlock#hashed}), so it is not hashed again.
    */
   public Future<Void> putBlock(BlockRef ref, Buffer data, boolean hashed) {
-    Future<byte[]> checked = hashed && data.length() == ref.length() ? Future.succeededFuture(data.getBytes())
-        : store.checked(data, ref.length(), ref.sha256(), "block " + ref.index());
-    return checked
+    return store.checked(data, ref.length(), ref.sha256(), "block " + ref.index(), hashed)
         .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
             ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e))
         .compose(bytes -> store.write(db -> {
@@ -404,8 +402,8 @@ public final class PopObjectStore implements FenceStore {
   private Future<byte[]> inlineBytes(CommitRequest request) {
     VersionMeta meta = request.meta();
     return !request.hasInline() ? Future.succeededFuture(null)
-        : request.hashed() ? Future.succeededFuture(request.inline().getBytes())
-        : store.checked(request.inline(), request.inline().length(), meta.blockSha256().get(0), "inline block")
+        : store.checked(request.inline(), request.inline().length(), meta.blockSha256().get(0), "inline block",
+            request.hashed())
             .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
                 ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e));
   }

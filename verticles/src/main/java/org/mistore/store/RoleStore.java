@@ -393,6 +393,18 @@ public final class RoleStore {
    * a worker thread, small ones at once.
    */
   public Future<byte[]> checked(Buffer data, long length, String sha256, String what) {
+    return checked(data, length, sha256, what, false);
+  }
+
+  /**
+   * As {@link #checked(Buffer, long, String, String)}, without hashing again when {@code hashed}:
+   * the checksum was computed from these very bytes in this process (see
+   * {@link org.mistore.codecs.StoreBlock#hashed}); the length is still checked.
+   */
+  public Future<byte[]> checked(Buffer data, long length, String sha256, String what, boolean hashed) {
+    if (hashed && data.length() == length) {
+      return Future.succeededFuture(data.getBytes());
+    }
     java.util.concurrent.Callable<byte[]> check = () -> {
       if (!Checksums.matches(data, length, sha256)) {
         throw new IllegalArgumentException(what + " does not match its checksum");
