@@ -40,9 +40,12 @@ public record ObjectId(String primaryPop, String backupPop, String creatorHg, lo
     return new ObjectId(parts[0], parts[1], parts[2], counter);
   }
 
-  /** 1–13 digits of base 36, lower case. */
+  /**
+   * 1–13 digits of base 36, lower case, without leading zeros: an id has one spelling, so that
+   * {@code .01} cannot name the object {@code .1} (whose ETag would then differ from the URL).
+   */
   private static boolean isCounter(String text) {
-    if (text.isEmpty() || text.length() > 13) {
+    if (text.isEmpty() || text.length() > 13 || text.length() > 1 && text.charAt(0) == '0') {
       return false;
     }
     for (int i = 0; i < text.length(); i++) {

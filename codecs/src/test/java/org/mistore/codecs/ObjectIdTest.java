@@ -20,9 +20,10 @@ class ObjectIdTest {
   @Test
   void malformedIdsAreRejectedWithAReason() {
     for (String bad : new String[] {"", "a.b.c", "a.b.c.d.e", "a.b.c.-1", "a.b.c.ZZ", "a..c.1", "a b.c.d.1",
-        "a.b.c.zzzzzzzzzzzzzzzz", "../../x.y.z.1"}) {
+        "a.b.c.zzzzzzzzzzzzzzzz", "../../x.y.z.1", "a.b.c.01", "a.b.c.00", "a.b.c.0x1"}) {
       assertThatThrownBy(() -> ObjectId.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
     }
     assertThatThrownBy(() -> ObjectId.parse(null)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(ObjectId.parse("a.b.c.0").render()).as("the counter zero has one digit").isEqualTo("a.b.c.0");
   }
 }

@@ -6,11 +6,13 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -58,6 +60,7 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    router.route().handler(ApiVerticle::checkFraming);
     // HEAD answers as GET without the body (probes and load balancers use it).
     for (HttpMethod method : new HttpMethod[] {HttpMethod.GET, HttpMethod.HEAD}) {
       router.route(method, "/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "up")));
@@ -97,9 +100,47 @@ public final class ApiVerticle extends VerticleBase {
         // Clients (browsers among them) may send a whole message as one frame: Netty's default cap of
         // 64 KiB per frame would close such a connection without a reply.
         .setMaxWebSocketFrameSize(wsMessage)
+        // No WebSocket extension is offered (payloads are small JSON): a frame with a reserved bit
+        // set is then a protocol error (RFC 6455 section 5.2), not a frame silently taken as plain.
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
         // The contract is HTTP/1.1 and WebSocket; h2c upgrades corrupted fast responses in tests.
         .setHttp2ClearTextEnabled(false));
     return server.requestHandler(router).invalidRequestHandler(ApiVerticle::invalidRequest).listen();
+  }
+
+  /**
+   * Before any route: a request body framed by a Transfer-Encoding other than {@code chunked} alone.
+   * The HTTP codec reads a body only when the last coding is {@code chunked}; any other framing
+   * would have the body taken as empty (a write would store zero bytes) and its bytes as the next
+   * request, and a coding before {@code chunked} (such as {@code gzip}) is not undone here. Such a
+   * request gets a 400 (RFC 9112 section 6.3; its 501 for an unknown coding would say the fault is
+   * the server's, which docs/api.md keeps for server faults) and the connection closes, as the rest
+   * of it cannot be parsed reliably.
+   */
+  static void checkFraming(RoutingContext rc) {
+    HttpServerRequest request = rc.request();
+    if (!request.headers().contains("Transfer-Encoding")) {
+      rc.next();
+      return;
+    }
+    List<String> codings = new java.util.ArrayList<>();
+    for (String header : request.headers().getAll("Transfer-Encoding")) {
+      for (String coding : header.split(",")) {
+        if (!coding.isBlank()) {
+          codings.add(coding.strip().toLowerCase(java.util.Locale.ROOT));
+        }
+      }
+    }
+    if (codings.equals(List.of("chunked"))) {
+      rc.next();
+      return;
+    }
+    String detail = "Transfer-Encoding '" + String.join(", ", codings) + "' is not supported: send the bytes to "
+        + "store with Content-Length, or with Transfer-Encoding: chunked alone";
+    rc.response().setStatusCode(400).putHeader("Content-Type", Problems.CONTENT_TYPE).putHeader("Connection", "close")
+        .end(Problems.document(400, "Bad Request", detail).toBuffer())
+        .onComplete(done -> request.connection().close());
   }
 
   /**

@@ -364,12 +364,17 @@ class ObjectApiTest extends DevClusterTestBase {
   @Test
   void requestsTheHttpDecoderRefusesGetProblemDocumentsToo() throws Exception {
     start(new JsonObject());
+    String id = dev.create("kept", "hg-1-1");
     String longTarget = "/v1/objects/" + "a".repeat(10_000);
     String bigHeader = "X-Big: " + "b".repeat(10_000) + "\r\n";
     Map<String, String> sent = Map.of(
         "GET " + longTarget + " HTTP/1.1\r\nHost: x\r\n\r\n", "414",
         "GET /health HTTP/1.1\r\nHost: x\r\n" + bigHeader + "\r\n", "431",
-        "PUT /v1/objects/x HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "400");
+        "PUT /v1/objects/x HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", "400",
+        // A body whose length the codec cannot know (it would read none): refused, never stored as empty.
+        "PUT /v1/objects/" + id + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nhello", "400",
+        "POST /v1/objects HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\nhello", "400",
+        "POST /v1/objects HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "400");
     for (Map.Entry<String, String> e : sent.entrySet()) {
       String response = rawResponse(e.getKey());
       String what = response.lines().findFirst().orElse("");
@@ -379,6 +384,12 @@ class ObjectApiTest extends DevClusterTestBase {
       assertThat(problem.getInteger("status")).isEqualTo(Integer.parseInt(e.getValue()));
       assertThat(problem.getString("detail")).isNotBlank().doesNotContain("Exception");
     }
+    HttpResponse<String> versions = dev.get("/v1/objects/" + id + "/versions");
+    assertThat(new io.vertx.core.json.JsonArray(versions.body()).size()).as("no version was written").isEqualTo(1);
+    assertThat(dev.get("/v1/objects/" + id).body()).isEqualTo("kept");
+    // Another spelling of an existing id (a leading zero in its counter) names no object: 400, not an alias.
+    String alias = id.substring(0, id.lastIndexOf('.') + 1) + "0" + id.substring(id.lastIndexOf('.') + 1);
+    assertThat(dev.get("/v1/objects/" + alias).statusCode()).isEqualTo(400);
   }
 
   /** The whole response to {@code request}, sent as is; the server closes the connection after it. */

@@ -225,6 +225,26 @@ class WebSocketApiTest extends DevClusterTestBase {
   }
 
   @Test
+  void aFrameWithAReservedBitSetClosesTheConnectionAsAProtocolError() throws Exception {
+    start(2, 1, new JsonObject());
+    try (java.net.Socket socket = upgraded(dev.base)) {
+      java.io.OutputStream out = socket.getOutputStream();
+      java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+      byte[] frame = oneFrame(new JsonObject().put("rid", 1).put("op", "create").put("data", b64("rsv1")).encode()
+          .getBytes(StandardCharsets.UTF_8));
+      // RSV1 names an extension (compression), and none was negotiated: the frame cannot be read as sent.
+      frame[0] |= 0x40;
+      out.write(frame);
+      out.flush();
+      int opcode = in.readUnsignedByte() & 0x0f;
+      int len = in.readUnsignedByte() & 0x7f;
+      assertThat(opcode).as("a close frame, not a reply").isEqualTo(8);
+      assertThat(len).isGreaterThanOrEqualTo(2);
+      assertThat(in.readUnsignedShort()).as("close status").isEqualTo(1002);
+    }
+  }
+
+  @Test
   void aFramePastTheAllowanceGetsACloseFrameWith1009() throws Exception {
     // Objects of at most 64 KiB: frames of at most 64 KiB * 4/3 + 64 KiB.
     start(2, 1, new JsonObject().put("websocket-max-bytes", 65536));
