@@ -344,7 +344,8 @@ final class ObjectService {
           .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
           .compose(m -> {
             VersionMeta meta = m.body();
-            if (meta.ref().version() < minVersion) {
+            // Only monotonic reads honour Mistore-Min-Version (API.md): the other modes name their version.
+            if ("monotonic".equals(consistency) && meta.ref().version() < minVersion) {
               return Future.failedFuture(HttpProblem.unavailable("no reachable copy has version " + minVersion
                   + " or later (newest is " + meta.ref().version() + ")"));
             }

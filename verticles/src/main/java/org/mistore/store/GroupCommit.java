@@ -50,6 +50,11 @@ final class GroupCommit {
   private static final long STALE_TIMER_NANOS = 1_000_000_000L;
   /** Set by {@link #close}: later writes fail at once instead of queuing behind a closed writer. */
   private volatile boolean closing;
+  /**
+   * Completed, once closing, when the writer has finished its last task (housekeeping included):
+   * closing the writer interrupts a task still running, and an interrupted checkpoint fails.
+   */
+  private final Promise<Void> idle = Promise.promise();
   private final java.util.concurrent.atomic.AtomicLong commits = new java.util.concurrent.atomic.AtomicLong();
 
   private final Runnable makeDurable;
@@ -148,6 +153,9 @@ final class GroupCommit {
       return null;
     }, true).onComplete(done -> {
       draining.set(false);
+      if (closing && queue.isEmpty()) {
+        idle.tryComplete();
+      }
       if (done.failed()) {
         System.getLogger(GroupCommit.class.getName()).log(System.Logger.Level.ERROR, "writer failed", done.cause());
         if (closing) {
@@ -156,6 +164,7 @@ final class GroupCommit {
           while ((late = queue.poll()) != null) {
             late.fail(new IllegalStateException("the store is closed"));
           }
+          idle.tryComplete();
           return;
         }
       }
@@ -170,11 +179,14 @@ final class GroupCommit {
     return commits.get();
   }
 
-  /** Closes the writer after the writes queued so far are durable (never interrupting one). */
+  /**
+   * Closes the writer after the writes queued so far are durable and its last task, checkpoint
+   * included, has ended (never interrupting one).
+   */
   Future<Void> close() {
     closing = true;
     Future<Object> last = queue(d -> null);
     drain();
-    return last.transform(x -> writer.close());
+    return last.transform(x -> idle.future()).transform(x -> writer.close());
   }
 }

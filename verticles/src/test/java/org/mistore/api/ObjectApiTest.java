@@ -115,6 +115,12 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(mono.body()).isEqualTo("three");
     HttpResponse<String> exclusive = dev.get("/v1/objects/" + id + "?consistency=rw-exclusive");
     assertThat(exclusive.body()).isEqualTo("three");
+    // Mistore-Min-Version is a monotonic read's: an atomic or rw-exclusive read gives the head whatever it says.
+    for (String mode : new String[] {"atomic", "rw-exclusive"}) {
+      HttpResponse<String> ignoring = dev.get("/v1/objects/" + id + "?consistency=" + mode, "Mistore-Min-Version", "9");
+      assertThat(ignoring.statusCode()).as(mode + ": " + ignoring.body()).isEqualTo(200);
+      assertThat(ignoring.body()).isEqualTo("three");
+    }
     JsonArray versions = new JsonArray(dev.get("/v1/objects/" + id + "/versions").body());
     assertThat(versions).hasSize(3);
     assertThat(versions.getJsonObject(0).getLong("version")).isEqualTo(1);

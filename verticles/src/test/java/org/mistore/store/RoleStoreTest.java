@@ -34,6 +34,35 @@ class RoleStoreTest {
   }
 
   @Test
+  void aCloseRightAfterABatchThatCheckpointsWaitsForThatCheckpointInsteadOfInterruptingIt(Vertx vertx)
+      throws Exception {
+    Path file = dir.resolve("pop-pop-1.db");
+    RoleStore store = RoleStore.open(vertx, file, "pop-1", Role.POP).await();
+    java.util.Map<String, byte[]> map = store.write(db -> store.hashMap("t", Serializer.STRING, Serializer.BYTE_ARRAY))
+        .await();
+    // One write of more than CHECKPOINT_BYTES, and the close queued while it is applied: both go in
+    // one batch, which is answered, then checkpoints on the writer thread.
+    int count = (int) (RoleStore.CHECKPOINT_BYTES / 1000) + 2000;
+    Future<Object> written = store.write(db -> {
+      for (int i = 0; i < count; i++) {
+        map.put("k" + i, new byte[1000]);
+      }
+      return null;
+    });
+    store.close().await();
+    assertThat(written.succeeded()).isTrue();
+    assertThat(store.stoppedBecause()).as("no checkpoint was cut short").isEmpty();
+    Journal journal = Journal.open(RoleStore.journalOf(file));
+    assertThat(journal.size()).as("the close checkpointed everything: no record left to replay").isLessThan(4096);
+    journal.close();
+    RoleStore again = RoleStore.open(vertx, file, "pop-1", Role.POP).await();
+    java.util.Map<String, byte[]> reopened = again.write(db -> again.hashMap("t", Serializer.STRING,
+        Serializer.BYTE_ARRAY)).await();
+    assertThat(again.read(db -> reopened.size()).await()).isEqualTo(count);
+    again.close().await();
+  }
+
+  @Test
   void aStoreOpenTwiceIsRefused(Vertx vertx) {
     Path file = dir.resolve("dc-dc-1.db");
     RoleStore first = RoleStore.open(vertx, file, "dc-1", Role.DC).await();
