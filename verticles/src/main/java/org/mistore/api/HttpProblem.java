@@ -27,6 +27,11 @@ public final class HttpProblem extends RuntimeException {
     return new HttpProblem(412, "Precondition Failed", detail, 0, Math.max(0, currentVersion));
   }
 
+  /** This problem, naming the object's current version as well ({@code version} 0 or less: this one). */
+  public HttpProblem withCurrentVersion(long version) {
+    return version <= 0 ? this : new HttpProblem(status, title, getMessage(), retryAfterSeconds, version);
+  }
+
   /** The object's current version when the answer names it (a failed {@code If-Match}), else 0. */
   public long currentVersion() {
     return currentVersion;

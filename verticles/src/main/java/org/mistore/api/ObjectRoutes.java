@@ -126,7 +126,7 @@ final class ObjectRoutes {
             tombstone ? null : ObjectService.Body.streamed(rc.request(), contentType(rc)), requestId))
         .onSuccess(written -> answer(rc, 200, written, tombstone
             ? new JsonObject().put("id", id.render()).put("version", written.version()) : result(written)))
-        .onFailure(rc::fail);
+        .onFailure(e -> ObjectService.withHead(gateway, id, e).onFailure(rc::fail));
   }
 
   /** {@code Mistore-Lock-Wait}: how long to wait for a lock the gateway takes (0..lock-max-wait-ms). */
@@ -162,7 +162,7 @@ final class ObjectRoutes {
           plan.release().run();
           return Future.succeededFuture();
         }))
-        .onFailure(rc::fail);
+        .onFailure(e -> ObjectService.withHead(gateway, id, e).onFailure(rc::fail));
   }
 
   private Future<Void> serve(RoutingContext rc, Gateway gateway, VersionMeta meta, String source, boolean exact) {

@@ -208,6 +208,24 @@ final class ObjectService {
     return write.apply(ifMatch);
   }
 
+  /** A refusal that names no version waits at most this long for the head it is given (see {@link #withHead}). */
+  private static final long HEAD_FOR_REFUSAL_MS = 2000;
+
+  /**
+   * {@code failure}, when it is a 409 or 423 (refusals of the lock table, which do not know the
+   * object's head), naming the object's current version too, as every object answer does: asked of
+   * the acting primary, briefly. Any other failure, or when the head cannot be had, as it is.
+   */
+  static Future<Void> withHead(Gateway gateway, ObjectId id, Throwable failure) {
+    if (!(failure instanceof HttpProblem p) || p.currentVersion() > 0 || p.status() != 409 && p.status() != 423) {
+      return Future.failedFuture(failure);
+    }
+    return gateway.<VersionMeta>owner(id, Addresses.OWNER_META, new JsonObject().put("id", id.render()), Map.of(),
+            HEAD_FOR_REFUSAL_MS)
+        .transform(head -> Future.failedFuture(head.succeeded()
+            ? p.withCurrentVersion(head.result().body().ref().version()) : p));
+  }
+
   private static Future<Long> head(Gateway gateway, ObjectId id) {
     return gateway.<VersionMeta>owner(id, Addresses.OWNER_META, new JsonObject().put("id", id.render()))
         .map(m -> m.body().ref().version())

@@ -244,7 +244,15 @@ class ObjectApiTest extends DevClusterTestBase {
         .isEqualTo(200);
 
     JsonObject lock = new JsonObject(dev.lock(id, "write", 5000, 0, "hg-1-1").body());
-    assertThat(dev.put("/v1/objects/" + id, "c", "Mistore-Lock-Wait", "0").statusCode()).isEqualTo(423);
+    // Refusals name the object's current version too, as every object answer does.
+    for (HttpResponse<String> refused : List.of(dev.put("/v1/objects/" + id, "c", "Mistore-Lock-Wait", "0"),
+        dev.delete("/v1/objects/" + id, "Mistore-Lock-Wait", "0"),
+        dev.get("/v1/objects/" + id + "?consistency=rw-exclusive", "Mistore-Lock-Wait", "0"),
+        dev.put("/v1/objects/" + id, "c", "Mistore-Lock", lock.getString("token") + "x"))) {
+      assertThat(refused.statusCode()).as(refused.body()).isIn(409, 423);
+      assertThat(refused.headers().firstValue("Mistore-Version")).as(refused.body()).hasValue("5");
+      assertThat(refused.headers().firstValue("ETag")).hasValue("\"" + id + ".5\"");
+    }
     HttpResponse<String> underLock = dev.put("/v1/objects/" + id, "c", "Mistore-Lock", lock.getString("token"));
     assertThat(underLock.statusCode()).isEqualTo(200);
     // Another reader's rw-exclusive read waits for its read lock no longer than it asked.
