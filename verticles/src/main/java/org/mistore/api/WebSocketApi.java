@@ -49,6 +49,21 @@ final class WebSocketApi {
       throw HttpProblem.badRequest("/v1/ws is a WebSocket endpoint: send an upgrade request "
           + "(Connection: Upgrade, Upgrade: websocket)");
     }
+    // What the handshake would refuse with a plain-text answer, refused here as a problem document.
+    String connectionHeader = rc.request().getHeader("Connection");
+    if (connectionHeader == null || !connectionHeader.toLowerCase(java.util.Locale.ROOT).contains("upgrade")) {
+      throw HttpProblem.badRequest("a WebSocket upgrade needs Connection: Upgrade");
+    }
+    String key = rc.request().getHeader("Sec-WebSocket-Key");
+    if (key == null || key.isBlank()) {
+      throw HttpProblem.badRequest("a WebSocket upgrade needs a Sec-WebSocket-Key header");
+    }
+    String version = rc.request().getHeader("Sec-WebSocket-Version");
+    if (version == null || !version.trim().equals("13")) {
+      rc.response().putHeader("Sec-WebSocket-Version", "13");
+      throw new HttpProblem(426, "Upgrade Required", "only WebSocket version 13 is spoken (Sec-WebSocket-Version: 13), not '"
+          + version + "'");
+    }
     String asked = RequestParams.query(rc, "gateway");
     if (asked != null && rc.request().getHeader(Gateways.HEADER) == null) {
       rc.request().headers().set(Gateways.HEADER, asked);

@@ -398,6 +398,14 @@ class ObjectApiTest extends DevClusterTestBase {
       assertThat(problem.getInteger("status")).isEqualTo(Integer.parseInt(e.getValue()));
       assertThat(problem.getString("detail")).isNotBlank().doesNotContain("Exception");
     }
+    // WebSocket upgrades the handshake cannot take: problem documents too, not plain text.
+    String upgrade = "GET /v1/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade, close\r\n";
+    for (String[] bad : new String[][] {{upgrade + "Sec-WebSocket-Version: 13\r\n\r\n", "400"},
+        {upgrade + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n", "426"}}) {
+      String response = rawResponse(bad[0]);
+      assertThat(response.lines().findFirst().orElse("")).as(response).startsWith("HTTP/1.1 " + bad[1]);
+      assertThat(response).containsIgnoringCase("content-type: application/problem+json");
+    }
     HttpResponse<String> versions = dev.get("/v1/objects/" + id + "/versions");
     assertThat(new io.vertx.core.json.JsonArray(versions.body()).size()).as("no version was written").isEqualTo(1);
     assertThat(dev.get("/v1/objects/" + id).body()).isEqualTo("kept");
