@@ -138,6 +138,11 @@ final class GroupCommit {
           batch.add(next);
           completions.add(next.apply(db));
         }
+        if (!batch.isEmpty() && batchFull.getAsBoolean() && !queue.isEmpty()) {
+          // Cut short by its size: the writes left over go in the next batch, not when the next write
+          // comes (they may have been queued before this batch began, which cleared the flag).
+          drainWanted = true;
+        }
         if (!batch.isEmpty()) {
           makeDurable.run();
           commits.incrementAndGet();

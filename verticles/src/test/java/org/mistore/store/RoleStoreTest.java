@@ -63,6 +63,33 @@ class RoleStoreTest {
   }
 
   @Test
+  void aWriteLeftOutOfAFullBatchGoesInTheNextWithoutWaitingForAnotherWrite(Vertx vertx) throws Exception {
+    Path file = dir.resolve("pop-pop-1.db");
+    // No checkpoint timer to come by (it queues a write, which would carry the one left over along).
+    RoleStore store = RoleStore.open(vertx, file, "pop-1", Role.POP, 60_000).await();
+    java.util.Map<String, byte[]> map = store.write(db -> store.hashMap("t", Serializer.STRING, Serializer.BYTE_ARRAY))
+        .await();
+    java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+    Future<Object> holding = store.write(db -> {
+      try {
+        hold.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return null;
+    });
+    // Both queued while the writer is busy: the first fills a batch on its own, the second is left over.
+    Future<Object> big = store.write(db -> map.put("big", new byte[(int) RoleStore.RECORD_BYTES + 1]));
+    Future<Object> small = store.write(db -> map.put("small", new byte[] {1}));
+    hold.countDown();
+    holding.await();
+    big.await();
+    small.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(store.read(db -> map.get("small")[0]).await()).isEqualTo((byte) 1);
+    store.close().await();
+  }
+
+  @Test
   void aStoreOpenTwiceIsRefused(Vertx vertx) {
     Path file = dir.resolve("dc-dc-1.db");
     RoleStore first = RoleStore.open(vertx, file, "dc-1", Role.DC).await();
