@@ -68,6 +68,42 @@ final class LockRoutes {
     return gateway.owner(id.get(), Addresses.OWNER_UNLOCK, new JsonObject().put("token", token)).mapEmpty();
   }
 
+  /** How long one try to release a lock the gateway took waits for its answer. */
+  private static final long RELEASE_TIMEOUT_MS = 2000;
+  /** The wait before the second try; it doubles up to {@link #RELEASE_RETRY_MAX_MS}. */
+  private static final long RELEASE_RETRY_FIRST_MS = 200;
+  private static final long RELEASE_RETRY_MAX_MS = 2000;
+  /** Tries go on for the lock's lease and this much more (a failover's detection and takeover). */
+  private static final long RELEASE_RETRY_BEYOND_LEASE_MS = 30_000;
+
+  /**
+   * Releases a lock the gateway took for one request (a write, an rw-exclusive read), trying again
+   * while a try gets no answer or fails: the lock would otherwise stay until its lease ends, and a
+   * primary that died with it held leaves it to the backup, which takes it over with a fresh lease.
+   * Tries stop once released, or once the lease (counted from now) and a failover have passed.
+   */
+  static void releaseTaken(Gateway gateway, String token, long leaseMs) {
+    Optional<ObjectId> id = LockTable.objectOf(token);
+    if (id.isPresent()) {
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(leaseMs
+          + RELEASE_RETRY_BEYOND_LEASE_MS);
+      releaseTaken(gateway, id.get(), token, deadline, RELEASE_RETRY_FIRST_MS);
+    }
+  }
+
+  private static void releaseTaken(Gateway gateway, ObjectId id, String token, long deadline, long nextWaitMs) {
+    gateway.owner(id, Addresses.OWNER_UNLOCK, new JsonObject().put("token", token), Map.of(), RELEASE_TIMEOUT_MS)
+        .onFailure(e -> {
+          if (System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(nextWaitMs) > deadline) {
+            System.getLogger(LockRoutes.class.getName()).log(System.Logger.Level.WARNING, "gave up releasing lock "
+                + token + " (" + e.getMessage() + "): it ends with its lease");
+            return;
+          }
+          gateway.vertx().setTimer(nextWaitMs, t -> releaseTaken(gateway, id, token, deadline,
+              Math.min(2 * nextWaitMs, RELEASE_RETRY_MAX_MS)));
+        });
+  }
+
   private void acquire(RoutingContext rc) {
     ObjectId id = RequestParams.objectId(rc);
     JsonObject body;

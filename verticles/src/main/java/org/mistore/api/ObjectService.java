@@ -232,10 +232,10 @@ final class ObjectService {
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
   }
 
-  private static void releaseIfOurs(Gateway gateway, WriteLock lock) {
+  private void releaseIfOurs(Gateway gateway, WriteLock lock) {
     if (lock.ours()) {
       gateway.vertx().cancelTimer(lock.keepAlive());
-      LockRoutes.release(gateway, lock.token());
+      LockRoutes.releaseTaken(gateway, lock.token(), limits.lockDefaultTtlMs());
     }
   }
 
@@ -352,7 +352,7 @@ final class ObjectService {
             lockWaitMs, gateway.hgId())).map(LockGrant::token);
     return lock.compose(token -> {
       Runnable release = exclusive && clientToken == null && token != null
-          ? () -> LockRoutes.release(gateway, token) : () -> { };
+          ? () -> LockRoutes.releaseTaken(gateway, token, limits.lockDefaultTtlMs()) : () -> { };
       Map<String, String> headers = exclusive && token != null ? Map.of(Addresses.HEADER_LOCK, token) : Map.of();
       JsonObject query = new JsonObject().put("id", id.render()).put("version", version);
       if ("monotonic".equals(consistency)) {

@@ -279,4 +279,25 @@ class FailoverTest extends DevClusterTestBase {
         .as("failed when the backup was seen down, not by the peer timeout")
         .isEqualTo("POP " + backup + " holding the second copy went down with the commit in flight; retry");
   }
+
+  @Test
+  void aReleaseOfTheGatewaysLockThatGetsNoAnswerIsSentAgainSoTheNextWriteDoesNotWaitForTheLease() {
+    // Leases far longer than the writes' lock wait: only a release lets the next write in.
+    start(3, 1, new JsonObject().put("lock-default-ttl-ms", 60_000).put("block-size", 65_536));
+    String id = dev.create("v1", "hg-1-1");
+    assertThat(id).startsWith("pop-1.");
+    // A second consumer of pop-1's releases that never answers, as a primary dying with a release in
+    // flight would: the event bus hands it every other release.
+    var silent = dev.cluster.vertx().eventBus().consumer(
+        org.mistore.codecs.Addresses.of(Role.POP, "pop-1", org.mistore.codecs.Addresses.OWNER_UNLOCK), m -> { });
+    silent.completion().await();
+    // Bodies of two blocks: the gateway takes the write lock for each, then releases it.
+    String body = "b".repeat(100_000);
+    for (int v = 2; v <= 5; v++) {
+      HttpResponse<String> w = put(id, body + v, "hg-1-1", "Mistore-Lock-Wait", "20000");
+      assertThat(w.statusCode()).as("write %d: %s", v, w.body()).isEqualTo(200);
+      assertThat(new JsonObject(w.body()).getLong("version")).isEqualTo(v);
+    }
+    silent.unregister().await();
+  }
 }
