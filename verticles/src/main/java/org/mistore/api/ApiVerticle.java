@@ -60,7 +60,6 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
-    router.route().handler(ApiVerticle::checkFraming);
     // HEAD answers as GET without the body (probes and load balancers use it).
     for (HttpMethod method : new HttpMethod[] {HttpMethod.GET, HttpMethod.HEAD}) {
       router.route(method, "/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "up")));
@@ -106,23 +105,26 @@ public final class ApiVerticle extends VerticleBase {
         .setPerFrameWebSocketCompressionSupported(false)
         // The contract is HTTP/1.1 and WebSocket; h2c upgrades corrupted fast responses in tests.
         .setHttp2ClearTextEnabled(false));
-    return server.requestHandler(router).invalidRequestHandler(ApiVerticle::invalidRequest).listen();
+    return server.requestHandler(request -> {
+      if (wellFramed(request)) {
+        router.handle(request);
+      }
+    }).invalidRequestHandler(ApiVerticle::invalidRequest).listen();
   }
 
   /**
-   * Before any route: a request body framed by a Transfer-Encoding other than {@code chunked} alone.
-   * The HTTP codec reads a body only when the last coding is {@code chunked}; any other framing
+   * Before the router: whether the request's body is framed so that it can be read, else answers
+   * it. The HTTP codec reads a body framed by a Transfer-Encoding only when that is {@code chunked}
+   * alone; any other framing
    * would have the body taken as empty (a write would store zero bytes) and its bytes as the next
    * request, and a coding before {@code chunked} (such as {@code gzip}) is not undone here. Such a
    * request gets a 400 (RFC 9112 section 6.3; its 501 for an unknown coding would say the fault is
    * the server's, which docs/api.md keeps for server faults) and the connection closes, as the rest
    * of it cannot be parsed reliably.
    */
-  static void checkFraming(RoutingContext rc) {
-    HttpServerRequest request = rc.request();
+  static boolean wellFramed(HttpServerRequest request) {
     if (!request.headers().contains("Transfer-Encoding")) {
-      rc.next();
-      return;
+      return true;
     }
     List<String> codings = new java.util.ArrayList<>();
     for (String header : request.headers().getAll("Transfer-Encoding")) {
@@ -133,14 +135,15 @@ public final class ApiVerticle extends VerticleBase {
       }
     }
     if (codings.equals(List.of("chunked"))) {
-      rc.next();
-      return;
+      return true;
     }
     String detail = "Transfer-Encoding '" + String.join(", ", codings) + "' is not supported: send the bytes to "
         + "store with Content-Length, or with Transfer-Encoding: chunked alone";
-    rc.response().setStatusCode(400).putHeader("Content-Type", Problems.CONTENT_TYPE).putHeader("Connection", "close")
+    request.response().setStatusCode(400).putHeader("Content-Type", Problems.CONTENT_TYPE)
+        .putHeader("Connection", "close")
         .end(Problems.document(400, "Bad Request", detail).toBuffer())
         .onComplete(done -> request.connection().close());
+    return false;
   }
 
   /**

@@ -134,7 +134,8 @@ public final class Problems {
     if (failure != null && status >= 500) {
       LOG.log(System.Logger.Level.ERROR, "request " + rc.request().method() + " " + rc.request().path() + " failed", failure);
     }
-    String reason = HttpResponseStatus.valueOf(status).reasonPhrase();
+    // RFC 9110's name, as the other 413s of the API say it (the codec still has the older one).
+    String reason = status == 413 ? "Content Too Large" : HttpResponseStatus.valueOf(status).reasonPhrase();
     String detail = switch (status) {
       // The router's own 400s: an HTTP/1.1 request without Host, or a request target it cannot take.
       case 400 -> rc.request().authority() == null && rc.request().version() == io.vertx.core.http.HttpVersion.HTTP_1_1

@@ -346,6 +346,11 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(dev.put("/v1/objects/pop-1.pop-2.hg-1-1.zzz", "x").statusCode()).isEqualTo(404);
     assertThat(dev.put("/v1/objects/" + id, "x", "Mistore-Lock-Wait", "soon").statusCode()).isEqualTo(400);
     assertThat(dev.post("/v1/objects", "x", "Mistore-Stripes", "99").statusCode()).isEqualTo(400);
+    HttpResponse<String> bigLock = dev.post("/v1/objects/" + id + "/locks", "{\"type\":\"write\",\"pad\":\""
+        + "a".repeat(5000) + "\"}");
+    assertThat(bigLock.statusCode()).isEqualTo(413);
+    assertThat(new JsonObject(bigLock.body()).getString("title")).as("RFC 9110's name, as every 413 here")
+        .isEqualTo("Content Too Large");
     HttpResponse<String> problem = dev.get("/v1/objects/" + id + "?version=x");
     assertThat(problem.headers().firstValue("Content-Type")).hasValue("application/problem+json");
     for (String path : new String[] {"/health", "/ready", "/v1/cluster", "/v1/objects/" + id + "/versions", "/metrics"}) {
