@@ -199,6 +199,21 @@ class WebSocketApiTest extends DevClusterTestBase {
     return f.toByteArray();
   }
 
+  /** The text of a create of {@code content}, as one message's bytes. */
+  private static byte[] createMessage(String content) {
+    return new JsonObject().put("rid", 1).put("op", "create").put("data", b64(content)).encode()
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Reads the server's next frame, which must be a close frame with a status: that status. */
+  private static int closeStatus(java.io.DataInputStream in) throws java.io.IOException {
+    int opcode = in.readUnsignedByte() & 0x0f;
+    int len = in.readUnsignedByte() & 0x7f;
+    assertThat(opcode).as("a close frame, not a reply").isEqualTo(8);
+    assertThat(len).as("a close frame with a status").isGreaterThanOrEqualTo(2);
+    return in.readUnsignedShort();
+  }
+
   @Test
   void aWholeMessageInOneFrameOverSixtyFourKibIsTaken() throws Exception {
     start(2, 1, new JsonObject());
@@ -207,8 +222,7 @@ class WebSocketApiTest extends DevClusterTestBase {
       java.io.OutputStream out = socket.getOutputStream();
       java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
       String big = "0123456789".repeat(10_000);
-      byte[] frame = new JsonObject().put("rid", 1).put("op", "create").put("data", b64(big)).encode()
-          .getBytes(StandardCharsets.UTF_8);
+      byte[] frame = createMessage(big);
       assertThat(frame.length).isGreaterThan(128 * 1024);
       out.write(oneFrame(frame));
       out.flush();
@@ -230,17 +244,12 @@ class WebSocketApiTest extends DevClusterTestBase {
     try (java.net.Socket socket = upgraded(dev.base)) {
       java.io.OutputStream out = socket.getOutputStream();
       java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
-      byte[] frame = oneFrame(new JsonObject().put("rid", 1).put("op", "create").put("data", b64("rsv1")).encode()
-          .getBytes(StandardCharsets.UTF_8));
+      byte[] frame = oneFrame(createMessage("rsv1"));
       // RSV1 names an extension (compression), and none was negotiated: the frame cannot be read as sent.
       frame[0] |= 0x40;
       out.write(frame);
       out.flush();
-      int opcode = in.readUnsignedByte() & 0x0f;
-      int len = in.readUnsignedByte() & 0x7f;
-      assertThat(opcode).as("a close frame, not a reply").isEqualTo(8);
-      assertThat(len).isGreaterThanOrEqualTo(2);
-      assertThat(in.readUnsignedShort()).as("close status").isEqualTo(1002);
+      assertThat(closeStatus(in)).isEqualTo(1002);
     }
   }
 
@@ -251,19 +260,14 @@ class WebSocketApiTest extends DevClusterTestBase {
     try (java.net.Socket socket = upgraded(dev.base)) {
       java.io.OutputStream out = socket.getOutputStream();
       java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
-      byte[] frame = new JsonObject().put("rid", 1).put("op", "create").put("data", b64("x".repeat(200_000))).encode()
-          .getBytes(StandardCharsets.UTF_8);
+      byte[] frame = createMessage("x".repeat(200_000));
       try {
         out.write(oneFrame(frame));
         out.flush();
       } catch (java.io.IOException e) {
         // the server may close before it has read it all: its close frame is still there to read
       }
-      int opcode = in.readUnsignedByte() & 0x0f;
-      int len = in.readUnsignedByte() & 0x7f;
-      assertThat(opcode).as("a close frame").isEqualTo(8);
-      assertThat(len).isGreaterThanOrEqualTo(2);
-      assertThat(in.readUnsignedShort()).as("close status").isEqualTo(1009);
+      assertThat(closeStatus(in)).isEqualTo(1009);
     }
     // The same message in many frames (as the JDK's client sends it): the same close.
     Client client = Client.connect(dev.base, "hg-1-1");
