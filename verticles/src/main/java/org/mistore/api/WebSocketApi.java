@@ -131,6 +131,11 @@ final class WebSocketApi {
         return;
       }
       Object rid = request.getValue("rid");
+      if (rid instanceof Double d && !Double.isFinite(d)) {
+        // 1e400 parses as infinity, which JSON cannot say: echoed, it would make the reply unreadable.
+        reply(null, HttpProblem.badRequest("rid must be a finite number"), pending);
+        return;
+      }
       Future<JsonObject> answer;
       try {
         answer = handle(request, pending);

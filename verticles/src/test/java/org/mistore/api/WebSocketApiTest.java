@@ -157,6 +157,11 @@ class WebSocketApiTest extends DevClusterTestBase {
         .getInteger("status")).isEqualTo(400);
     c.socket.sendBinary(ByteBuffer.wrap(new byte[] {1, 2}), true).join();
     assertThat(c.next().getInteger("status")).isEqualTo(400);
+    // A rid JSON numbers cannot carry back (it parses as infinity): refused, and the reply is valid JSON.
+    c.socket.sendText("{\"rid\":1e400,\"op\":\"versions\",\"id\":\"pop-1.pop-2.hg-1-1.1\"}", true).join();
+    JsonObject infinite = c.next();
+    assertThat(infinite.getInteger("status")).isEqualTo(400);
+    assertThat(infinite.getValue("rid")).isNull();
     assertThat(c.call(new JsonObject().put("op", "create").put("data", b64("still here"))).getInteger("status"))
         .isEqualTo(201);
   }
