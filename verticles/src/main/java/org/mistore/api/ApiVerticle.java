@@ -137,13 +137,17 @@ public final class ApiVerticle extends VerticleBase {
     if (codings.equals(List.of("chunked"))) {
       return true;
     }
-    String detail = "Transfer-Encoding '" + String.join(", ", codings) + "' is not supported: send the bytes to "
-        + "store with Content-Length, or with Transfer-Encoding: chunked alone";
-    request.response().setStatusCode(400).putHeader("Content-Type", Problems.CONTENT_TYPE)
-        .putHeader("Connection", "close")
-        .end(Problems.document(400, "Bad Request", detail).toBuffer())
-        .onComplete(done -> request.connection().close());
+    refuseAndClose(request, 400, "Bad Request", "Transfer-Encoding '" + String.join(", ", codings)
+        + "' is not supported: send the bytes to store with Content-Length, or with Transfer-Encoding: chunked alone");
     return false;
+  }
+
+  /** Answers {@code request} with a problem document, then closes its connection (the rest cannot be parsed). */
+  private static void refuseAndClose(HttpServerRequest request, int status, String title, String detail) {
+    request.response().setStatusCode(status).putHeader("Content-Type", Problems.CONTENT_TYPE)
+        .putHeader("Connection", "close")
+        .end(Problems.document(status, title, detail).toBuffer())
+        .onComplete(done -> request.connection().close());
   }
 
   /**
@@ -170,10 +174,7 @@ public final class ApiVerticle extends VerticleBase {
       detail = "not a valid HTTP/1.1 request" + (cause == null || cause.getMessage() == null ? ""
           : ": " + cause.getMessage());
     }
-    request.response().setStatusCode(status).putHeader("Content-Type", Problems.CONTENT_TYPE)
-        .putHeader("Connection", "close")
-        .end(Problems.document(status, title, detail).toBuffer())
-        .onComplete(done -> request.connection().close());
+    refuseAndClose(request, status, title, detail);
   }
 
   /** The methods some route of {@code router} takes on {@code path}, comma-separated (empty when none). */

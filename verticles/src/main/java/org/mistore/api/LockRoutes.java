@@ -1,6 +1,7 @@
 package org.mistore.api;
 
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -65,7 +66,12 @@ final class LockRoutes {
     if (id.isEmpty()) {
       return Future.succeededFuture();
     }
-    return gateway.owner(id.get(), Addresses.OWNER_UNLOCK, new JsonObject().put("token", token)).mapEmpty();
+    return unlock(gateway, id.get(), token, DeliveryOptions.DEFAULT_TIMEOUT);
+  }
+
+  private static Future<Void> unlock(Gateway gateway, ObjectId id, String token, long timeoutMs) {
+    return gateway.owner(id, Addresses.OWNER_UNLOCK, new JsonObject().put("token", token), Map.of(), timeoutMs)
+        .mapEmpty();
   }
 
   /** How long one try to release a lock the gateway took waits for its answer. */
@@ -92,7 +98,7 @@ final class LockRoutes {
   }
 
   private static void releaseTaken(Gateway gateway, ObjectId id, String token, long deadline, long nextWaitMs) {
-    gateway.owner(id, Addresses.OWNER_UNLOCK, new JsonObject().put("token", token), Map.of(), RELEASE_TIMEOUT_MS)
+    unlock(gateway, id, token, RELEASE_TIMEOUT_MS)
         .onFailure(e -> {
           if (System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(nextWaitMs) > deadline) {
             System.getLogger(LockRoutes.class.getName()).log(System.Logger.Level.WARNING, "gave up releasing lock "

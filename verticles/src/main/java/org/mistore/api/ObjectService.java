@@ -2,6 +2,7 @@ package org.mistore.api;
 
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
@@ -220,14 +221,18 @@ final class ObjectService {
     if (!(failure instanceof HttpProblem p) || p.currentVersion() > 0 || p.status() != 409 && p.status() != 423) {
       return Future.failedFuture(failure);
     }
-    return gateway.<VersionMeta>owner(id, Addresses.OWNER_META, new JsonObject().put("id", id.render()), Map.of(),
-            HEAD_FOR_REFUSAL_MS)
-        .transform(head -> Future.failedFuture(head.succeeded()
-            ? p.withCurrentVersion(head.result().body().ref().version()) : p));
+    return head(gateway, id, HEAD_FOR_REFUSAL_MS)
+        .transform(head -> Future.failedFuture(head.succeeded() ? p.withCurrentVersion(head.result()) : p));
   }
 
   private static Future<Long> head(Gateway gateway, ObjectId id) {
-    return gateway.<VersionMeta>owner(id, Addresses.OWNER_META, new JsonObject().put("id", id.render()))
+    return head(gateway, id, DeliveryOptions.DEFAULT_TIMEOUT);
+  }
+
+  /** The object's head at its acting primary, waiting at most {@code timeoutMs} for it. */
+  private static Future<Long> head(Gateway gateway, ObjectId id, long timeoutMs) {
+    return gateway.<VersionMeta>owner(id, Addresses.OWNER_META, new JsonObject().put("id", id.render()), Map.of(),
+            timeoutMs)
         .map(m -> m.body().ref().version())
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
   }

@@ -253,9 +253,7 @@ public final class PopObjectStore implements FenceStore {
    * bytes in this process (see {@link org.mistore.codecs.StoreBlock#hashed}), so it is not hashed again.
    */
   public Future<Void> putBlock(BlockRef ref, Buffer data, boolean hashed) {
-    return store.checked(data, ref.length(), ref.sha256(), "block " + ref.index(), hashed)
-        .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
-            ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e))
+    return checked(data, ref.length(), ref.sha256(), "block " + ref.index(), hashed)
         .compose(bytes -> store.write(db -> {
           String key = blockKey(ref);
           blockStore.putNow(key, bytes);
@@ -402,10 +400,15 @@ public final class PopObjectStore implements FenceStore {
   private Future<byte[]> inlineBytes(CommitRequest request) {
     VersionMeta meta = request.meta();
     return !request.hasInline() ? Future.succeededFuture(null)
-        : store.checked(request.inline(), request.inline().length(), meta.blockSha256().get(0), "inline block",
-            request.hashed())
-            .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
-                ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e));
+        : checked(request.inline(), request.inline().length(), meta.blockSha256().get(0), "inline block",
+            request.hashed());
+  }
+
+  /** {@link RoleStore#checked}, bytes that do not match failing as the sender's mistake (400). */
+  private Future<byte[]> checked(Buffer data, long length, String sha256, String what, boolean hashed) {
+    return store.checked(data, length, sha256, what, hashed)
+        .recover(e -> Future.failedFuture(e instanceof IllegalArgumentException
+            ? new StoreFailure(FailureCode.BAD_REQUEST, e.getMessage()) : e));
   }
 
   /**

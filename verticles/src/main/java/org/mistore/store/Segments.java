@@ -160,44 +160,47 @@ final class Segments implements RoleStore.Sidecar {
     }
     long start = currentSize;
     Location at = new Location(currentId, start + HEADER + k.length, data.length);
+    byte[] record = null;
     if (need <= PENDING_RECORD) {
       if (pending.remaining() < need) {
         writePending(false);
       }
-      byte[] record = ByteBuffer.allocate((int) need).putInt(k.length).putInt(data.length).put(k).put(data).array();
+      record = ByteBuffer.allocate((int) need).putInt(k.length).putInt(data.length).put(k).put(data).array();
       synchronized (pendingLock) {
         pending.put(record);
       }
-      currentSize += need;
-      dirty = true;
-      uncovered |= !covered;
-      return new Appended(at, start, covered ? record : null);
-    }
-    writePending(true); // the file grows in order
-    // A small record is written whole, with one copy and one system call; a large one without the copy.
-    boolean whole = covered || need <= SMALL_RECORD;
-    ByteBuffer head = ByteBuffer.allocate(whole ? (int) need : HEADER + k.length).putInt(k.length)
-        .putInt(data.length).put(k);
-    byte[] record = null;
-    if (filePointer != start) {
-      current.seek(start); // appends follow each other: needed only after a failed write
-    }
-    filePointer = -1; // unknown until the writes succeed
-    if (whole) {
-      record = head.put(data).array();
-      current.write(record);
     } else {
-      current.write(head.array());
-      current.write(data);
+      writePending(true); // the file grows in order
+      // A record the journal carries, or up to SMALL_RECORD, is written whole, with one copy and one
+      // system call; a larger one without the copy.
+      boolean whole = covered || need <= SMALL_RECORD;
+      ByteBuffer head = ByteBuffer.allocate(whole ? (int) need : HEADER + k.length).putInt(k.length)
+          .putInt(data.length).put(k);
+      if (whole) {
+        record = head.put(data).array();
+        writeAt(start, record, record.length);
+      } else {
+        writeAt(start, head.array(), head.capacity());
+        writeAt(start + head.capacity(), data, data.length);
+      }
+      synchronized (pendingLock) {
+        pendingStart = start + need;
+      }
     }
-    filePointer = start + need;
     currentSize += need;
-    synchronized (pendingLock) {
-      pendingStart = currentSize;
-    }
     dirty = true;
     uncovered |= !covered;
     return new Appended(at, start, covered ? record : null);
+  }
+
+  /** Writes {@code length} bytes of {@code bytes} at {@code position} of the current file. Writer thread. */
+  private void writeAt(long position, byte[] bytes, int length) throws IOException {
+    if (filePointer != position) {
+      current.seek(position); // writes follow each other: needed only after a failed one
+    }
+    filePointer = -1; // unknown until the write succeeds
+    current.write(bytes, 0, length);
+    filePointer = position + length;
   }
 
   /**
@@ -210,12 +213,7 @@ final class Segments implements RoleStore.Sidecar {
     if (n <= 0) {
       return;
     }
-    if (filePointer != pendingStart) {
-      current.seek(pendingStart);
-    }
-    filePointer = -1; // unknown until the write succeeds
-    current.write(pending.array(), 0, n);
-    filePointer = pendingStart + n;
+    writeAt(pendingStart, pending.array(), n);
     // Readers find the bytes in the file from now on.
     synchronized (pendingLock) {
       System.arraycopy(pending.array(), n, pending.array(), 0, held - n);
