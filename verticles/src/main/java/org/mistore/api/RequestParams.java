@@ -28,18 +28,26 @@ final class RequestParams {
     return values.isEmpty() ? null : values.get(0);
   }
 
+  /**
+   * The number written in decimal digits alone (surrounding blanks aside), or null: no sign, no
+   * other characters, nothing beyond a long ({@code +1} names no version, unlike Long.parseLong's reading).
+   */
+  private static Long digits(String value) {
+    String v = value.trim();
+    if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return null;
+    }
+    return Long.parseLong(v);
+  }
+
   /** A positive whole number, or {@code absent} when the value is null. */
   static long positive(String what, String value, long absent) {
     if (value == null) {
       return absent;
     }
-    try {
-      long v = Long.parseLong(value.trim());
-      if (v >= 1) {
-        return v;
-      }
-    } catch (NumberFormatException e) {
-      // fall through
+    Long v = digits(value);
+    if (v != null && v >= 1) {
+      return v;
     }
     throw HttpProblem.badRequest(what + " must be a positive whole number, got '" + value + "'");
   }
@@ -49,13 +57,9 @@ final class RequestParams {
     if (value == null) {
       return absent;
     }
-    try {
-      long v = Long.parseLong(value.trim());
-      if (v >= min && v <= max) {
-        return v;
-      }
-    } catch (NumberFormatException e) {
-      // fall through
+    Long v = digits(value);
+    if (v != null && v >= min && v <= max) {
+      return v;
     }
     throw HttpProblem.badRequest(what + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
   }

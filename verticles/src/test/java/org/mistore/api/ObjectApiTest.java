@@ -340,6 +340,10 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(dev.get("/v1/objects/" + id + "?consistency=strong").statusCode()).isEqualTo(400);
     assertThat(dev.get("/v1/objects/" + id + "?version=0").statusCode()).isEqualTo(400);
     assertThat(dev.get("/v1/objects/" + id + "?version=x").statusCode()).isEqualTo(400);
+    // Digits alone name a version: Long.parseLong's reading of a sign would make "+1" an alias of 1.
+    assertThat(dev.get("/v1/objects/" + id + "?version=%2B1").statusCode()).isEqualTo(400);
+    assertThat(dev.get("/v1/objects/" + id + "?version=1").statusCode()).isEqualTo(200);
+    assertThat(dev.put("/v1/objects/" + id, "x", "Mistore-Lock-Wait", "+5").statusCode()).isEqualTo(400);
     assertThat(dev.get("/v1/objects/" + id + "?consistency=monotonic", "Mistore-Min-Version", "-3").statusCode())
         .isEqualTo(400);
     assertThat(dev.get("/v1/objects/" + id, "Mistore-Gateway", "hg-9-9").statusCode()).isEqualTo(400);
