@@ -140,8 +140,8 @@ public final class BlockStore {
   }
 
   public Future<Optional<Buffer>> get(BlockRef ref) {
-    // The bytes were read into an array of their own: wrapped, not copied once more.
-    return store.read(db -> Optional.ofNullable(getNow(key(ref)))
+    // The bytes were read into an array of their own, or are a view of the mapped file: wrapped, not copied.
+    return store.read(db -> Optional.ofNullable(viewNow(key(ref)))
         .map(bytes -> io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(bytes))));
   }
 
@@ -188,13 +188,26 @@ public final class BlockStore {
 
   /** The block's bytes, or null when not held. Any thread (blocking). */
   public byte[] getNow(String key) {
+    return readNow(key, segments::read);
+  }
+
+  /**
+   * As {@link #getNow}, as a read-only view: a large block of a sealed file is read through the
+   * file's memory mapping instead of being copied into the heap (see {@link Segments#view}).
+   */
+  public ByteBuffer viewNow(String key) {
+    return readNow(key, segments::view);
+  }
+
+  /** A reading of the block {@code key} names, looked up again when compaction moved it meanwhile. */
+  private <T> T readNow(String key, SegmentRead<T> read) {
     for (int attempt = 0; ; attempt++) {
       byte[] raw = index.get(key);
       if (raw == null) {
         return null;
       }
       try {
-        return segments.read(Location.decode(raw));
+        return read.at(Location.decode(raw));
       } catch (Segments.Moved e) {
         if (attempt > 2) {
           throw new UncheckedIOException(e);
@@ -204,6 +217,10 @@ public final class BlockStore {
         throw new UncheckedIOException("cannot read block " + key + ": " + e.getMessage(), e);
       }
     }
+  }
+
+  private interface SegmentRead<T> {
+    T at(Location location) throws IOException;
   }
 
   public boolean contains(String key) {

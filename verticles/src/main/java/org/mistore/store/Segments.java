@@ -3,6 +3,7 @@ package org.mistore.store;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -66,6 +67,15 @@ final class Segments implements RoleStore.Sidecar {
   /** Read channels, opened on demand; replaced when an interrupted reader closed one. */
   private final ConcurrentMap<Integer, FileChannel> readers = new ConcurrentHashMap<>();
   private final Set<Integer> deleted = ConcurrentHashMap.newKeySet();
+  /** Sealed files mapped in memory for large reads (see {@link #view}), mapped on demand. */
+  private final ConcurrentMap<Integer, MappedByteBuffer> maps = new ConcurrentHashMap<>();
+  /** Files up to this number were there at open: sealed, never appended to again. */
+  private volatile int sealedAtOpen = -1;
+  /**
+   * Records of at least this many bytes in a sealed file are read through its mapping: no copy into
+   * the heap (nor from it into the socket's buffer), and no heap held for them.
+   */
+  static final int MAPPED_READ_BYTES = 64 * 1024;
   /** Segment number → size, for files not being appended to (writer thread only). */
   private final SortedMap<Integer, Long> sealed = new TreeMap<>();
   // RandomAccessFile, not FileChannel: an interrupted writer thread must not close the file.
@@ -129,6 +139,7 @@ final class Segments implements RoleStore.Sidecar {
       }
     }
     s.currentId = s.sealed.isEmpty() ? 0 : s.sealed.lastKey();
+    s.sealedAtOpen = s.currentId;
     return s;
   }
 
@@ -314,6 +325,47 @@ final class Segments implements RoleStore.Sidecar {
     }
   }
 
+  /**
+   * The data at {@code at} as a read-only view: a large record of a sealed file is a slice of that
+   * file's memory mapping (the page cache itself, no copy); anything else is copied as by {@link #read}.
+   * A file stays mapped until it is deleted. {@link Moved} when its file was deleted meanwhile. Any thread.
+   */
+  ByteBuffer view(Location at) throws IOException {
+    int segment = at.segment();
+    boolean sealedFile = segment <= sealedAtOpen || segment < pendingSegment;
+    if (at.length() >= MAPPED_READ_BYTES && sealedFile && !deleted.contains(segment)) {
+      MappedByteBuffer map = mapped(segment);
+      if (map != null && at.offset() + at.length() <= map.capacity()) {
+        return map.slice((int) at.offset(), at.length()); // read-only, as the mapping
+      }
+    }
+    return ByteBuffer.wrap(read(at));
+  }
+
+  /** The mapping of a sealed file, or null when it cannot be mapped (then {@link #read} says why). */
+  private MappedByteBuffer mapped(int segment) {
+    MappedByteBuffer map = maps.get(segment);
+    if (map != null) {
+      return map;
+    }
+    try (FileChannel ch = FileChannel.open(fileOf(segment), StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (size == 0 || size > Integer.MAX_VALUE) {
+        return null;
+      }
+      map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
+    }
+    MappedByteBuffer raced = maps.putIfAbsent(segment, map);
+    if (deleted.contains(segment)) {
+      // Deleted while this reader mapped it: keep no mapping of a deleted file (it holds its space).
+      maps.remove(segment);
+      return null;
+    }
+    return raced != null ? raced : map;
+  }
+
   /** The data at {@code at}; {@link Moved} when its file was deleted meanwhile. Any thread. */
   byte[] read(Location at) throws IOException {
     ByteBuffer buf = ByteBuffer.allocate(at.length());
@@ -414,6 +466,7 @@ final class Segments implements RoleStore.Sidecar {
   void delete(int segment) throws IOException {
     deleted.add(segment);
     sealed.remove(segment);
+    maps.remove(segment); // unmapped once no reader holds a view of it
     FileChannel reader = readers.remove(segment);
     if (reader != null) {
       reader.close();
@@ -440,5 +493,6 @@ final class Segments implements RoleStore.Sidecar {
       ch.close();
     }
     readers.clear();
+    maps.clear();
   }
 }

@@ -47,4 +47,43 @@ class SegmentsTest {
     }
     segments.close();
   }
+
+  @Test
+  void largeRecordsOfSealedFilesAreReadThroughTheMappingAndADeletedFileIsNoLongerRead() throws Exception {
+    Path folder = dir.resolve("blocks");
+    Segments segments = Segments.open(folder, 1 << 20);
+    Random random = new Random(5);
+    List<Segments.Location> where = new ArrayList<>();
+    List<byte[]> written = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      byte[] data = new byte[i % 3 == 0 ? 1000 : Segments.MAPPED_READ_BYTES + random.nextInt(200_000)];
+      random.nextBytes(data);
+      where.add(segments.append("k" + i, data, false).at());
+      written.add(data);
+    }
+    int current = segments.current();
+    assertThat(segments.sealed()).as("the records filled more than one file").isNotEmpty();
+    for (int i = 0; i < where.size(); i++) {
+      Segments.Location at = where.get(i);
+      java.nio.ByteBuffer view = segments.view(at);
+      byte[] bytes = new byte[view.remaining()];
+      view.duplicate().get(bytes);
+      assertThat(bytes).as("record %d", i).isEqualTo(written.get(i));
+      boolean mapped = at.segment() != current && at.length() >= Segments.MAPPED_READ_BYTES;
+      // A mapped view is the page cache itself; the rest (small, or in the file still appended to) a heap copy.
+      assertThat(view.isDirect()).as("record %d in file %d (current %d)", i, at.segment(), current).isEqualTo(mapped);
+    }
+    Segments.Location first = where.get(1);
+    segments.view(first);
+    segments.delete(first.segment());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> segments.view(first)).isInstanceOf(Segments.Moved.class);
+    segments.close();
+
+    // After a restart every file is sealed: large records come through the mapping at once.
+    Segments reopened = Segments.open(folder, 1 << 20);
+    Segments.Location last = where.get(where.size() - 1);
+    assertThat(reopened.view(last).isDirect()).isTrue();
+    assertThat(reopened.read(last)).isEqualTo(written.get(where.size() - 1));
+    reopened.close();
+  }
 }
