@@ -176,6 +176,14 @@ final class ObjectRoutes {
           : "object " + id + " was deleted at version " + version));
     }
     ByteRange range = ByteRange.parseHeader(rc.request().getHeader("Range"));
+    String ifRange = rc.request().getHeader("If-Range");
+    if (range != null && (ifRange != null && !ifRange.trim().equals(RequestParams.etag(id, version))
+        || meta.size() == 0 && range.suffix() > 0)) {
+      // If-Range names another version (or a date: no Last-Modified is sent, so none matches): the
+      // client's earlier bytes are of another version, so the whole of this one comes back (RFC 9110
+      // 13.1.5). The last n bytes of an empty object are all of it: nothing to cut (RFC 9110 14.1.1).
+      range = null;
+    }
     long from = 0;
     long to = meta.size() - 1;
     response.putHeader("Accept-Ranges", "bytes").putHeader("Content-Type", meta.contentType());

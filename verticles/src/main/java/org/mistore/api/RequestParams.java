@@ -34,10 +34,14 @@ final class RequestParams {
    */
   private static Long digits(String value) {
     String v = value.trim();
-    if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+    if (v.isEmpty() || v.length() > 19 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
       return null;
     }
-    return Long.parseLong(v);
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      return null; // past what a long holds
+    }
   }
 
   /** A positive whole number, or {@code absent} when the value is null. */
@@ -115,6 +119,11 @@ final class RequestParams {
           continue;
         }
         v = v.substring(dot + 1);
+        if (v.length() > 1 && v.startsWith("0")) {
+          // Entity tags compare character by character: no ETag given out is spelt this way.
+          otherObject = true;
+          continue;
+        }
       }
       long named = positive("If-Match version", v, 0);
       if (version != null && version != named) {
@@ -123,7 +132,7 @@ final class RequestParams {
       version = named;
     }
     if (version == null) {
-      throw new HttpProblem(412, "Precondition Failed", otherObject ? "If-Match names another object"
+      throw new HttpProblem(412, "Precondition Failed", otherObject ? "If-Match names no entity tag of this object"
           : weak ? "If-Match names only weak entity tags, which never match" : "If-Match names no version");
     }
     return version;

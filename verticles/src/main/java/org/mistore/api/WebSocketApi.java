@@ -131,9 +131,11 @@ final class WebSocketApi {
         return;
       }
       Object rid = request.getValue("rid");
-      if (rid instanceof Double d && !Double.isFinite(d)) {
-        // 1e400 parses as infinity, which JSON cannot say: echoed, it would make the reply unreadable.
-        reply(null, HttpProblem.badRequest("rid must be a finite number"), pending);
+      if (!(rid instanceof Number) || rid instanceof Double d && !Double.isFinite(d)) {
+        // Without a number to echo the client cannot tell which request a reply answers, so nothing
+        // is done. (1e400 parses as infinity, which JSON cannot say: echoed, the reply would be unreadable.)
+        reply(null, HttpProblem.badRequest(rid == null ? "rid is missing: every request carries a number its reply echoes"
+            : "rid must be a finite number"), pending);
         return;
       }
       Future<JsonObject> answer;
@@ -335,7 +337,8 @@ final class WebSocketApi {
   private Buffer data(JsonObject r) {
     String b64 = string(r, "data");
     if (b64 == null) {
-      return Buffer.buffer();
+      // A misspelt field must not write an empty version: an empty object is asked for with "".
+      throw HttpProblem.badRequest("data is missing (base64 of the content; \"\" for an empty object)");
     }
     try {
       byte[] bytes = Base64.getDecoder().decode(b64);

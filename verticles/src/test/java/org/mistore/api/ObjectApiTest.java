@@ -239,6 +239,8 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(dev.put("/v1/objects/" + id, "b2", "If-Match", "\"other.x.y.1.2\", \"" + id + ".2\"").statusCode())
         .isEqualTo(200);
     assertThat(dev.put("/v1/objects/" + id, "b", "If-Match", "*").statusCode()).isEqualTo(200);
+    // An entity tag matches character by character: version 4 is never spelt "04".
+    assertThat(dev.put("/v1/objects/" + id, "b4", "If-Match", "\"" + id + ".04\"").statusCode()).isEqualTo(412);
     // Repeated headers are one list: the second names the current version (4).
     assertThat(dev.put("/v1/objects/" + id, "b4", "If-Match", "\"other.x.y.1.2\"", "If-Match", "4").statusCode())
         .isEqualTo(200);
@@ -329,6 +331,28 @@ class ObjectApiTest extends DevClusterTestBase {
       assertThat(whole.statusCode()).as(ignored).isEqualTo(200);
       assertThat(whole.body()).as(ignored).isEqualTo(content);
     }
+    // Resuming with If-Range: the range holds only for the version the client's first bytes came from.
+    String etag = "\"" + id + ".1\"";
+    HttpResponse<byte[]> resumed = getBytes("/v1/objects/" + id, "Range", "bytes=149990-", "If-Range", etag);
+    assertThat(resumed.statusCode()).isEqualTo(206);
+    assertThat(resumed.body()).isEqualTo(java.util.Arrays.copyOfRange(content, 149_990, 150_000));
+    byte[] second = bytes(20, 9);
+    assertThat(dev.send(dev.request("/v1/objects/" + id).PUT(HttpRequest.BodyPublishers.ofByteArray(second)))
+        .statusCode()).isEqualTo(200);
+    for (String validator : new String[] {etag, "W/\"" + id + ".2\"", "Wed, 25 Nov 2026 10:00:00 GMT"}) {
+      HttpResponse<byte[]> changed = getBytes("/v1/objects/" + id, "Range", "bytes=10-", "If-Range", validator);
+      assertThat(changed.statusCode()).as(validator).isEqualTo(200);
+      assertThat(changed.body()).as(validator).isEqualTo(second);
+    }
+    assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=10-", "If-Range", "\"" + id + ".2\"").statusCode())
+        .isEqualTo(206);
+    // The last bytes of an empty object are all of it.
+    String empty = new JsonObject(dev.send(dev.request("/v1/objects").POST(HttpRequest.BodyPublishers.noBody())).body())
+        .getString("id");
+    HttpResponse<byte[]> tail = getBytes("/v1/objects/" + empty, "Range", "bytes=-1");
+    assertThat(tail.statusCode()).isEqualTo(200);
+    assertThat(tail.body()).isEmpty();
+    assertThat(getBytes("/v1/objects/" + empty, "Range", "bytes=0-").statusCode()).isEqualTo(416);
   }
 
   @Test
@@ -343,6 +367,9 @@ class ObjectApiTest extends DevClusterTestBase {
     // Digits alone name a version: Long.parseLong's reading of a sign would make "+1" an alias of 1.
     assertThat(dev.get("/v1/objects/" + id + "?version=%2B1").statusCode()).isEqualTo(400);
     assertThat(dev.get("/v1/objects/" + id + "?version=1").statusCode()).isEqualTo(200);
+    // The largest version a long holds is a well-formed number: no such version, not a malformed one.
+    assertThat(dev.get("/v1/objects/" + id + "?version=" + Long.MAX_VALUE).statusCode()).isEqualTo(404);
+    assertThat(dev.get("/v1/objects/" + id + "?version=9223372036854775808").statusCode()).isEqualTo(400);
     assertThat(dev.put("/v1/objects/" + id, "x", "Mistore-Lock-Wait", "+5").statusCode()).isEqualTo(400);
     assertThat(dev.get("/v1/objects/" + id + "?consistency=monotonic", "Mistore-Min-Version", "-3").statusCode())
         .isEqualTo(400);

@@ -162,8 +162,23 @@ class WebSocketApiTest extends DevClusterTestBase {
     JsonObject infinite = c.next();
     assertThat(infinite.getInteger("status")).isEqualTo(400);
     assertThat(infinite.getValue("rid")).isNull();
-    assertThat(c.call(new JsonObject().put("op", "create").put("data", b64("still here"))).getInteger("status"))
-        .isEqualTo(201);
+    // Without a rid (or with one that is not a number) nothing is done: the client could not tell
+    // which request the reply answers. Version 1 only, checked below.
+    String id = c.call(new JsonObject().put("op", "create").put("data", b64("still here"))).getString("id");
+    for (String rid : new String[] {"", "\"rid\":\"abc\",", "\"rid\":null,", "\"rid\":[1],"}) {
+      c.socket.sendText("{" + rid + "\"op\":\"put\",\"id\":\"" + id + "\",\"data\":\"" + b64("lost") + "\"}", true).join();
+      JsonObject refused = c.next();
+      assertThat(refused.getInteger("status")).as(rid).isEqualTo(400);
+      assertThat(refused.getValue("rid")).as(rid).isNull();
+    }
+    // A put or create without data (here a misspelt field) is refused, not stored as an empty version.
+    assertThat(c.call(new JsonObject().put("op", "put").put("id", id).put("Data", b64("x"))).getInteger("status"))
+        .isEqualTo(400);
+    assertThat(c.call(new JsonObject().put("op", "create")).getInteger("status")).isEqualTo(400);
+    assertThat(c.call(new JsonObject().put("op", "versions").put("id", id)).getJsonArray("versions")).hasSize(1);
+    JsonObject empty = c.call(new JsonObject().put("op", "put").put("id", id).put("data", ""));
+    assertThat(empty.getInteger("status")).isEqualTo(200);
+    assertThat(empty.getLong("size")).isZero();
   }
 
   /** A raw connection to {@code base}, upgraded to a WebSocket (answered 101). */
