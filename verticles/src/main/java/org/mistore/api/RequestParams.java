@@ -96,7 +96,7 @@ final class RequestParams {
       return null;
     }
     if (raw.trim().equals("*")) {
-      return null; // any current version: the write itself needs the object to exist
+      return ANY_LIVE_VERSION; // any current version, but one there is: not a deletion (RFC 9110 13.1.1)
     }
     // A list of entity tags matches when one does; a weak tag never does (If-Match compares strongly).
     Long version = null;
@@ -137,6 +137,9 @@ final class RequestParams {
     }
     return version;
   }
+
+  /** What {@code If-Match: *} stands for: the object has a current version that is not a deletion. */
+  static final long ANY_LIVE_VERSION = 0;
 
   static String etag(ObjectId id, long version) {
     return "\"" + id.render() + "." + version + "\"";

@@ -270,6 +270,11 @@ public final class OwnerService implements LockMirror {
         .onFailure(e -> Replies.fail(m, e));
   }
 
+  /** Whether an If-Match header sent along is {@code *} (any current version that is not a deletion), sent as 0. */
+  private static boolean anyLiveAsked(String ifMatch) {
+    return "0".equals(ifMatch);
+  }
+
   /** A commit's result, and whether it made a new version (or answered a retry with an earlier one). */
   private record Outcome(VersionMeta meta, boolean fresh) {
   }
@@ -297,7 +302,13 @@ public final class OwnerService implements LockMirror {
       String requestId, boolean renumber) {
     ObjectId id = request.meta().ref().id();
     return store.head(id)
-        .compose(head -> {
+        .compose(head -> anyLiveAsked(ifMatch) && head > 0
+            // If-Match: * holds while the head is a version that is not a deletion.
+            ? store.meta(id, head).map(m -> m.filter(VersionMeta::deleted).isPresent() ? -head : head)
+            : Future.succeededFuture(head))
+        .compose(signedHead -> {
+          // A negative head: If-Match: * was asked and the head is a deletion.
+          long head = Math.abs(signedHead);
           CommitRequest numbered = renumber
               ? new CommitRequest(request.meta().withVersion(head + 1), request.inline(), request.hashed()) : request;
           long version = numbered.meta().ref().version();
@@ -313,9 +324,11 @@ public final class OwnerService implements LockMirror {
                   + " (current " + writer.get().fence() + ")"));
             }
           }
-          if (ifMatch != null && Long.parseLong(ifMatch) != head) {
+          if (anyLiveAsked(ifMatch) ? signedHead <= 0 : ifMatch != null && Long.parseLong(ifMatch) != head) {
             return Future.failedFuture(new StoreFailure(FailureCode.PRECONDITION_FAILED, Replies.CURRENT_VERSION
-                + head + ";If-Match names version " + ifMatch + ", current is " + head));
+                + head + ";" + (anyLiveAsked(ifMatch) ? "If-Match: * needs a current version, and the object is "
+                + (head == 0 ? "not there" : "deleted (version " + head + ")")
+                : "If-Match names version " + ifMatch + ", current is " + head)));
           }
           if (version != head + 1) {
             return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, "version " + version

@@ -239,6 +239,20 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(dev.put("/v1/objects/" + id, "b2", "If-Match", "\"other.x.y.1.2\", \"" + id + ".2\"").statusCode())
         .isEqualTo(200);
     assertThat(dev.put("/v1/objects/" + id, "b", "If-Match", "*").statusCode()).isEqualTo(200);
+    // If-Match: * holds for a current version, never for a deletion: through the primary's own lock
+    // (inline) and under a client's lock alike.
+    String starGone = dev.create("soon deleted", "hg-1-1");
+    assertThat(dev.put("/v1/objects/" + starGone, "x", "If-Match", "*").statusCode()).isEqualTo(200);
+    assertThat(dev.delete("/v1/objects/" + starGone).statusCode()).isEqualTo(200);
+    HttpResponse<String> starDeleted = dev.put("/v1/objects/" + starGone, "back", "If-Match", "*");
+    assertThat(starDeleted.statusCode()).as(starDeleted.body()).isEqualTo(412);
+    assertThat(starDeleted.headers().firstValue("Mistore-Version")).hasValue("3");
+    String starLock = new JsonObject(dev.lock(starGone, "write", 5000, 0, "hg-1-1").body()).getString("token");
+    assertThat(dev.put("/v1/objects/" + starGone, "back", "If-Match", "*", "Mistore-Lock", starLock).statusCode())
+        .isEqualTo(412);
+    assertThat(dev.put("/v1/objects/" + starGone, "back", "Mistore-Lock", starLock).statusCode()).isEqualTo(200);
+    assertThat(dev.put("/v1/objects/" + starGone, "again", "If-Match", "*", "Mistore-Lock", starLock).statusCode())
+        .isEqualTo(200);
     // An entity tag matches character by character: version 4 is never spelt "04".
     assertThat(dev.put("/v1/objects/" + id, "b4", "If-Match", "\"" + id + ".04\"").statusCode()).isEqualTo(412);
     // Repeated headers are one list: the second names the current version (4).
