@@ -60,6 +60,14 @@ public final class Problems {
     HttpServerResponse response = rc.response();
     boolean unread = !request.isEnded();
     boolean http2 = request.version() == HttpVersion.HTTP_2;
+    if (unread && !http2 && !declaresBody(request) && request.getHeader("Upgrade") == null) {
+      // Nothing follows the headers of an HTTP/1.1 request with neither Content-Length nor
+      // Transfer-Encoding (a GET, a HEAD): the connection stays usable, only the paused end is due.
+      // (A refused upgrade still closes: the client may already be speaking the other protocol.)
+      request.resume();
+      response.end(body);
+      return;
+    }
     if (unread && http2) {
       // Let the client finish sending; the bytes are dropped.
       request.handler(b -> { });
@@ -70,6 +78,12 @@ public final class Problems {
       return;
     }
     response.end(body);
+  }
+
+  /** Whether an HTTP/1.1 request has a body after its headers (RFC 9112 6.3). */
+  private static boolean declaresBody(HttpServerRequest request) {
+    String length = request.getHeader("Content-Length");
+    return request.getHeader("Transfer-Encoding") != null || length != null && !length.trim().equals("0");
   }
 
   private static void swallowThenClose(RoutingContext rc, Future<Void> answered) {

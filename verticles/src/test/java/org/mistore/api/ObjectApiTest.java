@@ -370,6 +370,17 @@ class ObjectApiTest extends DevClusterTestBase {
   }
 
   @Test
+  void anErrorAnswerToARequestWithoutABodyKeepsTheConnection() throws Exception {
+    start(new JsonObject());
+    String id = dev.create("short", "hg-1-1");
+    // Two requests on one connection: the second is answered only if the first's 416 and 404 left it open.
+    String answers = rawResponse("GET /v1/objects/" + id + " HTTP/1.1\r\nHost: x\r\nRange: bytes=999-\r\n\r\n"
+        + "GET /v1/objects/pop-1.pop-2.hg-1-1.999 HTTP/1.1\r\nHost: x\r\n\r\n"
+        + "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertThat(answers).contains("HTTP/1.1 416 ", "HTTP/1.1 404 ", "HTTP/1.1 200 ").doesNotContain("Connection: close\r\n\r\n{\"type\"");
+  }
+
+  @Test
   void badInputIs4xxNeverA500() throws Exception {
     start(new JsonObject());
     String id = dev.create("a", "hg-1-1");
