@@ -40,7 +40,9 @@ public final class Gateways {
 
   public Gateway pick(RoutingContext rc) {
     if (byId.isEmpty()) {
-      throw HttpProblem.unavailable("this node has no HG or POP role, so it serves no objects; use a gateway node");
+      // Not a 503: retrying here never helps, the client has the wrong address.
+      throw new HttpProblem(421, "Misdirected Request",
+          "this node has no HG or POP role, so it serves no objects; use a gateway node");
     }
     String asked = rc.request().getHeader(HEADER);
     if (asked == null || asked.isBlank()) {

@@ -60,7 +60,7 @@ class ThreeProcessClusterIT {
   }
 
   @Test
-  void threeProcessesFormOneClusterAndAKilledHgIsNoticedWithinTheDetectionTime() {
+  void threeProcessesFormOneClusterAndAKilledHgIsNoticedWithinTheDetectionTime() throws Exception {
     String cluster = "it-" + UUID.randomUUID().toString().substring(0, 8);
     int[] ports = {Ports.free(), Ports.free(), Ports.free()};
     String members = "127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:" + ports[2];
@@ -79,6 +79,12 @@ class ThreeProcessClusterIT {
     long joinedMs = (System.nanoTime() - started) / 1_000_000;
     System.out.printf("three-process cluster formed (every node sees every node) in %d ms%n", joinedMs);
     System.out.printf("idle HG-only node with -Xmx64m: RSS %d KiB%n", hg.rssKib());
+    // A DC-only node serves no objects: a client sent there is told so for good (421), not to retry (503).
+    java.net.http.HttpResponse<String> misdirected = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(dc.url() + "/v1/objects/pop-1.pop-1.hg-1.1")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(misdirected.statusCode()).as(misdirected.body()).isEqualTo(421);
+    assertThat(misdirected.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 
     long killedAt = System.nanoTime();
     hg.kill();
