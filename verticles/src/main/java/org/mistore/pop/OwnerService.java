@@ -275,6 +275,10 @@ public final class OwnerService implements LockMirror {
     return "0".equals(ifMatch);
   }
 
+  /** The head version number, and its meta when it is a deletion (looked up only when needed, else null). */
+  private record Head(long version, VersionMeta deletion) {
+  }
+
   /** A commit's result, and whether it made a new version (or answered a retry with an earlier one). */
   private record Outcome(VersionMeta meta, boolean fresh) {
   }
@@ -301,14 +305,15 @@ public final class OwnerService implements LockMirror {
   private Future<Outcome> checkAndCommit(CommitRequest request, String token, String fence, String ifMatch,
       String requestId, boolean renumber) {
     ObjectId id = request.meta().ref().id();
+    boolean deletion = request.meta().deleted();
     return store.head(id)
-        .compose(head -> anyLiveAsked(ifMatch) && head > 0
-            // If-Match: * holds while the head is a version that is not a deletion.
-            ? store.meta(id, head).map(m -> m.filter(VersionMeta::deleted).isPresent() ? -head : head)
-            : Future.succeededFuture(head))
-        .compose(signedHead -> {
-          // A negative head: If-Match: * was asked and the head is a deletion.
-          long head = Math.abs(signedHead);
+        .compose(head -> (anyLiveAsked(ifMatch) || deletion) && head > 0
+            // Whether the head is a deletion: If-Match: * holds only while it is not, and a deletion
+            // of a deleted object writes nothing.
+            ? store.meta(id, head).map(m -> m.filter(VersionMeta::deleted).map(d -> new Head(head, d)).orElse(new Head(head, null)))
+            : Future.succeededFuture(new Head(head, null)))
+        .compose(found -> {
+          long head = found.version();
           CommitRequest numbered = renumber
               ? new CommitRequest(request.meta().withVersion(head + 1), request.inline(), request.hashed()) : request;
           long version = numbered.meta().ref().version();
@@ -324,7 +329,8 @@ public final class OwnerService implements LockMirror {
                   + " (current " + writer.get().fence() + ")"));
             }
           }
-          if (anyLiveAsked(ifMatch) ? signedHead <= 0 : ifMatch != null && Long.parseLong(ifMatch) != head) {
+          if (anyLiveAsked(ifMatch) ? head == 0 || found.deletion() != null
+              : ifMatch != null && Long.parseLong(ifMatch) != head) {
             return Future.failedFuture(new StoreFailure(FailureCode.PRECONDITION_FAILED, Replies.CURRENT_VERSION
                 + head + ";" + (anyLiveAsked(ifMatch) ? "If-Match: * needs a current version, and the object is "
                 + (head == 0 ? "not there" : "deleted (version " + head + ")")
@@ -333,6 +339,10 @@ public final class OwnerService implements LockMirror {
           if (version != head + 1) {
             return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, "version " + version
                 + " does not follow current version " + head));
+          }
+          if (deletion && found.deletion() != null) {
+            // Already deleted: DELETE is idempotent, the answer is the deletion that is there.
+            return Future.succeededFuture(new Outcome(found.deletion(), false));
           }
           // Both copies are written at once: the other holder commits while this one stages; the
           // version becomes the head here (visible) only once both are durable.

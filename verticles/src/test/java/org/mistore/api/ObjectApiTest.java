@@ -244,12 +244,21 @@ class ObjectApiTest extends DevClusterTestBase {
     String starGone = dev.create("soon deleted", "hg-1-1");
     assertThat(dev.put("/v1/objects/" + starGone, "x", "If-Match", "*").statusCode()).isEqualTo(200);
     assertThat(dev.delete("/v1/objects/" + starGone).statusCode()).isEqualTo(200);
+    // Deleting it again writes nothing: the answer is the deletion that is there (version 3).
+    HttpResponse<String> again = dev.delete("/v1/objects/" + starGone);
+    assertThat(again.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(again.body()).getLong("version")).isEqualTo(3);
+    assertThat(again.headers().firstValue("Mistore-Version")).hasValue("3");
+    assertThat(new JsonArray(dev.get("/v1/objects/" + starGone + "/versions").body())).hasSize(3);
     HttpResponse<String> starDeleted = dev.put("/v1/objects/" + starGone, "back", "If-Match", "*");
     assertThat(starDeleted.statusCode()).as(starDeleted.body()).isEqualTo(412);
     assertThat(starDeleted.headers().firstValue("Mistore-Version")).hasValue("3");
     String starLock = new JsonObject(dev.lock(starGone, "write", 5000, 0, "hg-1-1").body()).getString("token");
     assertThat(dev.put("/v1/objects/" + starGone, "back", "If-Match", "*", "Mistore-Lock", starLock).statusCode())
         .isEqualTo(412);
+    HttpResponse<String> lockedAgain = dev.delete("/v1/objects/" + starGone, "Mistore-Lock", starLock);
+    assertThat(lockedAgain.statusCode()).as(lockedAgain.body()).isEqualTo(200);
+    assertThat(new JsonObject(lockedAgain.body()).getLong("version")).isEqualTo(3);
     assertThat(dev.put("/v1/objects/" + starGone, "back", "Mistore-Lock", starLock).statusCode()).isEqualTo(200);
     assertThat(dev.put("/v1/objects/" + starGone, "again", "If-Match", "*", "Mistore-Lock", starLock).statusCode())
         .isEqualTo(200);
