@@ -113,7 +113,8 @@ final class HgBlocks {
   }
 
   Future<Optional<Buffer>> get(BlockRef ref) {
-    return store.read(db -> Optional.ofNullable(blocks.getNow(BlockStore.key(ref))).map(Buffer::buffer));
+    // Large blocks come as views of the mapped block file: no copy, and none of the (small) heap.
+    return blocks.get(ref);
   }
 
   Future<Void> delete(BlockRef ref) {
