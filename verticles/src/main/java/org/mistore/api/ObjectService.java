@@ -262,13 +262,13 @@ final class ObjectService {
     if (clientToken == null && (body == null || fitsInline(body) && !Upload.expectsContinue(body.request()))) {
       return writeInline(gateway, id, ifMatch, lockWaitMs, body, requestId);
     }
-    return writeLock(gateway, id, clientToken, lockWaitMs).compose(lock -> liveUnlessAsked(gateway, id, ifMatch,
-        lock.head()).compose(live -> {
-      if (ifMatch != null && (ifMatch == RequestParams.ANY_LIVE_VERSION ? !live : ifMatch != lock.head())) {
+    return writeLock(gateway, id, clientToken, lockWaitMs).compose(lock -> {
+      // A version number is checked here, before the body is read; If-Match: * (whether the head is a
+      // deletion) by the primary, which receives the precondition with the commit either way.
+      if (ifMatch != null && ifMatch != RequestParams.ANY_LIVE_VERSION && ifMatch != lock.head()) {
         releaseIfOurs(gateway, lock);
-        return Future.failedFuture(HttpProblem.preconditionFailed(ifMatch == RequestParams.ANY_LIVE_VERSION
-            ? "If-Match: * needs a current version, and the object is deleted (version " + lock.head() + ")"
-            : "If-Match names version " + ifMatch + ", current is " + lock.head(), lock.head()));
+        return Future.failedFuture(HttpProblem.preconditionFailed("If-Match names version " + ifMatch
+            + ", current is " + lock.head(), lock.head()));
       }
       Map<String, String> headers = new HashMap<>(Map.of(Addresses.HEADER_LOCK, lock.token(),
           Addresses.HEADER_FENCE, Long.toString(lock.fence())));
@@ -287,21 +287,7 @@ final class ObjectService {
         releaseIfOurs(gateway, lock);
         return Future.succeededFuture();
       });
-    }));
-  }
-
-  /**
-   * For {@code If-Match: *} under the write lock (the head cannot change meanwhile): whether the
-   * head is a version that is not a deletion. True without a lookup for any other precondition.
-   */
-  private Future<Boolean> liveUnlessAsked(Gateway gateway, ObjectId id, Long ifMatch, long head) {
-    if (ifMatch == null || ifMatch != RequestParams.ANY_LIVE_VERSION || head == 0) {
-      return Future.succeededFuture(head > 0);
-    }
-    return gateway.<VersionMeta>owner(id, Addresses.OWNER_META, new JsonObject().put("id", id.render())
-            .put("version", head))
-        .map(m -> !m.body().deleted())
-        .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
+    });
   }
 
   /**

@@ -310,7 +310,7 @@ public final class OwnerService implements LockMirror {
         .compose(head -> (anyLiveAsked(ifMatch) || deletion) && head > 0
             // Whether the head is a deletion: If-Match: * holds only while it is not, and a deletion
             // of a deleted object writes nothing.
-            ? store.meta(id, head).map(m -> m.filter(VersionMeta::deleted).map(d -> new Head(head, d)).orElse(new Head(head, null)))
+            ? store.meta(id, head).map(m -> new Head(head, m.filter(VersionMeta::deleted).orElse(null)))
             : Future.succeededFuture(new Head(head, null)))
         .compose(found -> {
           long head = found.version();
