@@ -127,7 +127,7 @@ public final class ClusterBootstrap {
     try {
       Vertx vertx = Vertx.builder()
           .with(options)
-          .withMetrics(new MicrometerMetricsFactory(registry))
+          .withMetrics(new StartupSafeMetrics(new MicrometerMetricsFactory(registry)))
           .withClusterManager(new HazelcastClusterManager(hazelcast))
           .buildClustered()
           .await();
@@ -143,7 +143,8 @@ public final class ClusterBootstrap {
   /** A single-process Vert.x (dev mode, tests) with {@code eventLoops} threads: same codecs and metrics, no cluster. */
   public static Booted local(int eventLoops) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = Vertx.builder().with(options(eventLoops)).withMetrics(new MicrometerMetricsFactory(registry)).build();
+    Vertx vertx = Vertx.builder().with(options(eventLoops))
+        .withMetrics(new StartupSafeMetrics(new MicrometerMetricsFactory(registry))).build();
     Codecs.registerAll(vertx);
     noteTransport(vertx);
     return new Booted(vertx, registry, null, "local");
