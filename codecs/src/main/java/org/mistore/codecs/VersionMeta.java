@@ -5,22 +5,28 @@ import java.util.regex.Pattern;
 
 /**
  * What is known of one committed version: size, content type, SHA-256 of the whole content, the
- * block size and each block's SHA-256, creation time, the writing HG, whether it is a tombstone, and
- * the stripe width its blocks are spread over on HGs.
+ * block size and each block's SHA-256 and CRC32C, creation time, the writing HG, whether it is a
+ * tombstone, and the stripe width its blocks are spread over on HGs.
  *
  * @param stripes stripe width {@code k} asked for at creation (1..{@value #MAX_STRIPES}); 0 means the
  *     object's earlier choice, else the region's default
+ * @param blockCrc32c each block's CRC32C, computed from the client's bytes as they came in, so that
+ *     a block can be checked on its way out at a fraction of a SHA-256's cost; empty for versions
+ *     written before it was kept (their blocks are checked against their SHA-256)
  */
 public record VersionMeta(VersionRef ref, long size, String contentType, String sha256, int blockSize,
-    List<String> blockSha256, long createdAt, String writer, boolean deleted, int stripes) {
+    List<String> blockSha256, long createdAt, String writer, boolean deleted, int stripes,
+    List<Integer> blockCrc32c) {
   /** Widest stripe an object may ask for. */
   public static final int MAX_STRIPES = 32;
   private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
   /** 2^40 bytes of 64 KiB blocks: more blocks than any configured maximum size can need. */
   public static final int MAX_BLOCKS = 1 << 24;
+  /** Set in the encoded stripe width when the block CRC32Cs follow it (versions stored before have none). */
+  private static final int WITH_CRC32C = 1 << 30;
 
   public VersionMeta {
-    if (ref == null || contentType == null || writer == null || blockSha256 == null) {
+    if (ref == null || contentType == null || writer == null || blockSha256 == null || blockCrc32c == null) {
       throw new IllegalArgumentException("version meta needs a ref, content type, writer and block list");
     }
     if (size < 0 || blockSize <= 0) {
@@ -37,7 +43,18 @@ public record VersionMeta(VersionRef ref, long size, String contentType, String 
     if (stripes < 0 || stripes > MAX_STRIPES) {
       throw new IllegalArgumentException("stripe width " + stripes + " is outside 0.." + MAX_STRIPES);
     }
+    if (!blockCrc32c.isEmpty() && blockCrc32c.size() != blockSha256.size()) {
+      throw new IllegalArgumentException("version meta has " + blockCrc32c.size() + " block CRC32Cs for "
+          + blockSha256.size() + " blocks");
+    }
     blockSha256 = List.copyOf(blockSha256);
+    blockCrc32c = List.copyOf(blockCrc32c);
+  }
+
+  /** A version whose block CRC32Cs are not known. */
+  public VersionMeta(VersionRef ref, long size, String contentType, String sha256, int blockSize,
+      List<String> blockSha256, long createdAt, String writer, boolean deleted, int stripes) {
+    this(ref, size, contentType, sha256, blockSize, blockSha256, createdAt, writer, deleted, stripes, List.of());
   }
 
   /** A version that leaves the stripe width to the object's earlier choice or the region's default. */
@@ -49,7 +66,12 @@ public record VersionMeta(VersionRef ref, long size, String contentType, String 
   /** The same content as version {@code version} of the same object (the primary numbers a write it locked itself). */
   public VersionMeta withVersion(long version) {
     return new VersionMeta(new VersionRef(ref.id(), version), size, contentType, sha256, blockSize, blockSha256,
-        createdAt, writer, deleted, stripes);
+        createdAt, writer, deleted, stripes, blockCrc32c);
+  }
+
+  /** The CRC32C of block {@code index}, or null when this version does not know it. */
+  public Integer blockCrc32c(int index) {
+    return blockCrc32c.isEmpty() ? null : blockCrc32c.get(index);
   }
 
   public int blockCount() {
@@ -70,7 +92,9 @@ public record VersionMeta(VersionRef ref, long size, String contentType, String 
     ref.write(w);
     w.writeLong(size).writeString(contentType).writeString(sha256).writeInt(blockSize).writeInt(blockSha256.size());
     blockSha256.forEach(w::writeString);
-    w.writeLong(createdAt).writeString(writer).writeBoolean(deleted).writeInt(stripes);
+    w.writeLong(createdAt).writeString(writer).writeBoolean(deleted)
+        .writeInt(blockCrc32c.isEmpty() ? stripes : stripes | WITH_CRC32C);
+    blockCrc32c.forEach(w::writeInt);
   }
 
   static VersionMeta read(WireReader r) {
@@ -88,8 +112,18 @@ public record VersionMeta(VersionRef ref, long size, String contentType, String 
     String writer = r.readString();
     boolean deleted = r.readBoolean();
     int stripes = r.readInt();
+    List<Integer> crcs = List.of();
+    if ((stripes & WITH_CRC32C) != 0) {
+      stripes &= ~WITH_CRC32C;
+      Integer[] read = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        read[i] = r.readInt();
+      }
+      crcs = java.util.Arrays.asList(read);
+    }
     try {
-      return new VersionMeta(ref, size, contentType, sha, blockSize, blocks, createdAt, writer, deleted, stripes);
+      return new VersionMeta(ref, size, contentType, sha, blockSize, blocks, createdAt, writer, deleted, stripes,
+          crcs);
     } catch (IllegalArgumentException e) {
       throw new MalformedWireException("version meta: " + e.getMessage());
     }

@@ -24,7 +24,7 @@ public final class Samples {
         new LockGrant("tok-é-€", LockType.READ, ID, 9, 41, 1_700_000_000_000L),
         new Ack("pop-2", VERSION),
         new VersionMeta(VERSION, 5, "text/plain; charset=ü", "b".repeat(64), 4, List.of("c".repeat(64), "d".repeat(64)),
-            1_700_000_000_000L, "hg-1-3", false, 20),
+            1_700_000_000_000L, "hg-1-3", false, 20, List.of(0x8000_0001, 42)),
         new CommitRequest(new VersionMeta(VERSION, 3, "a/b", "e".repeat(64), 65536, List.of("f".repeat(64)), 5,
             "hg-1-3", false), Buffer.buffer(new byte[] {7, 8, 9})),
         new NodeReport("hg-1-3", Role.HG, "region-1", "pop-1", "member-Ω", 1L << 40, 12345, 1, 2),

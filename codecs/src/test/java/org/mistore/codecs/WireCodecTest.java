@@ -142,6 +142,26 @@ class WireCodecTest {
   }
 
   @Test
+  void aVersionWithoutBlockCrcsIsWrittenAsBeforeTheyWereKeptAndReadsBackWithoutThem() {
+    VersionMeta with = (VersionMeta) Samples.all().get(7);
+    assertThat(with.blockCrc32c(0)).isEqualTo(0x8000_0001);
+    VersionMeta without = new VersionMeta(with.ref(), with.size(), with.contentType(), with.sha256(), with.blockSize(),
+        with.blockSha256(), with.createdAt(), with.writer(), with.deleted(), with.stripes());
+    Buffer old = Codecs.VERSION_META.encode(without);
+    // The form stored before: nothing after the stripe width, which carries no flag.
+    assertThat(old.getInt(old.length() - 4)).isEqualTo(20);
+    assertThat(Codecs.VERSION_META.encode(with).length()).isEqualTo(old.length() + 4 * with.blockCount());
+    VersionMeta back = Codecs.VERSION_META.decode(old);
+    assertThat(back).isEqualTo(without);
+    assertThat(back.blockCrc32c(1)).isNull();
+    assertThat(back.stripes()).isEqualTo(20);
+    assertThat(with.withVersion(9).blockCrc32c()).isEqualTo(with.blockCrc32c());
+    assertThatThrownBy(() -> new VersionMeta(with.ref(), with.size(), with.contentType(), with.sha256(),
+        with.blockSize(), with.blockSha256(), with.createdAt(), with.writer(), false, 0, java.util.List.of(1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("CRC32C");
+  }
+
+  @Test
   void transformCopiesTheDataOfEveryBlockOfABatch() {
     StoreBlocks original = (StoreBlocks) Samples.all().get(12);
     StoreBlocks copy = Codecs.STORE_BLOCKS.transform(original);

@@ -149,7 +149,8 @@ final class ObjectService {
     Future<Upload.Result> stored = body.request() != null ? upload.run() : upload.runWhole(body.data());
     return stored
         .compose(r -> commit(gateway, new CommitRequest(new VersionMeta(ref, r.size(), body.contentType(), r.sha256(),
-            limits.blockSize(), r.blockSha256(), System.currentTimeMillis(), gateway.hgId(), false, stripes), r.inline(), true),
+            limits.blockSize(), r.blockSha256(), System.currentTimeMillis(), gateway.hgId(), false, stripes,
+            r.blockCrc32c()), r.inline(), true),
             commitHeaders))
         .andThen(r -> {
           // A failed upload, or a retry answered with the version its first attempt made: drop these blocks.
@@ -329,7 +330,7 @@ final class ObjectService {
                 ? Future.failedFuture(HttpProblem.badRequest("body longer than its Content-Length"))
                 : Future.succeededFuture(new CommitRequest(new VersionMeta(next, r.size(), body.contentType(),
                     r.sha256(), limits.blockSize(), r.blockSha256(), System.currentTimeMillis(), gateway.hgId(),
-                    false, 0), r.inline(), true)));
+                    false, 0, r.blockCrc32c()), r.inline(), true)));
     return request.compose(r -> gateway.<VersionMeta>owner(id, Addresses.OWNER_COMMIT, r, headers, lockWaitMs + 30_000))
         .map(Message::body)
         .onSuccess(gateway.cache()::putVersion)
@@ -403,8 +404,7 @@ final class ObjectService {
           return m.body();
         })
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
-        // Off the event loop for large blocks, so those a download fetches ahead are checked side by side.
-        .compose(b -> Checksums.matches(gateway.vertx(), b, ref.length(), ref.sha256()).compose(good -> {
+        .compose(b -> verified(gateway.vertx(), meta, index, b).compose(good -> {
           if (!good) {
             return Future.failedFuture(new HttpProblem(500, "Internal Server Error",
                 "block " + index + " of " + meta.ref().id() + " failed its checksum"));
@@ -412,6 +412,21 @@ final class ObjectService {
           gateway.cache().putBlock(ref, b);
           return Future.succeededFuture(b);
         }));
+  }
+
+  /**
+   * Whether {@code data} is block {@code index} of {@code meta}: checked against the CRC32C taken as
+   * the client's bytes came in, when the version has one (a SHA-256 cost a large download nearly half
+   * its CPU), else against its SHA-256. A block that fails the CRC32C is given its SHA-256 check too,
+   * so that a version with a wrong CRC32C (a faulty writer's) is read slower, never refused. Large
+   * blocks are checked off the event loop, so those a download fetches ahead are checked side by side.
+   */
+  static Future<Boolean> verified(io.vertx.core.Vertx vertx, VersionMeta meta, int index, Buffer data) {
+    BlockRef ref = meta.block(index);
+    Integer crc = meta.blockCrc32c(index);
+    Future<Boolean> quick = crc == null ? Future.succeededFuture(false)
+        : Checksums.matchesCrc32c(vertx, data, ref.length(), crc);
+    return quick.compose(good -> good ? quick : Checksums.matches(vertx, data, ref.length(), ref.sha256()));
   }
 
   /** Every block of a version in one buffer (small objects only: WebSocket replies). */

@@ -22,10 +22,10 @@ import org.mistore.store.Checksums;
  */
 final class Upload {
   /**
-   * What was read: size, SHA-256 and each block's SHA-256, in order. A body of at most one block is
-   * not sent ahead: it comes back as {@code inline} (empty otherwise) to travel with the commit.
+   * What was read: size, SHA-256, and each block's SHA-256 and CRC32C, in order. A body of at most
+   * one block is not sent ahead: it comes back as {@code inline} (empty otherwise) to travel with the commit.
    */
-  record Result(long size, String sha256, List<String> blockSha256, Buffer inline) {
+  record Result(long size, String sha256, List<String> blockSha256, List<Integer> blockCrc32c, Buffer inline) {
   }
 
   private Buffer inline = Buffer.buffer();
@@ -38,6 +38,9 @@ final class Upload {
   private final long maxBytes;
   private final MessageDigest whole = Checksums.sha256();
   private final List<String> blockShas = new ArrayList<>();
+  private final List<Integer> blockCrcs = new ArrayList<>();
+  /** The CRC32C of the block being filled, updated as its bytes come (much cheaper than the SHA-256 beside it). */
+  private final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
   private final Promise<Result> done = Promise.promise();
   private Buffer current;
   private long size;
@@ -94,6 +97,7 @@ final class Upload {
         // The only block is the whole body: its checksum is the body's (set by finishIfDone).
         inline = current;
         blockShas.add(null);
+        blockCrcs.add((int) crc.getValue());
       } else {
         dispatch();
       }
@@ -135,6 +139,7 @@ final class Upload {
     while (at < chunk.length()) {
       int take = Math.min(blockSize - current.length(), chunk.length() - at);
       current.appendBuffer(chunk, at, take);
+      crc.update(((io.vertx.core.internal.buffer.BufferInternal) chunk).getByteBuf().nioBuffer(at, take));
       at += take;
       if (current.length() == blockSize) {
         dispatch();
@@ -148,6 +153,8 @@ final class Upload {
     current = Buffer.buffer(ended ? 0 : blockSize);
     int index = blockShas.size();
     blockShas.add(null); // set once hashed, before the block leaves: all are set when none is in flight
+    blockCrcs.add((int) crc.getValue());
+    crc.reset();
     inFlight++;
     if (inFlight >= maxInFlight && !paused && !ended && request != null) {
       paused = true;
@@ -183,7 +190,7 @@ final class Upload {
       if (inline.length() > 0) {
         blockShas.set(0, sha256);
       }
-      done.tryComplete(new Result(size, sha256, List.copyOf(blockShas), inline));
+      done.tryComplete(new Result(size, sha256, List.copyOf(blockShas), List.copyOf(blockCrcs), inline));
     }
   }
 

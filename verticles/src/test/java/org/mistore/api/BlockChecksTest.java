@@ -1,0 +1,135 @@
+package org.mistore.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Test;
+import org.mistore.codecs.Addresses;
+import org.mistore.codecs.ObjectId;
+import org.mistore.codecs.VersionMeta;
+import org.mistore.codecs.VersionRef;
+import org.mistore.store.BlockStore;
+import org.mistore.store.Checksums;
+import org.mistore.testing.DevClusterTestBase;
+import org.mistore.testing.Http;
+
+/** Each block's CRC32C is taken as the client's bytes come in, and blocks are checked against it on their way out. */
+class BlockChecksTest extends DevClusterTestBase {
+  private static final int BLOCK = 65536;
+
+  private static byte[] random(int size, long seed) {
+    byte[] b = new byte[size];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  private static List<Integer> crcsOf(byte[] content) {
+    List<Integer> crcs = new ArrayList<>();
+    for (int at = 0; at < content.length; at += BLOCK) {
+      CRC32C crc = new CRC32C();
+      crc.update(content, at, Math.min(BLOCK, content.length - at));
+      crcs.add((int) crc.getValue());
+    }
+    return crcs;
+  }
+
+  private ObjectId create(byte[] content) {
+    HttpResponse<String> r = dev.send(dev.request("/v1/objects").header("Mistore-Gateway", "hg-1-1")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(content)));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return ObjectId.parse(new JsonObject(r.body()).getString("id"));
+  }
+
+  private VersionMeta meta(ObjectId id) {
+    return dev.cluster.vertx().eventBus().<VersionMeta>request(Addresses.pop(id.primaryPop(), Addresses.OWNER_META),
+        new JsonObject().put("id", id.render()).put("version", 1)).await().body();
+  }
+
+  private HttpResponse<byte[]> read(ObjectId id) {
+    return Http.sendBytes(dev.request("/v1/objects/" + id.render()).header("Mistore-Gateway", "hg-1-2").GET().build());
+  }
+
+  @Test
+  void everyVersionKeepsItsBlocksCrc32cAndACorruptBlockIsNeverServed() throws Exception {
+    start(2, 2, new JsonObject().put("block-size", BLOCK).put("pop-cache-bytes", 0).put("hg-cache-bytes", 0));
+    byte[] large = random(3 * BLOCK + 1000, 1);
+    byte[] small = random(1000, 2);
+    ObjectId largeId = create(large);
+    ObjectId smallId = create(small);
+    ObjectId emptyId = create(new byte[0]);
+    assertThat(meta(largeId).blockCrc32c()).isEqualTo(crcsOf(large));
+    assertThat(meta(smallId).blockCrc32c()).as("a body of one block, sent with its commit").isEqualTo(crcsOf(small));
+    assertThat(meta(emptyId).blockCrc32c()).isEmpty();
+    assertThat(read(largeId).body()).isEqualTo(large);
+
+    // A byte of block 2 flips on the disk of the POP that serves the reads: the download stops short
+    // of it (the first blocks went out with the 200), so the client never takes it for the content.
+    Path popBlocks = BlockStore.folderOf(data.resolve("pop-" + largeId.primaryPop() + ".db"));
+    flipAByteOf(Arrays.copyOfRange(large, 2 * BLOCK, 3 * BLOCK), popBlocks);
+    assertThatThrownBy(() -> read(largeId)).hasMessageContaining("bytes received: " + 2 * BLOCK);
+    // Block 0 of another object: refused before any byte goes out.
+    ObjectId other = create(random(2 * BLOCK, 4));
+    flipAByteOf(Arrays.copyOf(random(2 * BLOCK, 4), BLOCK), popBlocks);
+    HttpResponse<byte[]> got = read(other);
+    assertThat(got.statusCode()).isEqualTo(500);
+    assertThat(new String(got.body(), java.nio.charset.StandardCharsets.UTF_8)).contains("failed its checksum");
+  }
+
+  /** Flips one byte of the first copy of {@code block} found in the block files of {@code folder}. */
+  private static void flipAByteOf(byte[] block, Path folder) throws Exception {
+    try (var files = Files.list(folder)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        byte[] all = Files.readAllBytes(f);
+        for (int at = 0; at + block.length <= all.length; at++) {
+          if (Arrays.equals(all, at, at + block.length, block, 0, block.length)) {
+            try (var out = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+              out.seek(at + 99);
+              out.write(block[99] ^ 0x01);
+            }
+            return;
+          }
+        }
+      }
+    }
+    throw new AssertionError("block not found in " + folder);
+  }
+
+  @Test
+  void aBlockIsCheckedAgainstItsCrc32cAndItsSha256BeforeItIsRefused() {
+    Vertx vertx = Vertx.vertx();
+    try {
+      byte[] content = random(BLOCK + 10, 3);
+      Buffer first = Buffer.buffer(Arrays.copyOf(content, BLOCK));
+      Buffer corrupt = first.copy();
+      corrupt.setByte(7, (byte) (corrupt.getByte(7) ^ 0x10));
+      List<String> shas = List.of(Checksums.sha256(first),
+          Checksums.sha256(Buffer.buffer(Arrays.copyOfRange(content, BLOCK, content.length))));
+      VersionRef ref = new VersionRef(new ObjectId("pop-1", "pop-2", "hg-1-1", 1), 1);
+      VersionMeta withCrcs = new VersionMeta(ref, content.length, "", Checksums.sha256(Buffer.buffer(content)), BLOCK,
+          shas, 1, "hg-1-1", false, 0, crcsOf(content));
+      VersionMeta wrongCrcs = new VersionMeta(ref, content.length, "", withCrcs.sha256(), BLOCK, shas, 1, "hg-1-1",
+          false, 0, List.of(12345, 6789));
+      VersionMeta noCrcs = new VersionMeta(ref, content.length, "", withCrcs.sha256(), BLOCK, shas, 1, "hg-1-1",
+          false, 0);
+      for (VersionMeta meta : List.of(withCrcs, wrongCrcs, noCrcs)) {
+        assertThat(ObjectService.verified(vertx, meta, 0, first).await()).as("%s", meta.blockCrc32c()).isTrue();
+        assertThat(ObjectService.verified(vertx, meta, 0, corrupt).await()).as("%s", meta.blockCrc32c()).isFalse();
+        assertThat(ObjectService.verified(vertx, meta, 0, first.getBuffer(0, BLOCK - 1)).await()).isFalse();
+      }
+    } finally {
+      vertx.close().await();
+    }
+  }
+}
