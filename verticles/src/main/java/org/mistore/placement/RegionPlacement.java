@@ -557,6 +557,7 @@ public final class RegionPlacement {
               .put("repairedBlocks", (long) repaired.count())
               .put("failedAttempts", (long) repairFailures.count()))
           .put("corruptCopiesFound", reads.corruptFound())
+          .put("corruptPopCopiesFound", store.corruptCopiesFound())
           .put("missingCopiesFound", reads.missingFound())
           .put("refusedForQuota", (long) refused.count());
     });

@@ -157,6 +157,8 @@ public final class OwnerService implements LockMirror {
         .recover(e -> fromPeer || selfRole != Role.POP ? Future.failedFuture(e) : readFromPeer(ref, e))
         .onSuccess(served -> m.reply(served.data(), served.source() == null ? BlockBytes.options()
             : BlockBytes.options().addHeader(Addresses.HEADER_SOURCE, served.source())))
+        // A copy of this node's found corrupt on the way is rewritten from the good one just served.
+        .onSuccess(served -> store.repair(ref, served.data()))
         .onFailure(e -> Replies.fail(m, e));
   }
 

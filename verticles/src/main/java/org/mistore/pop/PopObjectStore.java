@@ -264,8 +264,50 @@ public final class PopObjectStore implements FenceStore {
         }));
   }
 
+  /**
+   * This node's copy of a block, checked against the CRC32C taken when it was stored. A copy the disk
+   * has corrupted since counts as not held (the block is then read from another copy) and is noted,
+   * so that {@link #repair} can put a good copy in its place.
+   */
   public Future<Optional<Buffer>> block(BlockRef ref) {
-    return blockStore.get(ref);
+    return blockStore.getChecked(ref).recover(e -> {
+      if (!(e.getCause() instanceof BlockStore.CorruptBlock corrupt)) {
+        return Future.failedFuture(e);
+      }
+      if (corruptCopies.add(BlockStore.key(ref))) {
+        corruptFound.incrementAndGet();
+        System.getLogger(PopObjectStore.class.getName()).log(System.Logger.Level.WARNING, corrupt.getMessage()
+            + " in " + store.file() + "; reading another copy and rewriting this one");
+      }
+      return Future.succeededFuture(Optional.empty());
+    });
+  }
+
+  /** Copies of this node found corrupt (by {@link #block}) and not rewritten yet. */
+  private final java.util.Set<String> corruptCopies = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicLong corruptFound = new java.util.concurrent.atomic.AtomicLong();
+
+  /** How many of this node's copies were found corrupt since it started. */
+  public long corruptCopiesFound() {
+    return corruptFound.get();
+  }
+
+  /**
+   * Rewrites this node's copy of a block found corrupt, from {@code good} (read from another copy; it
+   * is checked against the block's SHA-256 before it is stored). Does nothing for other blocks.
+   */
+  public Future<Void> repair(BlockRef ref, Buffer good) {
+    String key = BlockStore.key(ref);
+    if (!corruptCopies.contains(key)) {
+      return Future.succeededFuture();
+    }
+    return checked(good, ref.length(), ref.sha256(), "block " + ref.index(), false)
+        .compose(bytes -> store.write(db -> {
+          if (corruptCopies.remove(key) && blockStore.contains(key)) {
+            blockStore.putNow(key, bytes);
+          }
+          return (Void) null;
+        }));
   }
 
   /** Records durably which HGs of this POP's region hold a block (sharing a later batch's fsync). */

@@ -20,9 +20,10 @@ import org.mistore.store.Segments.Location;
 
 /**
  * The blocks a node holds, keyed by object, version, index and checksum. The bytes live in append-only {@link Segments} files beside the MapDB
- * file; MapDB holds only the index (key → file, offset, length), so a block is written to disk once
- * and checkpoints never copy block bytes. A block is checked against its checksum before it is
- * stored; a write is acknowledged once the block and the journal record naming it are on disk.
+ * file; MapDB holds only the index (key → file, offset, length, CRC32C), so a block is written to
+ * disk once and checkpoints never copy block bytes. A block is checked against its checksum before
+ * it is stored; a write is acknowledged once the block and the journal record naming it are on disk.
+ * The CRC32C taken as it is stored lets {@link #getChecked} find a copy the disk has corrupted since.
  *
  * <p>Space is reclaimed by compaction: once the blocks still named in a sealed file fill at most half
  * of it, they are copied to the current file in steps of {@link #COMPACT_STEP_BYTES} (each a write of
@@ -140,18 +141,82 @@ public final class BlockStore {
   }
 
   public Future<Optional<Buffer>> get(BlockRef ref) {
-    // The bytes were read into an array of their own, or are a view of the mapped file: wrapped, not copied.
-    return store.read(db -> Optional.ofNullable(viewNow(key(ref)))
-        .map(bytes -> io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(bytes))));
+    return store.read(db -> Optional.ofNullable(viewNow(key(ref))).map(BlockStore::wrapped));
+  }
+
+  /** The bytes were read into an array of their own, or are a view of the mapped file: wrapped, not copied. */
+  private static Buffer wrapped(ByteBuffer bytes) {
+    return io.vertx.core.internal.buffer.BufferInternal.buffer(io.netty.buffer.Unpooled.wrappedBuffer(bytes));
+  }
+
+  /** Thrown by {@link #getChecked} for a block whose bytes no longer match the CRC32C taken when it was stored. */
+  public static final class CorruptBlock extends IOException {
+    CorruptBlock(String key) {
+      super("block " + key + " no longer matches the CRC32C taken when it was stored");
+    }
+  }
+
+  /**
+   * As {@link #get}, checked against the CRC32C taken when the block was stored (blocks stored before
+   * CRC32Cs were kept are not checked): fails with {@link CorruptBlock} when they differ.
+   */
+  public Future<Optional<Buffer>> getChecked(BlockRef ref) {
+    return store.read(db -> {
+      String key = key(ref);
+      for (int attempt = 0; ; attempt++) {
+        byte[] raw = index.get(key);
+        if (raw == null) {
+          return Optional.<Buffer>empty();
+        }
+        ByteBuffer view;
+        try {
+          view = segments.view(Location.decode(raw));
+        } catch (Segments.Moved e) {
+          if (attempt > 2) {
+            throw new UncheckedIOException(e);
+          }
+          continue; // compaction moved it meanwhile: the index names its new place
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot read block " + key + ": " + e.getMessage(), e);
+        }
+        Integer crc = crcOf(raw);
+        if (crc != null && crc32c(view.duplicate()) != crc) {
+          throw new UncheckedIOException(new CorruptBlock(key));
+        }
+        return Optional.of(wrapped(view));
+      }
+    });
+  }
+
+  private static int crc32c(ByteBuffer bytes) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(bytes);
+    return (int) crc.getValue();
+  }
+
+  /** The index value naming {@code at}, with the block's CRC32C when known. */
+  private static byte[] indexValue(Location at, Integer crc) {
+    byte[] location = at.encode();
+    return crc == null ? location
+        : ByteBuffer.allocate(Location.BYTES + 4).put(location).putInt(crc).array();
+  }
+
+  /** The CRC32C an index value holds, or null (values written before CRC32Cs were kept). */
+  private static Integer crcOf(byte[] raw) {
+    return raw.length >= Location.BYTES + 4 ? ByteBuffer.wrap(raw).getInt(Location.BYTES) : null;
   }
 
   /** Stores a block (already checked) as part of the current write; writer thread only. */
   public void putNow(String key, byte[] data) {
-    putNow(key, data, data.length <= JOURNALED_BYTES);
+    putNow(key, data, data.length <= JOURNALED_BYTES, crc32c(ByteBuffer.wrap(data)));
   }
 
-  /** As {@link #putNow(String, byte[])}; with {@code journaled} the write's journal record carries the block. */
-  private void putNow(String key, byte[] data, boolean journaled) {
+  /**
+   * As {@link #putNow(String, byte[])}; with {@code journaled} the write's journal record carries the
+   * block; {@code crc} is its CRC32C as first stored (a moved block keeps it: a copy the disk corrupted
+   * is not given a new one).
+   */
+  private void putNow(String key, byte[] data, boolean journaled, Integer crc) {
     int before = segments.current();
     Location at;
     try {
@@ -164,7 +229,7 @@ public final class BlockStore {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write a block to " + segments.dir() + ": " + e.getMessage(), e);
     }
-    byte[] old = index.put(key, at.encode());
+    byte[] old = index.put(key, indexValue(at, crc));
     live.merge(at.segment(), (long) data.length, Long::sum);
     held += data.length;
     if (old != null) {
@@ -315,7 +380,9 @@ public final class BlockStore {
             budget -= Math.max(1, e.at().length());
             byte[] raw = index.get(e.key());
             if (raw != null && Location.decode(raw).equals(e.at())) {
-              putNow(e.key(), segments.read(e.at()), false);
+              byte[] data = segments.read(e.at());
+              Integer crc = crcOf(raw);
+              putNow(e.key(), data, false, crc != null ? crc : crc32c(ByteBuffer.wrap(data)));
             }
           }
         } else {

@@ -161,6 +161,69 @@ class BlockStoreTest {
     again.close().await();
   }
 
+  /** Flips one byte of the copy of {@code data} in the block files. */
+  private void flipAByteOf(byte[] data) throws Exception {
+    try (var files = Files.list(BlockStore.folderOf(file()))) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        byte[] all = Files.readAllBytes(f);
+        for (int at = 0; at + data.length <= all.length; at++) {
+          if (java.util.Arrays.equals(all, at, at + data.length, data, 0, data.length)) {
+            try (var out = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+              out.seek(at + 5);
+              out.write(data[5] ^ 0x02);
+            }
+            return;
+          }
+        }
+      }
+    }
+    throw new AssertionError("block not found");
+  }
+
+  @Test
+  void aCopyTheDiskCorruptedFailsItsCrc32cEvenOnceCompactionHasMovedIt(Vertx vertx) throws Exception {
+    Random random = new Random(11);
+    RoleStore store = open(vertx);
+    BlockStore blocks = store.write(db -> new BlockStore(store, SEGMENT)).await();
+    org.mistore.codecs.VersionRef version = new org.mistore.codecs.VersionRef(
+        new org.mistore.codecs.ObjectId("pop-1", "pop-2", "hg-1-1", 1), 1);
+    java.util.List<org.mistore.codecs.BlockRef> refs = new java.util.ArrayList<>();
+    Map<Integer, byte[]> content = new HashMap<>();
+    // 48 blocks of 16 KiB: three files of 256 KiB.
+    for (int i = 0; i < 48; i++) {
+      byte[] data = random(random, 16 * 1024);
+      var ref = new org.mistore.codecs.BlockRef(version, i, data.length,
+          Checksums.sha256(io.vertx.core.buffer.Buffer.buffer(data)));
+      refs.add(ref);
+      content.put(i, data);
+      put(store, blocks, BlockStore.key(ref), data);
+    }
+    store.checkpointNow().await(); // every record in its file
+    flipAByteOf(content.get(6));
+    assertThatCorrupt(blocks, refs.get(6));
+    assertThat(blocks.getChecked(refs.get(9)).await().orElseThrow().getBytes()).isEqualTo(content.get(9));
+    assertThat(blocks.get(refs.get(6)).await()).as("unchecked reads still give the bytes").isPresent();
+
+    // All but blocks 6 and 9 dropped: their files are compacted, and both blocks move.
+    for (int i = 0; i < 48; i++) {
+      if (i != 6 && i != 9) {
+        String key = BlockStore.key(refs.get(i));
+        store.write(db -> blocks.removeNow(key)).await();
+      }
+    }
+    Eventually.await("the first file compacted away", Duration.ofSeconds(20),
+        () -> !Files.exists(BlockStore.folderOf(file()).resolve("00000001.seg")));
+    assertThatCorrupt(blocks, refs.get(6));
+    assertThat(blocks.getChecked(refs.get(9)).await().orElseThrow().getBytes()).isEqualTo(content.get(9));
+    store.close().await();
+  }
+
+  private static void assertThatCorrupt(BlockStore blocks, org.mistore.codecs.BlockRef ref) {
+    Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> blocks.getChecked(ref).await());
+    assertThat(failure).isNotNull();
+    assertThat(failure.getCause()).isInstanceOf(BlockStore.CorruptBlock.class);
+  }
+
   @Test
   void blocksReadWhileTheirFileIsCompactedAreFoundAtTheirNewPlace(Vertx vertx) throws Exception {
     Random random = new Random(11);
