@@ -58,6 +58,11 @@ public final class Problems {
   static void endBeforeBody(RoutingContext rc, Buffer body) {
     HttpServerRequest request = rc.request();
     HttpServerResponse response = rc.response();
+    if (request.method() == io.vertx.core.http.HttpMethod.HEAD) {
+      // The length the same GET's answer would have (RFC 9110 9.3.2), and no body.
+      response.putHeader("Content-Length", Integer.toString(body.length()));
+      body = Buffer.buffer();
+    }
     boolean unread = !request.isEnded();
     boolean http2 = request.version() == HttpVersion.HTTP_2;
     if (unread && !http2 && !declaresBody(request) && request.getHeader("Upgrade") == null) {

@@ -429,6 +429,14 @@ class ObjectApiTest extends DevClusterTestBase {
         assertThat(head.headers().firstValue("Content-Length")).as("HEAD " + path).isPresent();
       }
     }
+    // An error answer to a HEAD says how long the same GET's problem document is.
+    for (String path : new String[] {"/v1/objects/" + id + "?version=x", "/v1/objects/pop-1.pop-2.hg-1-1.999"}) {
+      HttpResponse<String> head = dev.send(dev.request(path).method("HEAD", HttpRequest.BodyPublishers.noBody()));
+      HttpResponse<String> get = dev.get(path);
+      assertThat(head.statusCode()).as("HEAD " + path).isEqualTo(get.statusCode()).isGreaterThanOrEqualTo(400);
+      assertThat(head.headers().firstValue("Content-Length")).as("HEAD " + path)
+          .hasValue(Integer.toString(get.body().getBytes(StandardCharsets.UTF_8).length));
+    }
     HttpResponse<String> notWebSocket = dev.get("/v1/ws");
     assertThat(notWebSocket.statusCode()).isEqualTo(400);
     assertThat(notWebSocket.headers().firstValue("Content-Type")).hasValue("application/problem+json");
