@@ -45,7 +45,12 @@ final class BusErrors {
 
   private static HttpProblem locked(String text) {
     Tagged t = Tagged.of(text, Replies.RETRY_AFTER);
-    return t == null ? HttpProblem.locked(text, 1) : HttpProblem.locked(t.rest(), t.value());
+    if (t == null) {
+      return HttpProblem.locked(text, 1);
+    }
+    Tagged version = Tagged.of(t.rest(), Replies.CURRENT_VERSION);
+    return version == null ? HttpProblem.locked(t.rest(), t.value())
+        : HttpProblem.locked(version.rest(), t.value()).withCurrentVersion(version.value());
   }
 
   /** A failure text {@code <prefix>N;rest} (see {@link Replies}): its number and the rest. */

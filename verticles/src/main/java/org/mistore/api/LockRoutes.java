@@ -123,7 +123,12 @@ final class LockRoutes {
     }
     Gateway gateway = gateways.pick(rc);
     acquire(gateway, request(body, id, gateway, limits))
-        .onSuccess(g -> ApiVerticle.json(rc, 201, json(g)))
+        .onSuccess(g -> {
+          if (g.version() > 0) {
+            ObjectRoutes.versionHeaders(rc.response(), id, g.version());
+          }
+          ApiVerticle.json(rc, 201, json(g));
+        })
         .onFailure(rc::fail);
   }
 

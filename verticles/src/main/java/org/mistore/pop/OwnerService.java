@@ -22,6 +22,7 @@ import org.mistore.codecs.Role;
 import org.mistore.codecs.StoreBlock;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.lock.LockMirror;
+import org.mistore.lock.LockRefused;
 import org.mistore.lock.LockTable;
 import org.mistore.placement.RegionPlacement;
 
@@ -81,11 +82,18 @@ public final class OwnerService implements LockMirror {
     return new OwnerService(vertx, Role.DC, dcId, store, owners, registry, null);
   }
 
-  /** The other copy-holder's fence ceiling (it may have acted as primary meanwhile); 0 when nobody holds it. */
-  private Future<Long> peerCeiling(ObjectId id) {
+  /**
+   * The other copy-holder's fence ceiling (it may have acted as primary meanwhile), first raised to at
+   * least {@code raiseTo} (0: only asked); 0 when nobody holds it.
+   */
+  private Future<Long> peerCeiling(ObjectId id, long raiseTo) {
+    JsonObject body = new JsonObject().put("id", id.render());
+    if (raiseTo > 0) {
+      body.put("raise", raiseTo);
+    }
     return owners.peerOf(id, self)
-        .map(peer -> bus().<Long>request(peer.address(Addresses.OWNER_CEILING),
-            new JsonObject().put("id", id.render()), new DeliveryOptions().setSendTimeout(2000)).map(m -> m.body()))
+        .map(peer -> bus().<Long>request(peer.address(Addresses.OWNER_CEILING), body,
+            new DeliveryOptions().setSendTimeout(2000)).map(m -> m.body()))
         .orElse(Future.succeededFuture(0L));
   }
 
@@ -104,8 +112,16 @@ public final class OwnerService implements LockMirror {
     catchUp.answer(m.body()).onSuccess(m::reply).onFailure(e -> Replies.fail(m, e));
   }
 
+  /**
+   * {@code {"id","raise"}}: this node's durable fence ceiling of the object, first raised to at least
+   * {@code raise} when given (the primary's new range, recorded here before it grants from it).
+   */
   public void ceiling(Message<JsonObject> m) {
-    store.durableCeiling(ObjectId.parse(m.body().getString("id"))).onSuccess(m::reply).onFailure(e -> Replies.fail(m, e));
+    ObjectId id = ObjectId.parse(m.body().getString("id"));
+    long raise = m.body().getLong("raise", 0L);
+    (raise > 0 ? store.recordCeiling(id, raise) : Future.<Void>succeededFuture())
+        .compose(v -> store.durableCeiling(id))
+        .onSuccess(m::reply).onFailure(e -> Replies.fail(m, e));
   }
 
   private EventBus bus() {
@@ -467,6 +483,10 @@ public final class OwnerService implements LockMirror {
         .compose(head -> head == 0
             ? Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "no object " + request.id()))
             : locks.acquire(request))
+        // A refusal names the object's current version, as every answer about an object does.
+        .recover(e -> e instanceof LockRefused r ? store.head(request.id())
+            .transform(h -> Future.failedFuture(h.succeeded() ? r.withCurrentVersion(h.result()) : r))
+            : Future.failedFuture(e))
         .onSuccess(m::reply)
         .onFailure(e -> Replies.fail(m, e));
   }

@@ -726,14 +726,18 @@ public final class PopObjectStore implements FenceStore {
   }
 
   /**
-   * Where a new fence range starts at least: the other copy-holder's ceiling, since it may have
-   * granted fences while acting primary. Set by the POP; 0 when it cannot be asked.
+   * The other copy-holder's ceiling, first raised to at least the given one (0: only asked). A new
+   * fence range starts above it, since that POP may have granted fences while acting primary; and it
+   * records the new range's ceiling before a fence of the range is given, so that, should it take over,
+   * its fences rise above every fence given here, those of the locks it was never told about included
+   * (the gateway's own, for one write). Set by the POP; 0 when it cannot be asked.
    */
-  public void peerCeilings(java.util.function.Function<ObjectId, Future<Long>> peerCeiling) {
+  public void peerCeilings(java.util.function.BiFunction<ObjectId, Long, Future<Long>> peerCeiling) {
     this.peerCeiling = peerCeiling;
   }
 
-  private java.util.function.Function<ObjectId, Future<Long>> peerCeiling = id -> Future.succeededFuture(0L);
+  private java.util.function.BiFunction<ObjectId, Long, Future<Long>> peerCeiling =
+      (id, raise) -> Future.succeededFuture(0L);
 
   @Override
   public Future<Long> nextFence(ObjectId id) {
@@ -742,12 +746,13 @@ public final class PopObjectStore implements FenceStore {
     if (range != null && range[0] <= range[1]) {
       return Future.succeededFuture(range[0]++);
     }
-    return peerCeiling.apply(id).recover(e -> Future.succeededFuture(0L)).compose(peer -> store.write(db -> {
+    return peerCeiling.apply(id, 0L).recover(e -> Future.succeededFuture(0L)).compose(peer -> store.write(db -> {
       long stored = Math.max(peer, fences.getOrDefault(key, 0L));
       long ceiling = stored + FENCE_BATCH;
       fences.put(key, ceiling);
       return new long[] {stored + 1, ceiling};
-    })).map(reserved -> {
+    })).compose(reserved -> peerCeiling.apply(id, reserved[1]).recover(e -> Future.succeededFuture(0L))
+        .map(peer -> reserved)).map(reserved -> {
       fenceRanges.put(key, new long[] {reserved[0] + 1, reserved[1]});
       knownCeilings.merge(key, reserved[1], Math::max);
       return reserved[0];

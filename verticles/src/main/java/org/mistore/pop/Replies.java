@@ -11,7 +11,10 @@ import org.mistore.lock.LockRefused;
 
 /** Turns a failed Future into the one failure format of the event bus: {@code message.fail(code, text)}. */
 public final class Replies {
-  /** Prefix of a 423 failure's text carrying the Retry-After seconds: {@code retry-after=N;reason}. */
+  /**
+   * Prefix of a 423 failure's text carrying the Retry-After seconds: {@code retry-after=N;reason}, or
+   * {@code retry-after=N;current-version=M;reason}.
+   */
   public static final String RETRY_AFTER = "retry-after=";
   /** Prefix of a 412 or 404 failure's text carrying the object's current version: {@code current-version=N;reason}. */
   public static final String CURRENT_VERSION = "current-version=";
@@ -23,7 +26,8 @@ public final class Replies {
     if (e instanceof StoreFailure f) {
       message.fail(f.code.code, f.getMessage());
     } else if (e instanceof LockRefused r) {
-      message.fail(FailureCode.LOCKED.code, RETRY_AFTER + r.retryAfterSeconds + ";" + r.getMessage());
+      message.fail(FailureCode.LOCKED.code, RETRY_AFTER + r.retryAfterSeconds + ";"
+          + (r.currentVersion > 0 ? CURRENT_VERSION + r.currentVersion + ";" : "") + r.getMessage());
     } else if (e instanceof ReplyException r) {
       message.fail(r.failureCode() > 0 ? r.failureCode() : FailureCode.UNAVAILABLE.code, text(r));
     } else {

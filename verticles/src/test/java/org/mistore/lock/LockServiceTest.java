@@ -153,12 +153,18 @@ class LockServiceTest extends DevClusterTestBase {
   void readersShareAndExcludeWriters() {
     start();
     String id = dev.create("x", "hg-1-1");
-    assertThat(dev.lock(id, "read", 5000, 0, "hg-1-1").statusCode()).isEqualTo(201);
+    HttpResponse<String> reader = dev.lock(id, "read", 5000, 0, "hg-1-1");
+    assertThat(reader.statusCode()).isEqualTo(201);
     assertThat(dev.lock(id, "read", 5000, 0, "hg-2-2").statusCode()).isEqualTo(201);
     HttpResponse<String> writer = dev.lock(id, "write", 5000, 0, "hg-1-2");
     assertThat(writer.statusCode()).isEqualTo(423);
     HttpResponse<String> put = dev.put("/v1/objects/" + id, "y", "Mistore-Lock-Wait", "100");
     assertThat(put.statusCode()).as("a write cannot complete while readers hold the object").isEqualTo(423);
+    // Every answer about the object names its current version, grants and refusals alike.
+    for (HttpResponse<String> answer : java.util.List.of(reader, writer, put)) {
+      assertThat(answer.headers().firstValue("Mistore-Version")).as(answer.body()).hasValue("1");
+      assertThat(answer.headers().firstValue("ETag")).as(answer.body()).hasValue("\"" + id + ".1\"");
+    }
   }
 
   @Test
@@ -211,5 +217,22 @@ class LockServiceTest extends DevClusterTestBase {
     HttpResponse<String> back = dev.lock(id, "write", 1000, 5000, "hg-1-1");
     assertThat(back.statusCode()).as(back.body()).isEqualTo(201);
     assertThat(new JsonObject(back.body()).getLong("fence")).isGreaterThan(backupFence);
+  }
+
+  @Test
+  void fencesRiseAcrossATakeoverThatFollowsWritesUnderTheGatewaysOwnLocks() {
+    start();
+    String id = dev.create("x", "hg-1-1");
+    // Two writes, each under a lock the gateway takes itself (never mirrored to the backup).
+    assertThat(dev.put("/v1/objects/" + id, "y").statusCode()).isEqualTo(200);
+    assertThat(dev.put("/v1/objects/" + id, "z").statusCode()).isEqualTo(200);
+    // (No lock taken by a client before the takeover: its grant, mirrored, would tell the backup.)
+    long writeGrantsBefore = 2;
+    dev.cluster.stopRole(Role.POP, "pop-1").toCompletionStage().toCompletableFuture().join();
+    Eventually.await("pop-1 seen down", Duration.ofSeconds(5), () -> dev.cluster.directory()
+        .find(Role.POP, "pop-1").map(e -> e.status().wireName().equals("down")).orElse(false));
+    HttpResponse<String> atBackup = dev.lock(id, "write", 1000, 0, "hg-2-1");
+    assertThat(atBackup.statusCode()).as(atBackup.body()).isEqualTo(201);
+    assertThat(new JsonObject(atBackup.body()).getLong("fence")).isGreaterThan(writeGrantsBefore);
   }
 }
