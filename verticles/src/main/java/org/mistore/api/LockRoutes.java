@@ -122,8 +122,15 @@ final class LockRoutes {
       throw HttpProblem.badRequest("lock request body must be a JSON object");
     }
     Gateway gateway = gateways.pick(rc);
-    acquire(gateway, request(body, id, gateway, limits))
+    LockRequest request = request(body, id, gateway, limits);
+    acquire(gateway, request)
         .onSuccess(g -> {
+          if (rc.response().closed()) {
+            // Granted after the client went away (it waited in the queue): nobody can use or release
+            // it, and it would keep every other client out until its lease ends.
+            releaseTaken(gateway, g.token(), request.ttlMs());
+            return;
+          }
           if (g.version() > 0) {
             ObjectRoutes.versionHeaders(rc.response(), id, g.version());
           }

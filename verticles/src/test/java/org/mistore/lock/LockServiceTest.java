@@ -235,4 +235,45 @@ class LockServiceTest extends DevClusterTestBase {
     assertThat(atBackup.statusCode()).as(atBackup.body()).isEqualTo(201);
     assertThat(new JsonObject(atBackup.body()).getLong("fence")).isGreaterThan(writeGrantsBefore);
   }
+
+  private boolean waiting(int n) {
+    return dev.get("/metrics").body().lines()
+        .anyMatch(l -> l.startsWith("mistore_locks_waiting{pop=\"pop-1\"") && l.endsWith(" " + n + ".0"));
+  }
+
+  /**
+   * A client that gives up while its lock request waits in the queue (HTTP: closes the connection;
+   * WebSocket: closes the socket) is never left holding the lock it can no longer receive: it would
+   * keep everyone else out until its lease ends.
+   */
+  @Test
+  void aWaiterThatLeftIsNotLeftHoldingTheLock() throws Exception {
+    start();
+    String id = dev.create("x", "hg-1-1");
+    for (String how : List.of("http", "websocket")) {
+      String holder = new JsonObject(dev.lock(id, "write", 60_000, 0, "hg-1-1").body()).getString("token");
+      String body = "{\"type\":\"write\",\"ttlMs\":60000,\"waitMs\":20000}";
+      java.io.Closeable client;
+      if (how.equals("http")) {
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", java.net.URI.create(dev.base).getPort());
+        socket.getOutputStream().write(("POST /v1/objects/" + id + "/locks HTTP/1.1\r\nHost: x\r\n"
+            + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        client = socket;
+      } else {
+        java.net.http.WebSocket ws = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+            .buildAsync(java.net.URI.create(dev.base.replace("http", "ws") + "/v1/ws"),
+                new java.net.http.WebSocket.Listener() { }).get(5, TimeUnit.SECONDS);
+        ws.sendText("{\"rid\":1,\"op\":\"lock\",\"id\":\"" + id + "\",\"type\":\"write\",\"ttlMs\":60000,"
+            + "\"waitMs\":20000}", true).get(5, TimeUnit.SECONDS);
+        client = () -> ws.abort();
+      }
+      Eventually.await(how + ": the request waits in the queue", Duration.ofSeconds(5), () -> waiting(1));
+      client.close();
+      assertThat(dev.delete("/v1/locks/" + holder).statusCode()).isEqualTo(204);
+      HttpResponse<String> next = dev.lock(id, "write", 5000, 5000, "hg-1-2");
+      assertThat(next.statusCode()).as(how + ": " + next.body()).isEqualTo(201);
+      assertThat(dev.delete("/v1/locks/" + new JsonObject(next.body()).getString("token")).statusCode()).isEqualTo(204);
+    }
+  }
 }
