@@ -147,8 +147,12 @@ final class WebSocketApi {
       } catch (RuntimeException e) {
         answer = Future.failedFuture(HttpProblem.badRequest("malformed request: " + e.getMessage()));
       }
+      ObjectId about = objectOf(request);
       answer.onSuccess(body -> send(body.put("rid", rid), pending))
-          .onFailure(e -> reply(rid, BusErrors.toHttp(e), pending));
+          // A 409 or 423 refusal names the object's current version, as over HTTP.
+          .onFailure(e -> (about == null ? Future.<Void>failedFuture(BusErrors.toHttp(e))
+              : ObjectService.withHead(gateway, about, BusErrors.toHttp(e)))
+              .onFailure(f -> reply(rid, f, pending)));
     }
 
     /** Sends a request's reply; one that cannot be encoded ends the request without one. */
@@ -165,7 +169,9 @@ final class WebSocketApi {
 
     private void reply(Object rid, Throwable e, WebSocketFlow.Pending pending) {
       HttpProblem p = e instanceof HttpProblem h ? h : new HttpProblem(500, "Internal Server Error", "internal error");
-      JsonObject body = new JsonObject().put("rid", rid).put("status", p.status()).put("type", "about:blank")
+      // A frame without a usable rid gets a reply without one (not "rid": null).
+      JsonObject body = (rid == null ? new JsonObject() : new JsonObject().put("rid", rid))
+          .put("status", p.status()).put("type", "about:blank")
           .put("title", p.title())
           .put("detail", p.getMessage());
       if (p.retryAfterSeconds() > 0) {
@@ -175,6 +181,15 @@ final class WebSocketApi {
         body.put("version", p.currentVersion());
       }
       send(body, pending);
+    }
+
+    /** The object a request names, or null (none, or malformed). */
+    private static ObjectId objectOf(JsonObject r) {
+      try {
+        return r.getValue("id") instanceof String s ? ObjectId.parse(s) : null;
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
     }
 
     private Future<JsonObject> handle(JsonObject r, WebSocketFlow.Pending pending) {
