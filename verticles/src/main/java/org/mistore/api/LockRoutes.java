@@ -61,12 +61,15 @@ final class LockRoutes {
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
   }
 
+  /** Releases a lock; done too when no lock can have the token (malformed, or naming POPs that do not exist). */
   static Future<Void> release(Gateway gateway, String token) {
     Optional<ObjectId> id = LockTable.objectOf(token);
     if (id.isEmpty()) {
       return Future.succeededFuture();
     }
-    return unlock(gateway, id.get(), token, DeliveryOptions.DEFAULT_TIMEOUT);
+    return unlock(gateway, id.get(), token, DeliveryOptions.DEFAULT_TIMEOUT)
+        .recover(e -> BusErrors.toHttp(e) instanceof HttpProblem p && p.status() == 404 ? Future.succeededFuture()
+            : Future.failedFuture(e));
   }
 
   private static Future<Void> unlock(Gateway gateway, ObjectId id, String token, long timeoutMs) {
@@ -142,13 +145,27 @@ final class LockRoutes {
 
   private void renew(RoutingContext rc) {
     String token = rc.pathParam("token");
+    renew(gateways.pick(rc), token)
+        .onSuccess(body -> ApiVerticle.json(rc, 200, body))
+        .onFailure(rc::fail);
+  }
+
+  /**
+   * Renews a lease: its {@code {"token","expiresAt",...}}; {@code 410} once expired or released, and
+   * for a token no lock can have (malformed, or naming POPs that do not exist).
+   */
+  static Future<JsonObject> renew(Gateway gateway, String token) {
     Optional<ObjectId> id = LockTable.objectOf(token);
     if (id.isEmpty()) {
-      throw new HttpProblem(410, "Gone", "no such lock");
+      return Future.failedFuture(new HttpProblem(410, "Gone", "no such lock"));
     }
-    gateways.pick(rc).<JsonObject>owner(id.get(), Addresses.OWNER_RENEW, new JsonObject().put("token", token))
-        .onSuccess(m -> ApiVerticle.json(rc, 200, m.body()))
-        .onFailure(e -> rc.fail(BusErrors.toHttp(e)));
+    return gateway.<JsonObject>owner(id.get(), Addresses.OWNER_RENEW, new JsonObject().put("token", token))
+        .map(Message::body)
+        .recover(e -> {
+          HttpProblem p = BusErrors.toHttp(e) instanceof HttpProblem h ? h : null;
+          return Future.failedFuture(p != null && p.status() == 404 ? new HttpProblem(410, "Gone", "no such lock")
+              : BusErrors.toHttp(e));
+        });
   }
 
   private void release(RoutingContext rc) {

@@ -10,14 +10,12 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Base64;
 import java.util.HashSet;
-import java.util.Optional;
 import java.util.Set;
 import org.mistore.codecs.Addresses;
 import org.mistore.codecs.LockRequest;
 import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.hg.Gateway;
-import org.mistore.lock.LockTable;
 import org.mistore.node.Limits;
 
 /**
@@ -271,14 +269,9 @@ final class WebSocketApi {
 
     private Future<JsonObject> renew(JsonObject r) {
       String token = requiredString(r, "token");
-      Optional<ObjectId> id = LockTable.objectOf(token);
-      if (id.isEmpty()) {
-        throw new HttpProblem(410, "Gone", "no such lock");
-      }
-      return gateway.<JsonObject>owner(id.get(), Addresses.OWNER_RENEW, new JsonObject().put("token", token))
-          .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
-          .map(m -> new JsonObject().put("status", 200).put("token", token)
-              .put("expiresAt", m.body().getLong("expiresAt")));
+      return LockRoutes.renew(gateway, token)
+          .map(body -> new JsonObject().put("status", 200).put("token", token)
+              .put("expiresAt", body.getLong("expiresAt")));
     }
 
     private Future<JsonObject> watch(ObjectId id) {

@@ -186,6 +186,10 @@ class LockServiceTest extends DevClusterTestBase {
     assertThat(dev.lock("not-an-id", "write", 1000, 0, "hg-1-1").statusCode()).isEqualTo(400);
     assertThat(dev.post("/v1/locks/nonsense/renew", "").statusCode()).isEqualTo(410);
     assertThat(dev.delete("/v1/locks/nonsense").statusCode()).isEqualTo(204);
+    // A well-formed token naming POPs that do not exist: no lock can have it.
+    String foreign = "pop-9.pop-8.hg-1-1.1~AAAAAAAAAAAAAAAAAAAAAA";
+    assertThat(dev.post("/v1/locks/" + foreign + "/renew", "").statusCode()).isEqualTo(410);
+    assertThat(dev.delete("/v1/locks/" + foreign).statusCode()).isEqualTo(204);
   }
 
   @Test
