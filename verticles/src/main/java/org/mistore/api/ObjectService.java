@@ -372,8 +372,9 @@ final class ObjectService {
             VersionMeta meta = m.body();
             // Only monotonic reads honour Mistore-Min-Version (API.md): the other modes name their version.
             if ("monotonic".equals(consistency) && meta.ref().version() < minVersion) {
+              // Names the newest version found (Mistore-Version), as every answer about an object does.
               return Future.failedFuture(HttpProblem.unavailable("no reachable copy has version " + minVersion
-                  + " or later (newest is " + meta.ref().version() + ")"));
+                  + " or later (newest is " + meta.ref().version() + ")").withCurrentVersion(meta.ref().version()));
             }
             gateway.cache().putVersion(meta);
             String source = m.headers().get(Addresses.HEADER_SOURCE);

@@ -178,6 +178,7 @@ class ObjectApiTest extends DevClusterTestBase {
     HttpResponse<String> tooNew = dev.get("/v1/objects/" + id + "?consistency=monotonic", "Mistore-Gateway", "hg-2-2",
         "Mistore-Min-Version", "2");
     assertThat(tooNew.statusCode()).as("no copy has version 2").isEqualTo(503);
+    assertThat(tooNew.headers().firstValue("Mistore-Version")).as("the newest version found").hasValue("1");
   }
 
   @Test
