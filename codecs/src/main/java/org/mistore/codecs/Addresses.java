@@ -89,6 +89,12 @@ public final class Addresses {
   /** On replies: where the version was resolved ({@code primary}, {@code backup}, {@code pop-cache}). */
   public static final String HEADER_SOURCE = "source";
   /**
+   * On a block read's reply: the process (its {@code Checksums.PROCESS} nonce) that checked these very
+   * bytes against their checksum on the way out of its store; a receiver in the same process need not
+   * check them again, any other does.
+   */
+  public static final String HEADER_CHECKED_IN = "checked-in";
+  /**
    * On commits of a body small enough to travel inline (or a tombstone): the primary takes the write
    * lock itself, waiting at most this many milliseconds, numbers the version after the head and
    * releases the lock after the commit (one request instead of lock, commit and release).

@@ -88,9 +88,9 @@ final class HgReads {
    * the stripe). A bad copy is rewritten from the good one; a missing one is re-placed.
    */
   Future<RegionPlacement.Served> read(BlockRef ref) {
-    return store.block(ref).compose(own -> {
+    return store.checkedBlock(ref).compose(own -> {
       if (own.isPresent()) {
-        return Future.succeededFuture(new RegionPlacement.Served(own.get(), null));
+        return Future.succeededFuture(new RegionPlacement.Served(own.get().data(), null, own.get().checked()));
       }
       return store.placement(ref).compose(holders -> {
         List<String> rotated = new ArrayList<>();
@@ -98,7 +98,8 @@ final class HgReads {
         for (int i = 0; i < n; i++) {
           rotated.add(holders.get((ref.index() + i) % n));
         }
-        return fromCopies(ref, rotated).map(data -> new RegionPlacement.Served(data, RegionPlacement.HG_BLOCKS));
+        // Each HG copy is checked against the block's SHA-256 before it is served.
+        return fromCopies(ref, rotated).map(data -> new RegionPlacement.Served(data, RegionPlacement.HG_BLOCKS, true));
       });
     });
   }

@@ -51,7 +51,14 @@ public final class RegionPlacement {
   private static final long FULL_FOR_NANOS = 10_000_000_000L;
 
   /** A block and where it was read: {@code null} source for the POP's own copy. */
-  public record Served(Buffer data, String source) {
+  /**
+   * A block served: from where ({@code null}: this node's copy) and whether this node checked these
+   * bytes against their checksum (its own copy's CRC32C, an HG copy's SHA-256).
+   */
+  public record Served(Buffer data, String source, boolean checked) {
+    public Served(Buffer data, String source) {
+      this(data, source, false);
+    }
   }
 
   private final Vertx vertx;

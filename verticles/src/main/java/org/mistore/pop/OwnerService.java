@@ -24,6 +24,7 @@ import org.mistore.codecs.VersionMeta;
 import org.mistore.lock.LockMirror;
 import org.mistore.lock.LockRefused;
 import org.mistore.lock.LockTable;
+import org.mistore.store.Checksums;
 import org.mistore.placement.RegionPlacement;
 
 /**
@@ -166,13 +167,21 @@ public final class OwnerService implements LockMirror {
     if (replicator != null && !fromPeer) {
       replicator.clientBusy();
     }
-    (replicator != null ? replicator.read(ref) : store.block(ref)
-        .compose(found -> found.map(data -> Future.succeededFuture(new RegionPlacement.Served(data, null)))
+    (replicator != null ? replicator.read(ref) : store.checkedBlock(ref)
+        .compose(found -> found.map(c -> Future.succeededFuture(new RegionPlacement.Served(c.data(), null, c.checked())))
             .orElseGet(() -> Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "block "
                 + ref.index() + " not held by " + self)))))
         .recover(e -> fromPeer || selfRole != Role.POP ? Future.failedFuture(e) : readFromPeer(ref, e))
-        .onSuccess(served -> m.reply(served.data(), served.source() == null ? BlockBytes.options()
-            : BlockBytes.options().addHeader(Addresses.HEADER_SOURCE, served.source())))
+        .onSuccess(served -> {
+          DeliveryOptions options = BlockBytes.options();
+          if (served.source() != null) {
+            options.addHeader(Addresses.HEADER_SOURCE, served.source());
+          }
+          if (served.checked()) {
+            options.addHeader(Addresses.HEADER_CHECKED_IN, Checksums.PROCESS);
+          }
+          m.reply(served.data(), options);
+        })
         // A copy of this node's found corrupt on the way is rewritten from the good one just served.
         .onSuccess(served -> store.repair(ref, served.data()))
         .onFailure(e -> Replies.fail(m, e));

@@ -270,6 +270,11 @@ public final class PopObjectStore implements FenceStore {
    * so that {@link #repair} can put a good copy in its place.
    */
   public Future<Optional<Buffer>> block(BlockRef ref) {
+    return checkedBlock(ref).map(found -> found.map(BlockStore.Checked::data));
+  }
+
+  /** As {@link #block}, saying whether the copy was checked (not when stored before CRC32Cs were kept). */
+  public Future<Optional<BlockStore.Checked>> checkedBlock(BlockRef ref) {
     return blockStore.getChecked(ref).recover(e -> {
       if (!(e.getCause() instanceof BlockStore.CorruptBlock corrupt)) {
         return Future.failedFuture(e);

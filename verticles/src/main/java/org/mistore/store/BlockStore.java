@@ -156,17 +156,21 @@ public final class BlockStore {
     }
   }
 
+  /** A block read by {@link #getChecked}: {@code checked} unless it was stored before CRC32Cs were kept. */
+  public record Checked(Buffer data, boolean checked) {
+  }
+
   /**
    * As {@link #get}, checked against the CRC32C taken when the block was stored (blocks stored before
    * CRC32Cs were kept are not checked): fails with {@link CorruptBlock} when they differ.
    */
-  public Future<Optional<Buffer>> getChecked(BlockRef ref) {
+  public Future<Optional<Checked>> getChecked(BlockRef ref) {
     return store.read(db -> {
       String key = key(ref);
       for (int attempt = 0; ; attempt++) {
         byte[] raw = index.get(key);
         if (raw == null) {
-          return Optional.<Buffer>empty();
+          return Optional.<Checked>empty();
         }
         ByteBuffer view;
         try {
@@ -183,7 +187,7 @@ public final class BlockStore {
         if (crc != null && crc32c(view.duplicate()) != crc) {
           throw new UncheckedIOException(new CorruptBlock(key));
         }
-        return Optional.of(wrapped(view));
+        return Optional.of(new Checked(wrapped(view), crc != null));
       }
     });
   }

@@ -57,6 +57,13 @@ public final class Checksums {
     return (int) crc.getValue();
   }
 
+  /**
+   * A nonce naming this process: a block's bytes checked here and handed over in this process, by
+   * reference, need no second check (see {@code Addresses.HEADER_CHECKED_IN}); bytes that crossed the
+   * network come from a process with another nonce.
+   */
+  public static final String PROCESS = java.util.UUID.randomUUID().toString();
+
   /** Data up to this size is given its CRC32C on the calling thread (about 0.1 ms a MiB here). */
   public static final int CRC_INLINE_BYTES = 1 << 20;
 

@@ -72,6 +72,11 @@ class BlockChecksTest extends DevClusterTestBase {
     assertThat(meta(smallId).blockCrc32c()).as("a body of one block, sent with its commit").isEqualTo(crcsOf(small));
     assertThat(meta(emptyId).blockCrc32c()).isEmpty();
     assertThat(read(largeId).headers().firstValue("Mistore-Source")).hasValue("primary");
+    // The POP says it checked its copy on the way out: a gateway of this process need not check it again.
+    var served = dev.cluster.vertx().eventBus().<Buffer>request(
+        Addresses.pop(largeId.primaryPop(), Addresses.OWNER_READ_BLOCK), meta(largeId).block(1)).await();
+    assertThat(served.body().getBytes()).isEqualTo(Arrays.copyOfRange(large, BLOCK, 2 * BLOCK));
+    assertThat(served.headers().get(Addresses.HEADER_CHECKED_IN)).isEqualTo(Checksums.PROCESS);
 
     // A byte of block 0 flips on the disk of the POP that serves the reads: the block comes from
     // another copy (the response names where block 0 came from).

@@ -201,7 +201,7 @@ class BlockStoreTest {
     store.checkpointNow().await(); // every record in its file
     flipAByteOf(content.get(6));
     assertThatCorrupt(blocks, refs.get(6));
-    assertThat(blocks.getChecked(refs.get(9)).await().orElseThrow().getBytes()).isEqualTo(content.get(9));
+    assertThat(blocks.getChecked(refs.get(9)).await().orElseThrow().data().getBytes()).isEqualTo(content.get(9));
     assertThat(blocks.get(refs.get(6)).await()).as("unchecked reads still give the bytes").isPresent();
 
     // All but blocks 6 and 9 dropped: their files are compacted, and both blocks move.
@@ -214,7 +214,7 @@ class BlockStoreTest {
     Eventually.await("the first file compacted away", Duration.ofSeconds(20),
         () -> !Files.exists(BlockStore.folderOf(file()).resolve("00000001.seg")));
     assertThatCorrupt(blocks, refs.get(6));
-    assertThat(blocks.getChecked(refs.get(9)).await().orElseThrow().getBytes()).isEqualTo(content.get(9));
+    assertThat(blocks.getChecked(refs.get(9)).await().orElseThrow().data().getBytes()).isEqualTo(content.get(9));
     store.close().await();
   }
 
