@@ -165,31 +165,15 @@ public final class BlockStore {
    * CRC32Cs were kept are not checked): fails with {@link CorruptBlock} when they differ.
    */
   public Future<Optional<Checked>> getChecked(BlockRef ref) {
-    return store.read(db -> {
-      String key = key(ref);
-      for (int attempt = 0; ; attempt++) {
-        byte[] raw = index.get(key);
-        if (raw == null) {
-          return Optional.<Checked>empty();
-        }
-        ByteBuffer view;
-        try {
-          view = segments.view(Location.decode(raw));
-        } catch (Segments.Moved e) {
-          if (attempt > 2) {
-            throw new UncheckedIOException(e);
-          }
-          continue; // compaction moved it meanwhile: the index names its new place
-        } catch (IOException e) {
-          throw new UncheckedIOException("cannot read block " + key + ": " + e.getMessage(), e);
-        }
-        Integer crc = crcOf(raw);
-        if (crc != null && crc32c(view.duplicate()) != crc) {
-          throw new UncheckedIOException(new CorruptBlock(key));
-        }
-        return Optional.of(new Checked(wrapped(view), crc != null));
+    String key = key(ref);
+    return store.read(db -> Optional.ofNullable(readNow(key, raw -> {
+      ByteBuffer view = segments.view(Location.decode(raw));
+      Integer crc = crcOf(raw);
+      if (crc != null && crc32c(view.duplicate()) != crc) {
+        throw new CorruptBlock(key);
       }
-    });
+      return new Checked(wrapped(view), crc != null);
+    })));
   }
 
   private static int crc32c(ByteBuffer bytes) {
@@ -257,7 +241,7 @@ public final class BlockStore {
 
   /** The block's bytes, or null when not held. Any thread (blocking). */
   public byte[] getNow(String key) {
-    return readNow(key, segments::read);
+    return readNow(key, raw -> segments.read(Location.decode(raw)));
   }
 
   /**
@@ -265,7 +249,7 @@ public final class BlockStore {
    * file's memory mapping instead of being copied into the heap (see {@link Segments#view}).
    */
   public ByteBuffer viewNow(String key) {
-    return readNow(key, segments::view);
+    return readNow(key, raw -> segments.view(Location.decode(raw)));
   }
 
   /** A reading of the block {@code key} names, looked up again when compaction moved it meanwhile. */
@@ -276,7 +260,7 @@ public final class BlockStore {
         return null;
       }
       try {
-        return read.at(Location.decode(raw));
+        return read.at(raw);
       } catch (Segments.Moved e) {
         if (attempt > 2) {
           throw new UncheckedIOException(e);
@@ -288,8 +272,9 @@ public final class BlockStore {
     }
   }
 
+  /** A reading of a block from its index value (its {@link Location}, and its CRC32C when known). */
   private interface SegmentRead<T> {
-    T at(Location location) throws IOException;
+    T at(byte[] indexValue) throws IOException;
   }
 
   public boolean contains(String key) {
