@@ -7,7 +7,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,7 +80,7 @@ class BlockChecksTest extends DevClusterTestBase {
     // A byte of block 0 flips on the disk of the POP that serves the reads: the block comes from
     // another copy (the response names where block 0 came from).
     Path popBlocks = BlockStore.folderOf(data.resolve("pop-" + largeId.primaryPop() + ".db"));
-    flipAByteOf(Arrays.copyOf(large, BLOCK), popBlocks);
+    org.mistore.testing.BlockFiles.flipAByteOf(Arrays.copyOf(large, BLOCK), popBlocks);
     HttpResponse<byte[]> got = read(largeId);
     assertThat(got.statusCode()).isEqualTo(200);
     assertThat(got.headers().firstValue("Mistore-Source")).get().isNotEqualTo("primary");
@@ -93,25 +92,6 @@ class BlockChecksTest extends DevClusterTestBase {
         java.time.Duration.ofSeconds(10), () -> read(largeId),
         r -> r.headers().firstValue("Mistore-Source").orElse("").equals("primary"));
     assertThat(again.body()).isEqualTo(large);
-  }
-
-  /** Flips one byte of the first copy of {@code block} found in the block files of {@code folder}. */
-  private static void flipAByteOf(byte[] block, Path folder) throws Exception {
-    try (var files = Files.list(folder)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        byte[] all = Files.readAllBytes(f);
-        for (int at = 0; at + block.length <= all.length; at++) {
-          if (Arrays.equals(all, at, at + block.length, block, 0, block.length)) {
-            try (var out = new java.io.RandomAccessFile(f.toFile(), "rw")) {
-              out.seek(at + 99);
-              out.write(block[99] ^ 0x01);
-            }
-            return;
-          }
-        }
-      }
-    }
-    throw new AssertionError("block not found in " + folder);
   }
 
   @Test

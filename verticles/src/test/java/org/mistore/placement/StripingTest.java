@@ -128,7 +128,7 @@ class StripingTest extends DevClusterTestBase {
 
     dev.cluster.stopRole(Role.HG, victim).await();
     Path file = data.resolve("hg-" + victim + ".db");
-    flipAByteOf(Arrays.copyOfRange(content, BLOCK, 2 * BLOCK), BlockStore.folderOf(file));
+    org.mistore.testing.BlockFiles.flipAByteOf(Arrays.copyOfRange(content, BLOCK, 2 * BLOCK), BlockStore.folderOf(file));
     dev.cluster.startRole(new RoleIdentity(Role.HG, victim, "region-1", "pop-1")).await();
 
     HttpResponse<byte[]> got = read(id, "hg-1-3");
@@ -326,24 +326,6 @@ class StripingTest extends DevClusterTestBase {
   }
 
   /** Flips one byte of the stored copy of {@code block}: found by its bytes in the node's block files. */
-  private static void flipAByteOf(byte[] block, Path folder) throws Exception {
-    try (var files = java.nio.file.Files.list(folder)) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        byte[] all = java.nio.file.Files.readAllBytes(f);
-        for (int at = 0; at + block.length <= all.length; at++) {
-          if (Arrays.equals(all, at, at + block.length, block, 0, block.length)) {
-            try (var out = new java.io.RandomAccessFile(f.toFile(), "rw")) {
-              out.seek(at + 1234);
-              out.write(block[1234] ^ 0x40);
-            }
-            return;
-          }
-        }
-      }
-    }
-    throw new AssertionError("block not found in " + folder);
-  }
-
   @Test
   void copiesOfEarlierVersionsYieldToAClientsUploadAndCatchUpAfter() throws Exception {
     // While clients upload, pop-1 copies one block a second onto its region's HGs.

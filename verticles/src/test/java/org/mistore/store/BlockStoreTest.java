@@ -161,25 +161,6 @@ class BlockStoreTest {
     again.close().await();
   }
 
-  /** Flips one byte of the copy of {@code data} in the block files. */
-  private void flipAByteOf(byte[] data) throws Exception {
-    try (var files = Files.list(BlockStore.folderOf(file()))) {
-      for (Path f : (Iterable<Path>) files::iterator) {
-        byte[] all = Files.readAllBytes(f);
-        for (int at = 0; at + data.length <= all.length; at++) {
-          if (java.util.Arrays.equals(all, at, at + data.length, data, 0, data.length)) {
-            try (var out = new java.io.RandomAccessFile(f.toFile(), "rw")) {
-              out.seek(at + 5);
-              out.write(data[5] ^ 0x02);
-            }
-            return;
-          }
-        }
-      }
-    }
-    throw new AssertionError("block not found");
-  }
-
   @Test
   void aCopyTheDiskCorruptedFailsItsCrc32cEvenOnceCompactionHasMovedIt(Vertx vertx) throws Exception {
     Random random = new Random(11);
@@ -199,7 +180,7 @@ class BlockStoreTest {
       put(store, blocks, BlockStore.key(ref), data);
     }
     store.checkpointNow().await(); // every record in its file
-    flipAByteOf(content.get(6));
+    org.mistore.testing.BlockFiles.flipAByteOf(content.get(6), BlockStore.folderOf(file()));
     assertThatCorrupt(blocks, refs.get(6));
     assertThat(blocks.getChecked(refs.get(9)).await().orElseThrow().data().getBytes()).isEqualTo(content.get(9));
     assertThat(blocks.get(refs.get(6)).await()).as("unchecked reads still give the bytes").isPresent();
