@@ -24,8 +24,8 @@ import org.mistore.codecs.VersionMeta;
 import org.mistore.lock.LockMirror;
 import org.mistore.lock.LockRefused;
 import org.mistore.lock.LockTable;
-import org.mistore.store.Checksums;
 import org.mistore.placement.RegionPlacement;
+import org.mistore.store.Checksums;
 
 /**
  * What a POP does as primary (or acting primary) and as backup of objects: store blocks, commit
