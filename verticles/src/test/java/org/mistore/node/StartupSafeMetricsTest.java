@@ -96,4 +96,24 @@ class StartupSafeMetricsTest {
     assertThat(counted).isNotNull();
     assertThat(served()).isEqualTo(1);
   }
+
+  /**
+   * The wrappers pass every kind of metrics through: a method of Vert.x's metrics interfaces they
+   * did not override would fall back to its default, which measures nothing (say, after an upgrade
+   * of Vert.x that adds one).
+   */
+  @Test
+  void theWrappersOverrideEveryMetricsMethod() throws Exception {
+    Class<?> vertxWrapper = Class.forName(StartupSafeMetrics.class.getName() + "$Vertx");
+    for (var pair : java.util.Map.of(io.vertx.core.spi.metrics.VertxMetrics.class, vertxWrapper,
+        HttpServerMetrics.class, StartupSafeMetrics.Server.class).entrySet()) {
+      for (java.lang.reflect.Method m : pair.getKey().getMethods()) {
+        if (java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
+          continue;
+        }
+        assertThat(pair.getValue().getMethod(m.getName(), m.getParameterTypes()).getDeclaringClass())
+            .as("%s.%s", pair.getValue().getSimpleName(), m.getName()).isEqualTo(pair.getValue());
+      }
+    }
+  }
 }
