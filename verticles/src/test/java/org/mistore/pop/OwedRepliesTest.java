@@ -52,13 +52,16 @@ class OwedRepliesTest extends DevClusterTestBase {
     return new JsonObject(r.body());
   }
 
-  /** What pop-1 owes to {@link #HG}, as its admin view says; checks the view's total agrees. */
+  /**
+   * What pop-1 owes to {@link #HG}, as its admin view says, once the view's total agrees (nothing is
+   * owed to another HG); -1 for a view read while a delivery was under way, whose two numbers were
+   * taken a moment apart (asserting there made this test fail now and then).
+   */
   private int owedToHg() {
     JsonObject view = region();
     int toHg = view.getJsonArray("hgs").stream().map(JsonObject.class::cast)
         .filter(h -> h.getString("id").equals(HG)).findFirst().orElseThrow().getInteger("owedReplies");
-    assertThat(view.getInteger("owedReplies")).as("nothing is owed to another HG").isEqualTo(toHg);
-    return toHg;
+    return view.getInteger("owedReplies") == toHg ? toHg : -1;
   }
 
   private double metric(String name, String tag) {
