@@ -10,9 +10,13 @@ public final class BlockFiles {
   private BlockFiles() {
   }
 
-  /** Flips one bit of a byte inside the first copy of {@code block} found in the files of {@code folder}. */
+  /**
+   * Flips one bit of a byte inside every copy of {@code block} found in the files of {@code folder}
+   * (a store may hold more than one: a copy no longer indexed stays in its file until compaction).
+   */
   public static void flipAByteOf(byte[] block, Path folder) throws Exception {
     int inside = block.length / 2;
+    int flipped = 0;
     try (var files = Files.list(folder)) {
       for (Path f : (Iterable<Path>) files::iterator) {
         byte[] all = Files.readAllBytes(f);
@@ -22,11 +26,14 @@ public final class BlockFiles {
               out.seek(at + inside);
               out.write(block[inside] ^ 0x40);
             }
-            return;
+            flipped++;
+            at += block.length - 1;
           }
         }
       }
     }
-    throw new AssertionError("block not found in " + folder);
+    if (flipped == 0) {
+      throw new AssertionError("block not found in " + folder);
+    }
   }
 }
