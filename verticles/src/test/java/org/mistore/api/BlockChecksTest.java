@@ -61,7 +61,9 @@ class BlockChecksTest extends DevClusterTestBase {
 
   @Test
   void everyVersionKeepsItsBlocksCrc32cAndACorruptPopCopyIsReadFromAnotherAndRewritten() throws Exception {
-    start(2, 2, new JsonObject().put("block-size", BLOCK).put("pop-cache-bytes", 0).put("hg-cache-bytes", 0));
+    // Slow failure detection: the POP restarted below is never taken for down.
+    start(2, 2, new JsonObject().put("block-size", BLOCK).put("pop-cache-bytes", 0).put("hg-cache-bytes", 0)
+        .put("failure-detection-ms", 20_000));
     byte[] large = random(3 * BLOCK + 1000, 1);
     byte[] small = random(1000, 2);
     ObjectId largeId = create(large);
@@ -79,8 +81,12 @@ class BlockChecksTest extends DevClusterTestBase {
 
     // A byte of block 0 flips on the disk of the POP that serves the reads: the block comes from
     // another copy (the response names where block 0 came from).
+    // (Flipped while the POP is stopped, as a disk would between two runs: nothing in flight.)
     Path popBlocks = BlockStore.folderOf(data.resolve("pop-" + largeId.primaryPop() + ".db"));
+    dev.cluster.stopRole(org.mistore.codecs.Role.POP, largeId.primaryPop()).await();
     org.mistore.testing.BlockFiles.flipAByteOf(Arrays.copyOf(large, BLOCK), popBlocks);
+    dev.cluster.startRole(new org.mistore.node.RoleIdentity(org.mistore.codecs.Role.POP, largeId.primaryPop(),
+        "region-1", "")).await();
     HttpResponse<byte[]> got = read(largeId);
     assertThat(got.statusCode()).isEqualTo(200);
     assertThat(got.headers().firstValue("Mistore-Source")).get().isNotEqualTo("primary");
