@@ -240,6 +240,12 @@ class LockServiceTest extends DevClusterTestBase {
     assertThat(new JsonObject(atBackup.body()).getLong("fence")).isGreaterThan(writeGrantsBefore);
   }
 
+  /** The HTTP server's open connections (WebSockets included), per its metrics. */
+  private double openConnections() {
+    return dev.get("/metrics").body().lines().filter(l -> l.startsWith("vertx_http_server_active_connections"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
   private boolean waiting(int n) {
     return dev.get("/metrics").body().lines()
         .anyMatch(l -> l.startsWith("mistore_locks_waiting{pop=\"pop-1\"") && l.endsWith(" " + n + ".0"));
@@ -273,7 +279,11 @@ class LockServiceTest extends DevClusterTestBase {
         client = () -> ws.abort();
       }
       Eventually.await(how + ": the request waits in the queue", Duration.ofSeconds(5), () -> waiting(1));
+      double withClient = openConnections();
       client.close();
+      // Once the server has seen the client go (a grant that comes before that is answered as usual).
+      Eventually.await(how + ": the server saw the client go", Duration.ofSeconds(10),
+          () -> openConnections() < withClient);
       assertThat(dev.delete("/v1/locks/" + holder).statusCode()).isEqualTo(204);
       HttpResponse<String> next = dev.lock(id, "write", 5000, 5000, "hg-1-2");
       assertThat(next.statusCode()).as(how + ": " + next.body()).isEqualTo(201);
