@@ -62,6 +62,22 @@ final class LockRoutes {
   }
 
   /** Releases a lock; done too when no lock can have the token (malformed, or naming POPs that do not exist). */
+  /**
+   * As {@link #acquire(Gateway, LockRequest)}, for a client that may leave while its request waits
+   * in the queue: a lock granted once {@code clientGone} says so is released at once (nobody could
+   * use or release it, and it would keep every other client out until its lease ends), and the
+   * request fails with {@code 410}.
+   */
+  static Future<LockGrant> acquire(Gateway gateway, LockRequest request, java.util.function.BooleanSupplier clientGone) {
+    return acquire(gateway, request).compose(g -> {
+      if (!clientGone.getAsBoolean()) {
+        return Future.succeededFuture(g);
+      }
+      releaseTaken(gateway, g.token(), request.ttlMs());
+      return Future.failedFuture(new HttpProblem(410, "Gone", "the client left before the lock was granted"));
+    });
+  }
+
   static Future<Void> release(Gateway gateway, String token) {
     Optional<ObjectId> id = LockTable.objectOf(token);
     if (id.isEmpty()) {
@@ -125,15 +141,8 @@ final class LockRoutes {
       throw HttpProblem.badRequest("lock request body must be a JSON object");
     }
     Gateway gateway = gateways.pick(rc);
-    LockRequest request = request(body, id, gateway, limits);
-    acquire(gateway, request)
+    acquire(gateway, request(body, id, gateway, limits), () -> rc.response().closed())
         .onSuccess(g -> {
-          if (rc.response().closed()) {
-            // Granted after the client went away (it waited in the queue): nobody can use or release
-            // it, and it would keep every other client out until its lease ends.
-            releaseTaken(gateway, g.token(), request.ttlMs());
-            return;
-          }
           if (g.version() > 0) {
             ObjectRoutes.versionHeaders(rc.response(), id, g.version());
           }
@@ -162,9 +171,9 @@ final class LockRoutes {
     return gateway.<JsonObject>owner(id.get(), Addresses.OWNER_RENEW, new JsonObject().put("token", token))
         .map(Message::body)
         .recover(e -> {
-          HttpProblem p = BusErrors.toHttp(e) instanceof HttpProblem h ? h : null;
-          return Future.failedFuture(p != null && p.status() == 404 ? new HttpProblem(410, "Gone", "no such lock")
-              : BusErrors.toHttp(e));
+          Throwable answer = BusErrors.toHttp(e);
+          return Future.failedFuture(answer instanceof HttpProblem p && p.status() == 404
+              ? new HttpProblem(410, "Gone", "no such lock") : answer);
         });
   }
 

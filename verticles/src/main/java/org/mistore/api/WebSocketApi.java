@@ -12,7 +12,6 @@ import java.util.Base64;
 import java.util.HashSet;
 import java.util.Set;
 import org.mistore.codecs.Addresses;
-import org.mistore.codecs.LockRequest;
 import org.mistore.codecs.ObjectId;
 import org.mistore.codecs.VersionMeta;
 import org.mistore.hg.Gateway;
@@ -255,16 +254,8 @@ final class WebSocketApi {
     }
 
     private Future<JsonObject> lock(JsonObject r) {
-      LockRequest request = LockRoutes.request(r, id(r), gateway, limits);
-      return LockRoutes.acquire(gateway, request)
-          .compose(g -> {
-            if (ws.isClosed()) {
-              // Granted after the client went away (it waited in the queue): nobody can use or release it.
-              LockRoutes.releaseTaken(gateway, g.token(), request.ttlMs());
-              return Future.failedFuture(new HttpProblem(410, "Gone", "the connection closed before the grant"));
-            }
-            return Future.succeededFuture(LockRoutes.json(g).put("status", 201));
-          });
+      return LockRoutes.acquire(gateway, LockRoutes.request(r, id(r), gateway, limits), ws::isClosed)
+          .map(g -> LockRoutes.json(g).put("status", 201));
     }
 
     private Future<JsonObject> renew(JsonObject r) {

@@ -127,7 +127,7 @@ public final class ClusterBootstrap {
     try {
       Vertx vertx = Vertx.builder()
           .with(options)
-          .withMetrics(new StartupSafeMetrics(new MicrometerMetricsFactory(registry)))
+          .withMetrics(metrics(registry))
           .withClusterManager(new HazelcastClusterManager(hazelcast))
           .buildClustered()
           .await();
@@ -143,8 +143,7 @@ public final class ClusterBootstrap {
   /** A single-process Vert.x (dev mode, tests) with {@code eventLoops} threads: same codecs and metrics, no cluster. */
   public static Booted local(int eventLoops) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = Vertx.builder().with(options(eventLoops))
-        .withMetrics(new StartupSafeMetrics(new MicrometerMetricsFactory(registry))).build();
+    Vertx vertx = Vertx.builder().with(options(eventLoops)).withMetrics(metrics(registry)).build();
     Codecs.registerAll(vertx);
     noteTransport(vertx);
     return new Booted(vertx, registry, null, "local");
@@ -157,6 +156,11 @@ public final class ClusterBootstrap {
           "network I/O through Java NIO: the native transport is unavailable ({0})",
           String.valueOf(vertx.unavailableNativeTransportCause()));
     }
+  }
+
+  /** Micrometer's metrics into {@code registry}, safe for connections accepted while a server starts. */
+  private static StartupSafeMetrics metrics(PrometheusMeterRegistry registry) {
+    return new StartupSafeMetrics(new MicrometerMetricsFactory(registry));
   }
 
   private static VertxOptions options(int eventLoops) {

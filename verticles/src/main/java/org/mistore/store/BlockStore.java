@@ -169,17 +169,11 @@ public final class BlockStore {
     return store.read(db -> Optional.ofNullable(readNow(key, raw -> {
       ByteBuffer view = segments.view(Location.decode(raw));
       Integer crc = crcOf(raw);
-      if (crc != null && crc32c(view.duplicate()) != crc) {
+      if (crc != null && Checksums.crc32c(view.duplicate()) != crc) {
         throw new CorruptBlock(key);
       }
       return new Checked(wrapped(view), crc != null);
     })));
-  }
-
-  private static int crc32c(ByteBuffer bytes) {
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-    crc.update(bytes);
-    return (int) crc.getValue();
   }
 
   /** The index value naming {@code at}, with the block's CRC32C when known. */
@@ -196,7 +190,7 @@ public final class BlockStore {
 
   /** Stores a block (already checked) as part of the current write; writer thread only. */
   public void putNow(String key, byte[] data) {
-    putNow(key, data, data.length <= JOURNALED_BYTES, crc32c(ByteBuffer.wrap(data)));
+    putNow(key, data, data.length <= JOURNALED_BYTES, Checksums.crc32c(ByteBuffer.wrap(data)));
   }
 
   /**
@@ -371,7 +365,7 @@ public final class BlockStore {
             if (raw != null && Location.decode(raw).equals(e.at())) {
               byte[] data = segments.read(e.at());
               Integer crc = crcOf(raw);
-              putNow(e.key(), data, false, crc != null ? crc : crc32c(ByteBuffer.wrap(data)));
+              putNow(e.key(), data, false, crc != null ? crc : Checksums.crc32c(ByteBuffer.wrap(data)));
             }
           }
         } else {

@@ -52,8 +52,13 @@ public final class Checksums {
 
   /** The CRC32C of {@code data}, read through a view of its bytes. */
   public static int crc32c(Buffer data) {
+    return crc32c(((BufferInternal) data).getByteBuf().nioBuffer());
+  }
+
+  /** The CRC32C of the bytes {@code data} has left (its position moves to its limit). */
+  public static int crc32c(java.nio.ByteBuffer data) {
     java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-    crc.update(((BufferInternal) data).getByteBuf().nioBuffer());
+    crc.update(data);
     return (int) crc.getValue();
   }
 
