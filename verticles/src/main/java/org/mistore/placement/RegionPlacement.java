@@ -565,6 +565,7 @@ public final class RegionPlacement {
               .put("failedAttempts", (long) repairFailures.count()))
           .put("corruptCopiesFound", reads.corruptFound())
           .put("corruptPopCopiesFound", store.corruptCopiesFound())
+          .put("catchUpOwedVersions", store.owedCount())
           .put("missingCopiesFound", reads.missingFound())
           .put("refusedForQuota", (long) refused.count());
     });

@@ -43,7 +43,9 @@ import org.mistore.lock.LockTable;
 final class CatchUp {
   private static final System.Logger LOG = System.getLogger(CatchUp.class.getName());
   /** Versions listed per catch-up reply (their blocks are fetched one by one afterwards). */
-  static final int VERSIONS_PER_REPLY = 32;
+  static final int VERSIONS_PER_REPLY = 128;
+  /** ... and no more than about this many bytes of them (at least one): large objects have long block lists. */
+  static final int REPLY_BYTES = 1 << 20;
   private static final long ASK_TIMEOUT_MS = 3000;
 
   private final Vertx vertx;
@@ -57,6 +59,15 @@ final class CatchUp {
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(200_000).executor(Runnable::run).build();
   private final Map<ObjectId, Future<Void>> running = new HashMap<>();
   private final Counter versionsCopied;
+  /** Versions committed by a catch-up before their blocks (which followed in the background). */
+  private final Counter versionsDeferred;
+  /** How long a catch-up copies blocks as it goes before it commits older versions ahead of them. */
+  private final long blockWaitNanos;
+  /** Versions whose blocks are owed, in the order they are copied; one is copied at a time. */
+  private final java.util.ArrayDeque<PopObjectStore.Owed> owed = new java.util.ArrayDeque<>();
+  private boolean backfilling;
+  /** Pause before a failed owed copy is tried again. */
+  static final long OWED_RETRY_MS = 2000;
   private final java.util.function.Consumer<VersionMeta> copied;
   /** A gap between two looks at the clock longer than this means the process stood still. */
   private final long pauseMillis;
@@ -66,7 +77,9 @@ final class CatchUp {
 
   /** {@code copied} is told of every version copied here (a POP places its blocks on its region's HGs). */
   CatchUp(Vertx vertx, Owners.Holder self, PopObjectStore store, Owners owners, LockTable locks,
-      MeterRegistry registry, java.util.function.Consumer<VersionMeta> copied) {
+      MeterRegistry registry, long blockWaitMs, java.util.function.Consumer<VersionMeta> copied) {
+    this.blockWaitNanos = blockWaitMs >= Long.MAX_VALUE / 1_000_000 ? Long.MAX_VALUE : blockWaitMs * 1_000_000;
+    this.versionsDeferred = registry.counter("mistore.catchup.deferred.versions", "node", self.id());
     this.copied = copied;
     this.vertx = vertx;
     this.self = self;
@@ -74,6 +87,8 @@ final class CatchUp {
     this.owners = owners;
     this.locks = locks;
     this.versionsCopied = registry.counter("mistore.catchup.versions", "node", self.id());
+    io.micrometer.core.instrument.Gauge.builder("mistore.catchup.owed.versions", store, PopObjectStore::owedCount)
+        .tag("node", self.id()).register(registry);
     owners.directory().onUp(this::membershipChanged);
     owners.directory().onDown(this::membershipChanged);
     // Half the failure-detection time: a pause shorter than that cannot have let another POP act for this one.
@@ -138,6 +153,7 @@ final class CatchUp {
     boolean afterPause = pausedAt > 0 && (synced == null || synced < pausedAt);
     syncFromAll(id, afterPause).onComplete(r -> {
       running.remove(id);
+      backfill();
       if (r.succeeded()) {
         syncedAt.put(id, at);
       } else {
@@ -151,7 +167,8 @@ final class CatchUp {
 
   /** Copies the versions of {@code id} this node lacks from {@code holder} (a mirror commit showed a gap). */
   Future<Void> from(Owners.Holder holder, ObjectId id) {
-    return store.head(id).compose(head -> ask(holder, id, head + 1)).compose(reply -> pull(holder, id, reply));
+    long started = System.nanoTime();
+    return store.head(id).compose(head -> ask(holder, id, head + 1)).compose(reply -> pull(holder, id, reply, started));
   }
 
   /**
@@ -171,6 +188,7 @@ final class CatchUp {
       others.add(new Owners.Holder(Role.POP, otherOfPair));
     }
     owners.directory().up(Role.DC).forEach(r -> others.add(new Owners.Holder(Role.DC, r.nodeId())));
+    long started = System.nanoTime();
     return store.head(id).compose(head -> {
       List<Future<Optional<JsonObject>>> asked = new ArrayList<>();
       for (Owners.Holder h : others) {
@@ -217,7 +235,7 @@ final class CatchUp {
         }
         Owners.Holder source = others.get(best);
         JsonObject first = all.<Optional<JsonObject>>resultAt(best).orElseThrow();
-        return recorded.compose(v -> pull(source, id, first));
+        return recorded.compose(v -> pull(source, id, first, started));
       });
     });
   }
@@ -254,20 +272,125 @@ final class CatchUp {
         new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MS)).map(m -> m.body());
   }
 
-  /** Copies the versions listed in {@code reply}, then asks for more until the holder's head is reached. */
-  private Future<Void> pull(Owners.Holder holder, ObjectId id, JsonObject reply) {
+  /**
+   * Copies the versions listed in {@code reply}, then asks for more until the holder's head is
+   * reached. Blocks are copied with their version until {@link #blockWaitNanos} after {@code started};
+   * past that, versions older than the holder's head are committed at once and their blocks are
+   * copied in the background ({@link #owe}), so that a long backlog does not hold requests. The
+   * newest version is always copied whole before it commits.
+   */
+  private Future<Void> pull(Owners.Holder holder, ObjectId id, JsonObject reply, long started) {
     JsonArray listed = reply.getJsonArray("versions", new JsonArray());
     long head = reply.getLong("head", 0L);
-    Future<Long> chain = Future.succeededFuture(0L);
+    List<PopObjectStore.Committed> page = new ArrayList<>();
     for (int i = 0; i < listed.size(); i++) {
       JsonObject entry = listed.getJsonObject(i);
-      VersionMeta meta = Codecs.VERSION_META.decode(Buffer.buffer(Base64.getDecoder().decode(entry.getString("meta"))));
-      String requestId = entry.getString("requestId");
-      chain = chain.compose(x -> copy(holder, meta, requestId)).map(v -> meta.ref().version());
+      page.add(new PopObjectStore.Committed(
+          Codecs.VERSION_META.decode(Buffer.buffer(Base64.getDecoder().decode(entry.getString("meta")))),
+          entry.getString("requestId")));
     }
-    return chain.compose(last -> last > 0 && last < head
-        ? ask(holder, id, last + 1).compose(next -> pull(holder, id, next))
+    long last = page.isEmpty() ? 0 : page.get(page.size() - 1).meta().ref().version();
+    return copyPage(holder, page, 0, head, started).compose(v -> last > 0 && last < head
+        ? ask(holder, id, last + 1).compose(next -> pull(holder, id, next, started))
         : Future.succeededFuture());
+  }
+
+  /**
+   * Copies {@code page} from {@code at} on, in order. Once blocks may no longer hold the catch-up, the
+   * rest of the page below the holder's head is committed in one go (the writes queue in order and
+   * share their fsyncs), blocks owed.
+   */
+  private Future<Void> copyPage(Owners.Holder holder, List<PopObjectStore.Committed> page, int at, long head,
+      long started) {
+    if (at == page.size()) {
+      return Future.succeededFuture();
+    }
+    if (System.nanoTime() - started < blockWaitNanos || page.get(at).meta().ref().version() >= head) {
+      PopObjectStore.Committed c = page.get(at);
+      return copy(holder, c.meta(), c.requestId()).compose(v -> copyPage(holder, page, at + 1, head, started));
+    }
+    List<Future<Void>> later = new ArrayList<>();
+    int next = at;
+    for (; next < page.size() && page.get(next).meta().ref().version() < head; next++) {
+      later.add(copyLater(holder, page.get(next).meta(), page.get(next).requestId()));
+    }
+    int rest = next;
+    return Future.all(later).compose(v -> copyPage(holder, page, rest, head, started));
+  }
+
+  /** Commits a copied version now, its missing blocks owed (copied in the background). */
+  private Future<Void> copyLater(Owners.Holder holder, VersionMeta meta, String requestId) {
+    return store.commitOwingBlocks(meta, requestId, holder.role().wireName() + ":" + holder.id()).map(owing -> {
+      versionsCopied.increment();
+      if (owing) {
+        versionsDeferred.increment();
+        owe(new PopObjectStore.Owed(meta, holder.role().wireName() + ":" + holder.id()));
+      } else {
+        copied.accept(meta);
+      }
+      return null;
+    });
+  }
+
+  /** Resumes copying the blocks a catch-up left owed before the store was last closed (call once, at start). */
+  Future<Void> resumeOwed() {
+    return store.owed().map(all -> {
+      all.stream().sorted(java.util.Comparator.comparing((PopObjectStore.Owed o) -> o.meta().ref().id().render())
+          .thenComparingLong(o -> o.meta().ref().version())).forEach(this::owe);
+      return null;
+    });
+  }
+
+  private void owe(PopObjectStore.Owed version) {
+    owed.add(version);
+    backfill();
+  }
+
+  /**
+   * Copies the owed blocks of the first version in line from its holder (else from the object's
+   * other copy-holder), then places it on the region's HGs. A failed copy is tried again later; the
+   * version is readable meanwhile, from the HGs or the other copy-holder.
+   */
+  private void backfill() {
+    // Catch-ups go first: their requests wait, and they would share the disk and the writer.
+    if (backfilling || owed.isEmpty() || !running.isEmpty()) {
+      return;
+    }
+    backfilling = true;
+    PopObjectStore.Owed next = owed.poll();
+    VersionMeta meta = next.meta();
+    int colon = next.holder().indexOf(':');
+    Owners.Holder recorded = new Owners.Holder(Role.parse(next.holder().substring(0, colon)),
+        next.holder().substring(colon + 1));
+    Owners.Holder from = recorded.role() == Role.POP && owners.isDown(recorded.id())
+        ? owners.peerOf(meta.ref().id(), self.id()).orElse(recorded) : recorded;
+    copyOwed(from, meta, 0)
+        .compose(v -> store.owedBlocksArrived(meta))
+        .onComplete(r -> {
+          backfilling = false;
+          if (r.succeeded() && r.result()) {
+            copied.accept(meta);
+            backfill();
+          } else {
+            LOG.log(System.Logger.Level.INFO, "{0}: blocks of {1} from {2} not copied yet ({3}); trying again",
+                self.describe(), meta.ref(), from.describe(), r.failed() ? r.cause().getMessage() : "some missing");
+            vertx.setTimer(OWED_RETRY_MS, t -> owe(next));
+          }
+        });
+  }
+
+  private Future<Void> copyOwed(Owners.Holder holder, VersionMeta meta, int index) {
+    if (index == meta.blockCount()) {
+      return Future.succeededFuture();
+    }
+    BlockRef ref = meta.block(index);
+    return store.holds(ref).compose(held -> held ? Future.succeededFuture()
+        // Marked as from a copy-holder: the holder answers from its own copy or its region's HGs,
+        // never by asking this node back.
+        : vertx.eventBus().<Buffer>request(holder.address(Addresses.OWNER_READ_BLOCK), ref,
+            new DeliveryOptions().addHeader(Addresses.HEADER_FROM, self.id()))
+            .compose(m -> store.putOwedBlock(ref, m.body())))
+        .compose(v -> copyOwed(holder, meta, index + 1));
   }
 
   private Future<Void> copy(Owners.Holder holder, VersionMeta meta, String requestId) {
@@ -332,9 +455,15 @@ final class CatchUp {
     return store.head(id).compose(head -> store.durableCeiling(id).compose(ceiling ->
         store.versionsFrom(id, from, VERSIONS_PER_REPLY).map(list -> {
           JsonArray versions = new JsonArray();
-          list.forEach(c -> versions.add(new JsonObject()
-              .put("meta", Base64.getEncoder().encodeToString(Codecs.VERSION_META.encode(c.meta()).getBytes()))
-              .put("requestId", c.requestId())));
+          long bytes = 0;
+          for (PopObjectStore.Committed c : list) {
+            String meta = Base64.getEncoder().encodeToString(Codecs.VERSION_META.encode(c.meta()).getBytes());
+            if (bytes > 0 && bytes + meta.length() > REPLY_BYTES) {
+              break; // the requester asks for the rest
+            }
+            bytes += meta.length();
+            versions.add(new JsonObject().put("meta", meta).put("requestId", c.requestId()));
+          }
           return new JsonObject().put("head", head).put("ceiling", ceiling).put("acting", acting)
               .put("locks", held).put("versions", versions);
         })));

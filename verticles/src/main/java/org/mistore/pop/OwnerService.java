@@ -50,7 +50,7 @@ public final class OwnerService implements LockMirror {
    * their HGs ({@code placement}); the DC only stands in as backup ({@link #forStandIn}).
    */
   OwnerService(Vertx vertx, Role role, String self, PopObjectStore store, Owners owners,
-      io.micrometer.core.instrument.MeterRegistry registry, RegionPlacement placement) {
+      io.micrometer.core.instrument.MeterRegistry registry, RegionPlacement placement, long catchUpBlockWaitMs) {
     this.vertx = vertx;
     this.self = self;
     this.selfRole = role;
@@ -59,7 +59,7 @@ public final class OwnerService implements LockMirror {
     this.locks = new LockTable(vertx, store, this, store::head, registry, self);
     this.replicator = role == Role.POP ? placement : null;
     this.catchUp = new CatchUp(vertx, new Owners.Holder(role, self), store, owners, locks, registry,
-        meta -> {
+        catchUpBlockWaitMs, meta -> {
           if (replicator != null) {
             replicator.replicate(meta);
           }
@@ -80,7 +80,13 @@ public final class OwnerService implements LockMirror {
   /** The DC's side: holds the second copy of objects whose primary or backup POP is down. */
   public static OwnerService forStandIn(Vertx vertx, String dcId, PopObjectStore store, Owners owners,
       io.micrometer.core.instrument.MeterRegistry registry) {
-    return new OwnerService(vertx, Role.DC, dcId, store, owners, registry, null);
+    // The DC has no HGs to read a missing block from: it copies every block before it commits.
+    return new OwnerService(vertx, Role.DC, dcId, store, owners, registry, null, Long.MAX_VALUE);
+  }
+
+  /** Resumes copying blocks a catch-up still owed this store when it last stopped (call once, at start). */
+  public Future<Void> resumeOwedBlocks() {
+    return catchUp.resumeOwed();
   }
 
   /**

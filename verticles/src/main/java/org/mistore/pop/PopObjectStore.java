@@ -61,6 +61,12 @@ public final class PopObjectStore implements FenceStore {
   private final ConcurrentMap<String, String> requestOf;
   /** Ids minted for a creator's request id: {@code <creator>|<request id>} → the whole id (backup included). */
   private final ConcurrentMap<String, String> creations;
+  /**
+   * Versions a catch-up committed before their blocks were all here, {@code <id>/<version>} → the
+   * holder to copy them from ({@code <role>:<node id>}): until they are, reads of their blocks go to
+   * the region's HGs or the other copy-holder. Kept durably so that a restart resumes the copy.
+   */
+  private final ConcurrentMap<String, String> owedBlocks;
   /** Fences per object reserved durably and not yet given: {next, last}. Used on the POP's event loop. */
   private final java.util.Map<String, long[]> fenceRanges = new java.util.HashMap<>();
   /**
@@ -103,6 +109,7 @@ public final class PopObjectStore implements FenceStore {
     requests = store.hashMap("requests", Serializer.STRING, Serializer.LONG);
     requestOf = store.hashMap("request-of", Serializer.STRING, Serializer.STRING);
     creations = store.hashMap("created-ids", Serializer.STRING, Serializer.STRING);
+    owedBlocks = store.hashMap("owed-blocks", Serializer.STRING, Serializer.STRING);
   }
 
   /** Declares the maps (on a worker thread) and drops blocks no committed version names (left by a crash). */
@@ -359,7 +366,7 @@ public final class PopObjectStore implements FenceStore {
     VersionMeta meta = request.meta();
     return inlineBytes(request).compose(bytes -> store.write(db -> {
       String id = meta.ref().id().render();
-      VersionMeta earlier = checkCommit(id, meta, requestId, gapAllowed, bytes != null);
+      VersionMeta earlier = checkCommit(id, meta, requestId, gapAllowed, bytes != null, false);
       if (earlier != null) {
         return earlier;
       }
@@ -367,6 +374,88 @@ public final class PopObjectStore implements FenceStore {
       advance(id, meta, requestId);
       return meta;
     }));
+  }
+
+  /**
+   * A catch-up's commit of a version copied from {@code holder} ({@code <role>:<node id>}) whose
+   * blocks need not be here yet: it becomes the head (gaps allowed) and, when some of its blocks are
+   * missing, is listed in {@link #owedBlocks} in the same commit. The result says whether it was.
+   */
+  public Future<Boolean> commitOwingBlocks(VersionMeta meta, String requestId, String holder) {
+    return store.write(db -> {
+      String id = meta.ref().id().render();
+      if (checkCommit(id, meta, requestId, true, false, true) != null) {
+        return false; // already here
+      }
+      storeVersion(id, meta, null);
+      advance(id, meta, requestId);
+      boolean owing = !holdsAll(meta);
+      if (owing) {
+        owedBlocks.put(versionKey(id, meta.ref().version()), holder);
+      }
+      return owing;
+    });
+  }
+
+  /** A version whose blocks a catch-up still owes this store, with the holder to copy them from. */
+  public record Owed(VersionMeta meta, String holder) {
+  }
+
+  /** Every version still owed blocks (see {@link #commitOwingBlocks}), in no particular order. */
+  public Future<List<Owed>> owed() {
+    return store.read(db -> {
+      List<Owed> all = new ArrayList<>();
+      owedBlocks.forEach((key, holder) -> {
+        int slash = key.lastIndexOf('/');
+        VersionMeta meta = committed(key.substring(0, slash), Long.parseLong(key.substring(slash + 1)));
+        if (meta != null) {
+          all.add(new Owed(meta, holder));
+        }
+      });
+      return all;
+    });
+  }
+
+  /** How many versions are still owed blocks. */
+  public int owedCount() {
+    return owedBlocks.size();
+  }
+
+  /**
+   * Stores the owed blocks of a version (each checked against its checksum first; blocks already here
+   * are skipped) and, once it holds them all, takes the version off the owed list. Answers whether it did.
+   */
+  public Future<Boolean> owedBlocksArrived(VersionMeta meta) {
+    return store.write(db -> {
+      String key = versionKey(meta.ref().id().render(), meta.ref().version());
+      boolean all = holdsAll(meta);
+      if (all) {
+        owedBlocks.remove(key);
+      }
+      return all;
+    });
+  }
+
+  /** Stores a block of a committed version that this store is owed (checked first; no upload is tracked). */
+  public Future<Void> putOwedBlock(BlockRef ref, Buffer data) {
+    return checked(data, ref.length(), ref.sha256(), "block " + ref.index(), false)
+        .compose(bytes -> store.write(db -> {
+          String key = blockKey(ref);
+          if (!blockStore.contains(key)) {
+            blockStore.putNow(key, bytes);
+          }
+          return null;
+        }));
+  }
+
+  /** On a worker thread: whether every block of {@code meta} is held here. */
+  private boolean holdsAll(VersionMeta meta) {
+    for (int i = 0; i < meta.blockCount(); i++) {
+      if (!blockStore.contains(blockKey(meta.block(i)))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** A staged version: the one stored, or the earlier version a retried request id names (then nothing was stored). */
@@ -386,7 +475,7 @@ public final class PopObjectStore implements FenceStore {
     VersionMeta meta = request.meta();
     return inlineBytes(request).compose(bytes -> store.write(db -> {
       String id = meta.ref().id().render();
-      VersionMeta earlier = checkCommit(id, meta, requestId, false, bytes != null);
+      VersionMeta earlier = checkCommit(id, meta, requestId, false, bytes != null, false);
       if (earlier != null) {
         return new Staged(earlier, true);
       }
@@ -463,7 +552,8 @@ public final class PopObjectStore implements FenceStore {
    * id (or the same commit sent again) already committed, else null when the commit may go ahead;
    * throws when it may not (the number is taken, it does not follow the head, a block is missing).
    */
-  private VersionMeta checkCommit(String id, VersionMeta meta, String requestId, boolean gapAllowed, boolean inline) {
+  private VersionMeta checkCommit(String id, VersionMeta meta, String requestId, boolean gapAllowed, boolean inline,
+      boolean blocksLater) {
     if (requestId != null) {
       Long earlier = requestedVersion(id, requestId);
       byte[] raw = earlier == null ? null : versions.get(versionKey(id, earlier));
@@ -485,7 +575,7 @@ public final class PopObjectStore implements FenceStore {
     }
     // An inline block is stored by the op itself (after every check): only blocks that travelled on
     // their own are looked up.
-    for (int i = inline ? 1 : 0; i < meta.blockCount(); i++) {
+    for (int i = inline ? 1 : 0; i < meta.blockCount() && !blocksLater; i++) {
       if (!blockStore.contains(blockKey(meta.block(i)))) {
         // The holders changed while the blocks travelled (a POP failed over): the client may retry.
         throw new StoreFailure(FailureCode.UNAVAILABLE, "block " + i + " of version " + meta.ref().version()
@@ -706,14 +796,7 @@ public final class PopObjectStore implements FenceStore {
 
   /** Whether every block of {@code meta} is held here. */
   public Future<Boolean> hasBlocks(VersionMeta meta) {
-    return store.read(db -> {
-      for (int i = 0; i < meta.blockCount(); i++) {
-        if (!blockStore.contains(blockKey(meta.block(i)))) {
-          return false;
-        }
-      }
-      return true;
-    });
+    return store.read(db -> holdsAll(meta));
   }
 
   public Future<List<VersionMeta>> versions(ObjectId id) {

@@ -70,7 +70,8 @@ public final class PopVerticle extends RoleVerticle {
       owners = new Owners(services.directory());
       placement = new RegionPlacement(vertx, identity.id(), identity.region(), objects, services.directory(),
           services.registry(), services.limits());
-      owner = new OwnerService(vertx, Role.POP, identity.id(), objects, owners, services.registry(), placement);
+      owner = new OwnerService(vertx, Role.POP, identity.id(), objects, owners, services.registry(), placement,
+          services.limits().catchUpBlockWaitMs());
       transit = new VersionCache(services.limits().popCacheBytes());
       long idle = services.limits().uploadIdleMs();
       vertx.setPeriodic(Math.max(1000, Math.min(60_000, idle / 2)), t -> objects.abortIdle(idle)
@@ -97,7 +98,7 @@ public final class PopVerticle extends RoleVerticle {
           });
         }
       });
-    }).compose(s -> openOwedReplies());
+    }).compose(s -> owner.resumeOwedBlocks()).compose(v -> openOwedReplies());
   }
 
   private Future<KeptReplies> openOwedReplies() {

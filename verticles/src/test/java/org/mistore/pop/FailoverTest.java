@@ -91,6 +91,58 @@ class FailoverTest extends DevClusterTestBase {
     assertThat(fromBackupRegion.headers().firstValue("Mistore-Source")).hasValue("primary");
   }
 
+  /** About {@code kib} KiB of letters that differ for each {@code seed}. */
+  private static String content(int seed, int kib) {
+    java.util.Random random = new java.util.Random(seed);
+    StringBuilder b = new StringBuilder(kib * 1024);
+    for (int i = 0; i < kib * 1024; i++) {
+      b.append((char) ('a' + random.nextInt(26)));
+    }
+    return b.toString();
+  }
+
+  private long counter(String name, String node) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(name)
+        + "\\{[^}]*node=\"" + node + "\"[^}]*\\} (\\S+)$").matcher(dev.get("/metrics").body());
+    return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
+  }
+
+  @Test
+  void aPrimaryReturningToALongBacklogCommitsOlderVersionsFirstAndCopiesTheirBlocksAfter() {
+    // Blocks are copied with their versions for no time at all: every version but the newest is deferred.
+    start(3, 1, new JsonObject().put("catchup-block-wait-ms", 0).put("block-size", 65536));
+    String id = dev.create(content(1, 150), "hg-1-1");
+    assertThat(id).startsWith("pop-1.");
+    String backupRegion = id.split("\\.")[1].equals("pop-2") ? "hg-2-1" : "hg-3-1";
+    dev.cluster.stopRole(Role.POP, "pop-1").toCompletionStage().toCompletableFuture().join();
+    awaitStatus("pop-1", "down");
+    for (int v = 2; v <= 8; v++) {
+      HttpResponse<String> w = put(id, content(v, 150), backupRegion);
+      assertThat(w.statusCode()).as("write %d while the primary is down: %s", v, w.body()).isEqualTo(200);
+    }
+
+    dev.cluster.startRole(POP_1).toCompletionStage().toCompletableFuture().join();
+    awaitStatus("pop-1", "up");
+    HttpResponse<String> back = dev.get("/v1/objects/" + id, "Mistore-Gateway", "hg-1-1");
+    assertThat(back.statusCode()).as(back.body()).isEqualTo(200);
+    assertThat(back.headers().firstValue("Mistore-Version")).hasValue("8");
+    assertThat(back.body()).as("the newest version, copied whole before the primary serves").isEqualTo(content(8, 150));
+    assertThat(back.headers().firstValue("Mistore-Source")).hasValue("primary");
+    assertThat(counter("mistore_catchup_deferred_versions_total", "pop-1"))
+        .as("versions 2 to 7 committed ahead of their blocks").isEqualTo(6);
+    for (int v = 1; v <= 8; v++) {
+      HttpResponse<String> exact = dev.get("/v1/objects/" + id + "?version=" + v, "Mistore-Gateway", "hg-1-1");
+      assertThat(exact.statusCode()).as("version %d through the primary's region: %s", v, exact.body()).isEqualTo(200);
+      assertThat(exact.body()).as("version %d", v).isEqualTo(content(v, 150));
+    }
+    Eventually.await("pop-1 holds the blocks of every version it caught up on", Duration.ofSeconds(20),
+        () -> new JsonObject(dev.get("/v1/admin/regions/region-1").body()).getInteger("catchUpOwedVersions") == 0
+            && counter("mistore_catchup_owed_versions", "pop-1") == 0);
+    HttpResponse<String> next = put(id, content(9, 150), "hg-1-1");
+    assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+    assertThat(new JsonObject(next.body()).getLong("version")).isEqualTo(9);
+  }
+
   @Test
   void theBackupsLossMakesTheDcHoldTheSecondCopyAndTheBackupCatchesUpOnReturn() {
     start(2, 1, new JsonObject());

@@ -77,6 +77,43 @@ class PopObjectStoreTest {
   }
 
   @Test
+  void aVersionCommittedAheadOfItsBlocksStaysOwedAcrossAReopenUntilTheyArrive(Vertx vertx) {
+    RoleStore file = open(vertx, "pop-1");
+    PopObjectStore store = PopObjectStore.open(file).await();
+    commitOneBlock(store, new VersionRef(id, 1), block(1));
+    Buffer a = block(3);
+    Buffer b = block(4);
+    VersionRef v3 = new VersionRef(id, 3);
+    VersionMeta meta = new VersionMeta(v3, a.length() + b.length(), "text/plain", "0".repeat(64), a.length(),
+        List.of(Checksums.sha256(a), Checksums.sha256(b)), 1, "hg-1", false);
+    // A catch-up may skip a version (gaps allowed) and commit one whose blocks are not here.
+    assertThat(store.commitOwingBlocks(meta, "client-req", "pop:pop-2").await()).isTrue();
+    assertThat(store.head(id).await()).isEqualTo(3);
+    assertThat(store.owedCount()).isEqualTo(1);
+    assertThat(store.commitOwingBlocks(meta, "client-req", "pop:pop-2").await())
+        .as("the same version again is already here").isFalse();
+    file.close().await();
+
+    RoleStore file2 = open(vertx, "pop-1");
+    PopObjectStore reopened = PopObjectStore.open(file2).await();
+    assertThat(reopened.head(id).await()).isEqualTo(3);
+    List<PopObjectStore.Owed> owed = reopened.owed().await();
+    assertThat(owed).hasSize(1);
+    assertThat(owed.get(0).meta().ref()).isEqualTo(v3);
+    assertThat(owed.get(0).holder()).isEqualTo("pop:pop-2");
+    reopened.putOwedBlock(ref(v3, 0, a), a).await();
+    assertThat(reopened.owedBlocksArrived(meta).await()).as("one block is still missing").isFalse();
+    assertThatThrownBy(() -> reopened.putOwedBlock(ref(v3, 1, b), a).await())
+        .as("bytes that do not match the block's checksum").hasMessageContaining("block 1");
+    reopened.putOwedBlock(ref(v3, 1, b), b).await();
+    assertThat(reopened.owedBlocksArrived(meta).await()).isTrue();
+    assertThat(reopened.owedCount()).isZero();
+    assertThat(reopened.block(ref(v3, 1, b)).await()).hasValueSatisfying(d -> assertThat(d).isEqualTo(b));
+    file2.close().await();
+    assertThat(PopObjectStore.open(open(vertx, "pop-1")).await().owed().await()).isEmpty();
+  }
+
+  @Test
   void fencesRiseAcrossReopenAndAcrossATakeoverByTheBackup(Vertx vertx) {
     RoleStore primaryFile = open(vertx, "pop-1");
     PopObjectStore primary = PopObjectStore.open(primaryFile).await();
