@@ -66,8 +66,9 @@ final class CatchUp {
   /** Versions whose blocks are owed, in the order they are copied; one is copied at a time. */
   private final java.util.ArrayDeque<PopObjectStore.Owed> owed = new java.util.ArrayDeque<>();
   private boolean backfilling;
-  /** Pause before a failed owed copy is tried again. */
+  /** Pause before a failed owed copy is tried again; it doubles with each failure in a row, up to a minute. */
   static final long OWED_RETRY_MS = 2000;
+  private long owedRetryMs = OWED_RETRY_MS;
   private final java.util.function.Consumer<VersionMeta> copied;
   /** A gap between two looks at the clock longer than this means the process stood still. */
   private final long pauseMillis;
@@ -369,12 +370,15 @@ final class CatchUp {
         .onComplete(r -> {
           backfilling = false;
           if (r.succeeded() && r.result()) {
+            owedRetryMs = OWED_RETRY_MS;
             copied.accept(meta);
             backfill();
           } else {
-            LOG.log(System.Logger.Level.INFO, "{0}: blocks of {1} from {2} not copied yet ({3}); trying again",
-                self.describe(), meta.ref(), from.describe(), r.failed() ? r.cause().getMessage() : "some missing");
-            vertx.setTimer(OWED_RETRY_MS, t -> owe(next));
+            LOG.log(System.Logger.Level.INFO, "{0}: blocks of {1} from {2} not copied yet ({3}); trying again in {4} ms",
+                self.describe(), meta.ref(), from.describe(), r.failed() ? r.cause().getMessage() : "some missing",
+                String.valueOf(owedRetryMs));
+            vertx.setTimer(owedRetryMs, t -> owe(next));
+            owedRetryMs = Math.min(60_000, owedRetryMs * 2);
           }
         });
   }
