@@ -61,7 +61,6 @@ final class LockRoutes {
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
   }
 
-  /** Releases a lock; done too when no lock can have the token (malformed, or naming POPs that do not exist). */
   /**
    * As {@link #acquire(Gateway, LockRequest)}, for a client that may leave while its request waits
    * in the queue: a lock granted once {@code clientGone} says so is released at once (nobody could
@@ -78,6 +77,7 @@ final class LockRoutes {
     });
   }
 
+  /** Releases a lock; done too when no lock can have the token (malformed, or naming POPs that do not exist). */
   static Future<Void> release(Gateway gateway, String token) {
     Optional<ObjectId> id = LockTable.objectOf(token);
     if (id.isEmpty()) {
