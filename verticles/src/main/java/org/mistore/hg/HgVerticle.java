@@ -148,8 +148,16 @@ public final class HgVerticle extends RoleVerticle {
     return super.stop();
   }
 
+  /**
+   * To its POP, which relays it to everyone; while this node sees its POP down, to everyone directly,
+   * so the rest of the cluster does not take the HG for down with its POP.
+   */
   @Override
   protected void sendHeartbeat(NodeReport report) {
-    vertx.eventBus().send(Addresses.pop(identity.pop(), Addresses.HEARTBEAT), report);
+    if (services.directory().knownDown(Role.POP, identity.pop())) {
+      vertx.eventBus().publish(Addresses.DIRECTORY_HEARTBEAT, report);
+    } else {
+      vertx.eventBus().send(Addresses.pop(identity.pop(), Addresses.HEARTBEAT), report);
+    }
   }
 }

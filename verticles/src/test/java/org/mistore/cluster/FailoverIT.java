@@ -188,6 +188,15 @@ class FailoverIT {
     checkNoReadWentBackInTime(history);
     checkAllAcknowledged(url("hg-2"), ids, acked);
 
+    // hg-1's POP no longer relays its heartbeats: it must reach the others itself, or they would take
+    // it for down with its POP (detection is 3 s: after twice that, only its own heartbeats keep it up).
+    awaitSeen("dc-1", "pop/pop-1", "down");
+    long popDownSeen = System.nanoTime();
+    Eventually.await("hg-1 still up at dc-1 and hg-2 two detection times after pop-1 was seen down",
+        Duration.ofSeconds(30), () -> System.nanoTime() - popDownSeen > 6_000_000_000L
+            && "up".equals(ClusterView.statuses(url("dc-1")).get("hg/hg-1"))
+            && "up".equals(ClusterView.statuses(url("hg-2")).get("hg/hg-1")));
+
     // The primary returns: it catches up, then serves its region and everyone else again.
     cluster.start("pop-1").awaitReady(Duration.ofSeconds(120));
     awaitSeen("hg-1", "pop/pop-1", "up");
