@@ -21,7 +21,7 @@ final class BusErrors {
       return switch (r.failureCode()) {
         case 400 -> HttpProblem.badRequest(text);
         case 404 -> notFound(text);
-        case 409 -> new HttpProblem(409, "Conflict", text);
+        case 409 -> conflict(text);
         case 410 -> new HttpProblem(410, "Gone", text);
         case 412 -> preconditionFailed(text);
         case 413 -> new HttpProblem(413, "Content Too Large", text);
@@ -36,6 +36,13 @@ final class BusErrors {
   private static HttpProblem preconditionFailed(String text) {
     Tagged t = Tagged.of(text, Replies.CURRENT_VERSION);
     return t == null ? new HttpProblem(412, "Precondition Failed", text) : HttpProblem.preconditionFailed(t.rest(), t.value());
+  }
+
+  /** A 409 naming the object's current version when the copy-holder gave it (0: none yet, so not named). */
+  private static HttpProblem conflict(String text) {
+    Tagged t = Tagged.of(text, Replies.CURRENT_VERSION);
+    HttpProblem p = new HttpProblem(409, "Conflict", t == null ? text : t.rest());
+    return t == null || t.value() == 0 ? p : p.withCurrentVersion(t.value());
   }
 
   private static HttpProblem notFound(String text) {

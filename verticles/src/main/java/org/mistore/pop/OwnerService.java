@@ -233,8 +233,8 @@ public final class OwnerService implements LockMirror {
           if (token != null) {
             Optional<LockGrant> g = locks.live(token).filter(x -> x.id().equals(id));
             if (g.isEmpty()) {
-              return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT,
-                  "lock token is not a live lock on " + id));
+              return store.head(id).compose(head -> Future.failedFuture(new StoreFailure(FailureCode.CONFLICT,
+                  Replies.CURRENT_VERSION + head + ";lock token is not a live lock on " + id)));
             }
             // A read lock names the version it was granted on (no write completes while it is held);
             // the write lock's holder is the only writer, so it reads the head, its own writes included.
@@ -354,12 +354,12 @@ public final class OwnerService implements LockMirror {
             Optional<LockGrant> writer = token == null ? Optional.empty()
                 : locks.live(token).filter(g -> g.id().equals(id) && g.type() == LockType.WRITE);
             if (writer.isEmpty()) {
-              return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT,
-                  "the write needs a live write lock on " + id));
+              return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, Replies.CURRENT_VERSION + head + ";"
+                  + "the write needs a live write lock on " + id));
             }
             if (fence == null || Long.parseLong(fence) != writer.get().fence()) {
-              return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, "stale fence " + fence
-                  + " (current " + writer.get().fence() + ")"));
+              return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, Replies.CURRENT_VERSION + head + ";"
+                  + "stale fence " + fence + " (current " + writer.get().fence() + ")"));
             }
           }
           if (anyLiveAsked(ifMatch) ? head == 0 || found.deletion() != null
@@ -370,8 +370,8 @@ public final class OwnerService implements LockMirror {
                 : "If-Match names version " + ifMatch + ", current is " + head)));
           }
           if (version != head + 1) {
-            return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, "version " + version
-                + " does not follow current version " + head));
+            return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, Replies.CURRENT_VERSION + head + ";"
+                + "version " + version + " does not follow current version " + head));
           }
           if (deletion && found.deletion() != null) {
             // Already deleted: DELETE is idempotent, the answer is the deletion that is there.
