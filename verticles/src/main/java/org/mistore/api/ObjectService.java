@@ -349,7 +349,8 @@ final class ObjectService {
     Optional<VersionMeta> cached = version > 0 ? gateway.cache().version(id, version)
         : "monotonic".equals(consistency) ? gateway.cache().newest(id).filter(m -> m.ref().version() >= minVersion)
         : Optional.empty();
-    if (cached.isPresent()) {
+    // Served from the cache only when its blocks are there too: Mistore-Source names where the bytes come from.
+    if (cached.isPresent() && blocksCached(gateway, cached.get())) {
       // A node serving through its own POP (no HG) keeps this cache at the POP.
       String cache = gateway.hgId().equals(gateway.popId()) ? "pop-cache" : "hg-cache";
       return Future.succeededFuture(new ReadPlan(cached.get(), cache, () -> { }));
@@ -382,6 +383,15 @@ final class ObjectService {
           })
           .onFailure(e -> release.run());
     });
+  }
+
+  private static boolean blocksCached(Gateway gateway, VersionMeta meta) {
+    for (int i = 0; i < meta.blockCount(); i++) {
+      if (!gateway.cache().holds(meta.block(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Block {@code index} of a version: from the HG cache, else from the acting primary, checked, then cached. */

@@ -39,8 +39,8 @@ public record Gateway(Vertx vertx, String hgId, String popId, VersionCache cache
   public static NodeLink linkTo(Vertx vertx, String popId, java.util.function.BooleanSupplier down) {
     return new NodeLink(vertx, down, () -> new ReplyException(ReplyFailure.RECIPIENT_FAILURE,
         FailureCode.UNAVAILABLE.code, "POP " + popId + " of this gateway's region went down with the request in "
-            + "flight; a write may or may not have taken effect (retry it with the same Mistore-Request-Id to find "
-            + "out once the region is back)"));
+            + "flight; retry once the region is back (a write may or may not have taken effect: retry it with the "
+            + "same Mistore-Request-Id to find out)"));
   }
 
   /** Mints an object id at this gateway's POP; the same {@code requestId} (may be null) gets the same id. */

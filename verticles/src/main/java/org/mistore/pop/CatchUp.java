@@ -66,6 +66,11 @@ final class CatchUp {
   /** Versions whose blocks are owed, in the order they are copied; one is copied at a time. */
   private final java.util.ArrayDeque<PopObjectStore.Owed> owed = new java.util.ArrayDeque<>();
   private boolean backfilling;
+  /** The holder the owed copy in progress reads from, and what fails it at once when that holder is seen down. */
+  private Owners.Holder backfillFrom;
+  private Promise<Void> backfillGone;
+  /** This verticle's context: directory events hop onto it. */
+  private final io.vertx.core.Context context;
   /** Pause before a failed owed copy is tried again; it doubles with each failure in a row, up to a minute. */
   static final long OWED_RETRY_MS = 2000;
   private long owedRetryMs = OWED_RETRY_MS;
@@ -90,8 +95,15 @@ final class CatchUp {
     this.versionsCopied = registry.counter("mistore.catchup.versions", "node", self.id());
     io.micrometer.core.instrument.Gauge.builder("mistore.catchup.owed.versions", store, PopObjectStore::owedCount)
         .tag("node", self.id()).register(registry);
+    this.context = vertx.getOrCreateContext();
     owners.directory().onUp(this::membershipChanged);
     owners.directory().onDown(this::membershipChanged);
+    owners.directory().onDown(e -> context.runOnContext(v -> {
+      if (backfillGone != null && backfillFrom.role() == e.report().role()
+          && backfillFrom.id().equals(e.report().nodeId())) {
+        backfillGone.tryFail(backfillFrom.describe() + " went down");
+      }
+    }));
     // Half the failure-detection time: a pause shorter than that cannot have let another POP act for this one.
     this.pauseMillis = Math.max(1000, owners.directory().detectionMillis() / 2);
     vertx.setPeriodic(Math.max(50, pauseMillis / 4), t -> noticePause());
@@ -365,10 +377,13 @@ final class CatchUp {
         next.holder().substring(colon + 1));
     Owners.Holder from = recorded.role() == Role.POP && owners.isDown(recorded.id())
         ? owners.peerOf(meta.ref().id(), self.id()).orElse(recorded) : recorded;
-    copyOwed(from, meta, 0)
+    backfillFrom = from;
+    backfillGone = Promise.promise();
+    copyOwed(from, meta, 0, backfillGone.future())
         .compose(v -> store.owedBlocksArrived(meta))
         .onComplete(r -> {
           backfilling = false;
+          backfillGone = null;
           if (r.succeeded() && r.result()) {
             owedRetryMs = OWED_RETRY_MS;
             copied.accept(meta);
@@ -383,18 +398,31 @@ final class CatchUp {
         });
   }
 
-  private Future<Void> copyOwed(Owners.Holder holder, VersionMeta meta, int index) {
+  /** Copies the blocks of {@code meta} this store lacks, from {@code index} on; fails at once when {@code gone} does. */
+  private Future<Void> copyOwed(Owners.Holder holder, VersionMeta meta, int index, Future<Void> gone) {
     if (index == meta.blockCount()) {
       return Future.succeededFuture();
     }
     BlockRef ref = meta.block(index);
-    return store.holds(ref).compose(held -> held ? Future.succeededFuture()
-        // Marked as from a copy-holder: the holder answers from its own copy or its region's HGs,
-        // never by asking this node back.
-        : vertx.eventBus().<Buffer>request(holder.address(Addresses.OWNER_READ_BLOCK), ref,
-            new DeliveryOptions().addHeader(Addresses.HEADER_FROM, self.id()))
-            .compose(m -> store.putOwedBlock(ref, m.body())))
-        .compose(v -> copyOwed(holder, meta, index + 1));
+    return store.holds(ref).compose(held -> {
+      if (held) {
+        return Future.succeededFuture();
+      }
+      Promise<Buffer> got = Promise.promise();
+      gone.onFailure(got::tryFail);
+      // Marked as from a copy-holder: the holder answers from its own copy or its region's HGs, never
+      // by asking this node back.
+      vertx.eventBus().<Buffer>request(holder.address(Addresses.OWNER_READ_BLOCK), ref,
+              new DeliveryOptions().addHeader(Addresses.HEADER_FROM, self.id()).setSendTimeout(owners.peerTimeoutMs()))
+          .onComplete(r -> {
+            if (r.succeeded()) {
+              got.tryComplete(r.result().body());
+            } else {
+              got.tryFail(r.cause());
+            }
+          });
+      return got.future().compose(data -> store.putOwedBlock(ref, data));
+    }).compose(v -> copyOwed(holder, meta, index + 1, gone));
   }
 
   private Future<Void> copy(Owners.Holder holder, VersionMeta meta, String requestId) {

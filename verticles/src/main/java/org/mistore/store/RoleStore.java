@@ -423,7 +423,12 @@ public final class RoleStore {
 
   /** Runs a read on a worker thread. */
   public <T> Future<T> read(java.util.function.Function<DB, T> op) {
-    return vertx.executeBlocking(() -> op.apply(db), false);
+    try {
+      return vertx.executeBlocking(() -> op.apply(db), false);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // Vert.x is closing (its worker pool has stopped): a read asked for on the way out fails quietly.
+      return Future.failedFuture(new StoreException("store " + file.getFileName() + " is closed (" + e.getMessage() + ")"));
+    }
   }
 
   /** The MapDB handle, for role stores declaring their maps at open (on a worker thread). */

@@ -43,6 +43,11 @@ public final class VersionCache {
     return Optional.ofNullable(blocks.getIfPresent(key(ref)));
   }
 
+  /** Whether the block is cached now (without counting as a use). */
+  public boolean holds(BlockRef ref) {
+    return blocks.asMap().containsKey(key(ref));
+  }
+
   /** Caches a block that passed its checksum; blocks larger than an eighth of the cache are not kept. */
   public void putBlock(BlockRef ref, Buffer data) {
     if (data.length() <= maxBytes / 8) {

@@ -529,10 +529,19 @@ class ObjectApiTest extends DevClusterTestBase {
         new org.mistore.store.VersionCache(1 << 20), org.mistore.hg.Gateway.linkTo(dev.cluster.vertx(), "pop-1", () -> false));
     for (org.mistore.hg.Gateway g : List.of(popGateway, hgGateway)) {
       org.mistore.codecs.ObjectId oid = org.mistore.codecs.ObjectId.parse(id);
-      assertThat(service.read(g, oid, "atomic", 0, 0, null, 0).await().source()).isEqualTo("primary");
+      ObjectService.ReadPlan atomic = service.read(g, oid, "atomic", 0, 0, null, 0).await();
+      assertThat(atomic.source()).isEqualTo("primary");
+      service.block(g, atomic.meta(), 0).await();
       assertThat(service.read(g, oid, null, 1, 0, null, 0).await().source())
           .isEqualTo(g == popGateway ? "pop-cache" : "hg-cache");
     }
+    // A gateway that knows the version but holds none of its blocks does not say its cache served it.
+    org.mistore.hg.Gateway metadataOnly = new org.mistore.hg.Gateway(dev.cluster.vertx(), "hg-1-1", "pop-1",
+        new org.mistore.store.VersionCache(1 << 20), org.mistore.hg.Gateway.linkTo(dev.cluster.vertx(), "pop-1", () -> false));
+    org.mistore.codecs.ObjectId oid = org.mistore.codecs.ObjectId.parse(id);
+    metadataOnly.cache().putVersion(service.read(metadataOnly, oid, "atomic", 0, 0, null, 0).await().meta());
+    assertThat(service.read(metadataOnly, oid, null, 1, 0, null, 0).await().source())
+        .as("the bytes come from the POP").isNotEqualTo("hg-cache");
   }
 
   @Test
