@@ -1,0 +1,50 @@
+package org.mistore.node;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.logging.Formatter;
+import java.util.logging.LogRecord;
+
+/**
+ * The launcher's log lines: time, level, logger, message. A failure's stack trace follows, except
+ * for network errors (a peer that is down or went away: connection refused, reset, closed), which
+ * get their causes on the same line. Those are expected while a node is down and said nothing a
+ * stack trace would add; they filled the logs of every node while one was down.
+ */
+public final class LogFormat extends Formatter {
+  @Override
+  public String format(LogRecord r) {
+    StringBuilder b = new StringBuilder(160).append(String.format("%1$tFT%1$tT.%1$tL %2$s %3$s: %4$s",
+        ZonedDateTime.ofInstant(r.getInstant(), ZoneId.systemDefault()), r.getLevel().getName(), r.getLoggerName(),
+        formatMessage(r)));
+    Throwable thrown = r.getThrown();
+    if (thrown != null && isNetwork(thrown)) {
+      b.append(" (");
+      for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        b.append(t == thrown ? "" : "; caused by ").append(t.getClass().getSimpleName()).append(": ")
+            .append(t.getMessage());
+      }
+      b.append(')').append(System.lineSeparator());
+    } else if (thrown != null) {
+      StringWriter trace = new StringWriter();
+      thrown.printStackTrace(new PrintWriter(trace));
+      b.append(System.lineSeparator()).append(trace);
+    } else {
+      b.append(System.lineSeparator());
+    }
+    return b.toString();
+  }
+
+  /** Whether {@code thrown}, or a cause of it, is a socket or channel error. */
+  static boolean isNetwork(Throwable thrown) {
+    for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.SocketException || t instanceof java.nio.channels.ClosedChannelException
+          || t.getClass().getName().startsWith("io.netty.channel.unix.Errors$NativeIoException")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

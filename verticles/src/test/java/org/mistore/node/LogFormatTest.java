@@ -1,0 +1,32 @@
+package org.mistore.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import org.junit.jupiter.api.Test;
+
+class LogFormatTest {
+  private static String format(Throwable thrown) {
+    LogRecord r = new LogRecord(Level.WARNING, "Connecting to server {0} failed");
+    r.setParameters(new Object[] {"abc"});
+    r.setLoggerName("io.vertx.core.eventbus.impl.clustered.ClusteredEventBus");
+    r.setThrown(thrown);
+    return new LogFormat().format(r);
+  }
+
+  @Test
+  void aPeerThatIsDownGetsOneLineAndAnyOtherFailureItsStackTrace() {
+    String refused = format(new RuntimeException("connect failed",
+        new java.net.ConnectException("finishConnect(..) failed with error(-111): Connection refused")));
+    assertThat(refused.lines()).hasSize(1);
+    assertThat(refused).contains("WARNING io.vertx.core.eventbus.impl.clustered.ClusteredEventBus: Connecting to "
+        + "server abc failed (RuntimeException: connect failed; caused by ConnectException: finishConnect(..) failed "
+        + "with error(-111): Connection refused)");
+
+    String bug = format(new NullPointerException("boom"));
+    assertThat(bug).contains("Connecting to server abc failed").contains("java.lang.NullPointerException: boom")
+        .contains("\tat org.mistore.node.LogFormatTest");
+    assertThat(format(null).lines()).hasSize(1);
+  }
+}
