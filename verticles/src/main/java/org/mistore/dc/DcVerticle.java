@@ -99,6 +99,9 @@ public final class DcVerticle extends RoleVerticle {
 
   @Override
   public Future<?> stop() {
+    if (standIn != null) {
+      standIn.close();
+    }
     return (catalog == null ? Future.succeededFuture() : catalog.flush()).eventually(super::stop);
   }
 

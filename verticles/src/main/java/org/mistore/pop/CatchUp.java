@@ -75,6 +75,8 @@ final class CatchUp {
   static final long OWED_RETRY_MS = 2000;
   private long owedRetryMs = OWED_RETRY_MS;
   private final java.util.function.Consumer<VersionMeta> copied;
+  private final MeterRegistry registry;
+  private final io.micrometer.core.instrument.Gauge owedGauge;
   /** A gap between two looks at the clock longer than this means the process stood still. */
   private final long pauseMillis;
   private final AtomicLong lastLook = new AtomicLong(System.nanoTime());
@@ -93,8 +95,9 @@ final class CatchUp {
     this.owners = owners;
     this.locks = locks;
     this.versionsCopied = registry.counter("mistore.catchup.versions", "node", self.id());
-    io.micrometer.core.instrument.Gauge.builder("mistore.catchup.owed.versions", store, PopObjectStore::owedCount)
-        .tag("node", self.id()).register(registry);
+    this.registry = registry;
+    this.owedGauge = io.micrometer.core.instrument.Gauge.builder("mistore.catchup.owed.versions", store,
+        PopObjectStore::owedCount).tag("node", self.id()).register(registry);
     this.context = vertx.getOrCreateContext();
     owners.directory().onUp(this::membershipChanged);
     owners.directory().onDown(this::membershipChanged);
@@ -343,6 +346,11 @@ final class CatchUp {
       }
       return null;
     });
+  }
+
+  /** Stops reporting this store's owed versions (a POP restarted in the same process registers its own gauge). */
+  void close() {
+    registry.remove(owedGauge);
   }
 
   /** Resumes copying the blocks a catch-up left owed before the store was last closed (call once, at start). */

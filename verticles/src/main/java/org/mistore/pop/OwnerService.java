@@ -84,6 +84,11 @@ public final class OwnerService implements LockMirror {
     return new OwnerService(vertx, Role.DC, dcId, store, owners, registry, null, Long.MAX_VALUE);
   }
 
+  /** Called when the role stops. */
+  public void close() {
+    catchUp.close();
+  }
+
   /** Resumes copying blocks a catch-up still owed this store when it last stopped (call once, at start). */
   public Future<Void> resumeOwedBlocks() {
     return catchUp.resumeOwed();

@@ -142,6 +142,9 @@ public final class PopVerticle extends RoleVerticle {
 
   @Override
   public Future<?> stop() {
+    if (owner != null) {
+      owner.close();
+    }
     if (owed != null) {
       owed.stop();
     }
