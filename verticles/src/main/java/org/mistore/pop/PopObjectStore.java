@@ -422,8 +422,8 @@ public final class PopObjectStore implements FenceStore {
   }
 
   /**
-   * Stores the owed blocks of a version (each checked against its checksum first; blocks already here
-   * are skipped) and, once it holds them all, takes the version off the owed list. Answers whether it did.
+   * Takes a version off the owed list once this store holds every one of its blocks ({@link
+   * #putOwedBlock} stores them); answers whether it did.
    */
   public Future<Boolean> owedBlocksArrived(VersionMeta meta) {
     return store.write(db -> {
