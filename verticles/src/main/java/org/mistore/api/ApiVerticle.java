@@ -76,6 +76,7 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/v1/cluster/objects/:id").handler(this::where);
     Gateways gateways = Gateways.of(vertx, gatewayToPop, selectableGateway, limits.hgCacheBytes(), directory);
     ObjectService objects = new ObjectService(limits);
+    registry.gauge("mistore.upload.budget.used.bytes", objects.uploadBudget(), MemoryBudget::used);
     new ObjectRoutes(gateways, objects).mount(router);
     new WebSocketApi(gateways, objects, registry).mount(router);
     new LockRoutes(gateways, limits).mount(router);

@@ -17,7 +17,7 @@ import org.mistore.codecs.VersionMeta;
  *   <li>a block is handed to the response only while less than a block's worth of earlier writes
  *   waits for the socket (the response's write queue counts messages, not bytes, and would let
  *   many whole blocks pile up in front of a slow client);
- *   <li>every block fetched counts against the process's {@link ReadBudget} until the socket took it,
+ *   <li>every block fetched counts against the process's {@link MemoryBudget} until the socket took it,
  *   so many slow clients together hold at most the budget (plus one block each).
  * </ul>
  * Every block is checked against its checksum before a byte of it is written. Call on the
@@ -30,7 +30,7 @@ final class Download {
   private final long from;
   private final long to;
   private final int maxInFlight;
-  private final ReadBudget budget;
+  private final MemoryBudget budget;
   private final Context context;
   private final ArrayDeque<Fetched> ahead = new ArrayDeque<>();
   private final Promise<Void> done = Promise.promise();
@@ -53,7 +53,7 @@ final class Download {
 
   /** {@code fetch} gives a checked block by index. */
   Download(HttpServerResponse response, IntFunction<Future<Buffer>> fetch, VersionMeta meta,
-      long from, long to, int maxInFlight, ReadBudget budget) {
+      long from, long to, int maxInFlight, MemoryBudget budget) {
     this.response = response;
     this.fetch = fetch;
     this.meta = meta;

@@ -212,6 +212,6 @@ final class ObjectRoutes {
       }
     };
     return new Download(response, i -> service.block(gateway, meta, i, blockSource), meta, from, to, ahead,
-        ReadBudget.HEAP).run();
+        MemoryBudget.DOWNLOADS).run();
   }
 }

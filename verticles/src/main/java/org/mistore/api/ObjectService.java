@@ -89,8 +89,16 @@ final class ObjectService {
 
   private final Limits limits;
 
+  /** Room for the request bodies this gateway holds at once (see {@link Upload}). */
+  private final MemoryBudget uploads;
+
   ObjectService(Limits limits) {
+    this.uploads = new MemoryBudget(limits.uploadBufferBytes());
     this.limits = limits;
+  }
+
+  MemoryBudget uploadBudget() {
+    return uploads;
   }
 
   Limits limits() {
@@ -145,7 +153,7 @@ final class ObjectService {
       return Future.failedFuture(left);
     }
     Upload upload = new Upload(body.request(), gateway, ref, limits.blockSize(), limits.blocksInFlight(),
-        limits.maxObjectBytes());
+        limits.maxObjectBytes(), uploads, limits.uploadStallMs());
     Future<Upload.Result> stored = body.request() != null ? upload.run() : upload.runWhole(body.data());
     return stored
         .compose(r -> commit(gateway, new CommitRequest(new VersionMeta(ref, r.size(), body.contentType(), r.sha256(),
@@ -153,6 +161,7 @@ final class ObjectService {
             r.blockCrc32c()), r.inline(), true),
             commitHeaders))
         .andThen(r -> {
+          upload.close();
           // A failed upload, or a retry answered with the version its first attempt made: drop these blocks.
           if (r.failed() || r.result().ref().version() != ref.version()) {
             gateway.owner(ref.id(), Addresses.OWNER_ABORT,
@@ -320,18 +329,23 @@ final class ObjectService {
         : Addresses.GATEWAY_REQUEST_ID_PREFIX + gateway.hgId() + ":" + java.util.UUID.randomUUID());
     // Numbered by the primary: version 1 stands for "the next one" until then.
     VersionRef next = new VersionRef(id, 1);
+    Upload upload = body == null ? null : new Upload(body.request(), gateway, next, limits.blockSize(), 1,
+        limits.maxObjectBytes(), uploads, limits.uploadStallMs());
     Future<CommitRequest> request = body == null
         ? Future.succeededFuture(CommitRequest.of(new VersionMeta(next, 0, "", TOMBSTONE_SHA, limits.blockSize(),
             List.of(), System.currentTimeMillis(), gateway.hgId(), true, 0)))
-        : (body.request() != null ? new Upload(body.request(), gateway, next, limits.blockSize(), 1,
-            limits.maxObjectBytes()).run()
-            : new Upload(null, gateway, next, limits.blockSize(), 1, limits.maxObjectBytes()).runWhole(body.data()))
+        : (body.request() != null ? upload.run() : upload.runWhole(body.data()))
             .compose(r -> r.inline().length() != r.size()
                 ? Future.failedFuture(HttpProblem.badRequest("body longer than its Content-Length"))
                 : Future.succeededFuture(new CommitRequest(new VersionMeta(next, r.size(), body.contentType(),
                     r.sha256(), limits.blockSize(), r.blockSha256(), System.currentTimeMillis(), gateway.hgId(),
                     false, 0, r.blockCrc32c()), r.inline(), true)));
     return request.compose(r -> gateway.<VersionMeta>owner(id, Addresses.OWNER_COMMIT, r, headers, lockWaitMs + 30_000))
+        .andThen(x -> {
+          if (upload != null) {
+            upload.close();
+          }
+        })
         .map(Message::body)
         .onSuccess(gateway.cache()::putVersion)
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));

@@ -19,6 +19,12 @@ import org.mistore.store.Checksums;
  * Streams one request body into blocks sent through the gateway's POP to the object's primary and
  * backup. At most {@code maxInFlight} blocks travel at once: beyond, the request is paused, so memory
  * stays bounded whatever the object's size. The whole content's SHA-256 is computed on the way.
+ *
+ * <p>The bytes an upload holds (the block being filled, and blocks on their way) come out of the
+ * gateway's {@link MemoryBudget} for uploads: an upload starts reading once it has room for one block
+ * and takes room for more as it goes, or waits for its own blocks to arrive. However many clients
+ * upload at once, or stall mid-body, together they hold at most the budget. A client that sends
+ * nothing for {@code stallMs} while its body is wanted gets {@code 408}, and its connection closes.
  */
 final class Upload {
   /**
@@ -47,9 +53,24 @@ final class Upload {
   private int inFlight;
   private boolean ended;
   private boolean paused;
+  /** Null for an in-memory body ({@link #runWhole}): it is already held. */
+  private final MemoryBudget budget;
+  private final long stallMs;
+  /** Bytes taken from {@link #budget}; bytes of blocks on their way. */
+  private long held;
+  private long inFlightBytes;
+  /** Whether the request is paused until the budget has room for the next block. */
+  private boolean waitingForRoom;
+  private long lastRead = System.nanoTime();
+  private boolean admitting;
+  /** Set by {@link #close}: nothing of this upload is held any more. */
+  private boolean closed;
 
-  /** {@code request} is null for {@link #runWhole}. */
-  Upload(HttpServerRequest request, Gateway gateway, VersionRef ref, int blockSize, int maxInFlight, long maxBytes) {
+  /** {@code request} is null for {@link #runWhole}; {@code budget} may be null for it. */
+  Upload(HttpServerRequest request, Gateway gateway, VersionRef ref, int blockSize, int maxInFlight, long maxBytes,
+      MemoryBudget budget, long stallMs) {
+    this.budget = request == null ? null : budget;
+    this.stallMs = stallMs;
     this.request = request;
     this.gateway = gateway;
     this.ref = ref;
@@ -110,13 +131,113 @@ final class Upload {
     request.endHandler(v -> end());
     request.exceptionHandler(e -> fail(HttpProblem.badRequest("upload interrupted: " + e.getMessage())));
     request.connection().closeHandler(v -> fail(HttpProblem.badRequest("client closed the connection mid-upload")));
+    done.future().onComplete(x -> rebalance());
+    long first = nextBlockBytes();
+    if (budget == null || first == 0 || request.isEnded()) {
+      start();
+    } else {
+      admit(first, System.nanoTime());
+    }
+    return done.future();
+  }
+
+  /** Starts reading once the budget has room for the first block; 503 when none came within {@code stallMs}. */
+  private void admit(long first, long since) {
+    if (done.future().isComplete()) {
+      return;
+    }
+    if (budget.tryTake(first, false)) {
+      held += first;
+      start();
+    } else if (System.nanoTime() - since >= stallMs * 1_000_000) {
+      done.tryFail(HttpProblem.unavailable("this gateway holds as many uploads as its memory allows "
+          + "(upload-buffer-bytes); retry"));
+    } else {
+      io.vertx.core.Context context = gateway.vertx().getOrCreateContext();
+      budget.whenReleased(context, () -> admit(first, since));
+      if (!admitting) {
+        // Released room wakes this at once; the timer only ends the wait.
+        admitting = true;
+        gateway.vertx().setTimer(stallMs, t -> context.runOnContext(v -> admit(first, since)));
+      }
+    }
+  }
+
+  /**
+   * Gives back all the room this upload took. Call once its result is no longer needed (the commit
+   * that carried its inline block is over): until then, the inline block still counts.
+   */
+  void close() {
+    closed = true;
+    rebalance();
+  }
+
+  private void start() {
     if (expectsContinue(request)) {
       // The body is wanted now: a client waiting for this (curl does, for bodies over 1 MiB) would
       // otherwise send it only after its own timeout. An answer given before this point went without it.
       request.response().writeContinue();
     }
+    lastRead = System.nanoTime();
     request.resume();
-    return done.future();
+    if (!ended && !done.future().isComplete()) {
+      gateway.vertx().setTimer(stallMs, t -> checkStall());
+    }
+  }
+
+  /** Fails the upload when its client sent nothing for {@code stallMs} while its body was wanted. */
+  private void checkStall() {
+    if (ended || done.future().isComplete()) {
+      return;
+    }
+    long quietMs = (System.nanoTime() - lastRead) / 1_000_000;
+    if (paused || waitingForRoom) {
+      // Not the client's doing: the gateway stopped reading.
+      lastRead = System.nanoTime();
+      quietMs = 0;
+    } else if (quietMs >= stallMs) {
+      fail(new HttpProblem(408, "Request Timeout", "the client sent no part of its body for " + quietMs
+          + " ms (upload-stall-ms is " + stallMs + ")"));
+      return;
+    }
+    gateway.vertx().setTimer(Math.max(1, stallMs - quietMs), t -> checkStall());
+  }
+
+  /** Room the next block being filled needs: a whole block, or what the declared length leaves (0 once ended). */
+  private long nextBlockBytes() {
+    if (ended) {
+      return 0;
+    }
+    java.util.OptionalLong declared = declaredLength(request);
+    return declared.isPresent() ? Math.max(0, Math.min(blockSize, declared.getAsLong() - size)) : blockSize;
+  }
+
+  /**
+   * Gives back room this upload no longer needs (blocks arrived, or it is over); when it waits for
+   * room, takes what it needs if the budget has it, and reads again.
+   */
+  private void rebalance() {
+    if (budget == null) {
+      return;
+    }
+    long needed = closed ? 0 : done.future().isComplete() ? inFlightBytes + inline.length()
+        : inFlightBytes + nextBlockBytes();
+    if (held > needed) {
+      budget.release(held - needed);
+      held = needed;
+    }
+    if (waitingForRoom && !done.future().isComplete()) {
+      if (budget.tryTake(needed - held, false)) {
+        held = needed;
+        waitingForRoom = false;
+        lastRead = System.nanoTime();
+        if (!paused) {
+          request.resume();
+        }
+      } else {
+        budget.whenReleased(gateway.vertx().getOrCreateContext(), this::rebalance);
+      }
+    }
   }
 
   /** Whether the client sends its body only once told {@code 100 Continue} (RFC 9110 section 10.1.1). */
@@ -130,6 +251,7 @@ final class Upload {
       return;
     }
     size += chunk.length();
+    lastRead = System.nanoTime();
     if (size > maxBytes) {
       fail(new HttpProblem(413, "Content Too Large", "body exceeds the maximum object size of " + maxBytes + " bytes"));
       return;
@@ -156,9 +278,23 @@ final class Upload {
     blockCrcs.add((int) crc.getValue());
     crc.reset();
     inFlight++;
+    inFlightBytes += block.length();
     if (inFlight >= maxInFlight && !paused && !ended && request != null) {
       paused = true;
       request.pause();
+    }
+    if (budget != null && !ended && !waitingForRoom) {
+      long needed = inFlightBytes + nextBlockBytes();
+      if (held < needed) {
+        if (budget.tryTake(needed - held, false)) {
+          held = needed;
+        } else {
+          // No room for the next block: read again once a block of this upload (or another's) is through.
+          waitingForRoom = true;
+          request.pause();
+          budget.whenReleased(gateway.vertx().getOrCreateContext(), this::rebalance);
+        }
+      }
     }
     // Off the event loop for large blocks: it goes on reading (and hashing the whole body) meanwhile.
     Checksums.sha256(gateway.vertx(), block)
@@ -172,15 +308,21 @@ final class Upload {
         })
         .onSuccess(v -> {
           inFlight--;
+          inFlightBytes -= block.length();
           if (paused && inFlight < maxInFlight && !ended) {
             paused = false;
-            request.resume();
+            if (!waitingForRoom) {
+              request.resume();
+            }
           }
+          rebalance();
           finishIfDone();
         })
         .onFailure(e -> {
           inFlight--;
+          inFlightBytes -= block.length();
           fail(BusErrors.toHttp(e));
+          rebalance();
         });
   }
 

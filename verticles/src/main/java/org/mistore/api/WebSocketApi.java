@@ -34,7 +34,7 @@ final class WebSocketApi {
     this.objects = objects;
     this.limits = objects.limits();
     registry.gauge("mistore.websocket.held.bytes", WebSocketFlow.HELD);
-    registry.gauge("mistore.read.budget.used.bytes", ReadBudget.HEAP, ReadBudget::used);
+    registry.gauge("mistore.read.budget.used.bytes", MemoryBudget.DOWNLOADS, MemoryBudget::used);
   }
 
   void mount(Router router) {
@@ -84,7 +84,7 @@ final class WebSocketApi {
     Session(ServerWebSocket ws, io.vertx.core.http.HttpConnection connection, Gateway gateway) {
       this.ws = ws;
       this.gateway = gateway;
-      this.flow = new WebSocketFlow(ws, connection, gateway.vertx().getOrCreateContext(), ReadBudget.HEAP,
+      this.flow = new WebSocketFlow(ws, connection, gateway.vertx().getOrCreateContext(), MemoryBudget.DOWNLOADS,
           limits.webSocketMaxInFlight(), limits.webSocketMaxBytes());
       ws.textMessageHandler(this::frame);
       ws.binaryMessageHandler(b -> reply(null, HttpProblem.badRequest("binary frames are not supported: send JSON text"),

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * What one WebSocket connection holds, kept bounded. The connection stops reading frames while
  * {@code maxInFlight} requests are in flight or its frames and unsent replies add up to {@code
  * maxBytes}, and reads on as the client takes replies. A {@code get} builds its reply within the
- * process's {@link ReadBudget}, taking at most one {@code maxBytes} reply's share at a time (a
+ * process's {@link MemoryBudget}, taking at most one {@code maxBytes} reply's share at a time (a
  * connection that holds none may always take one reply, as a download may always take one block, so
  * none stalls forever). Watch events a client leaves unread past {@code maxBytes} end the connection
  * (1008); one that reads nothing, not even the close frame, is cut after {@link #CLOSE_GRACE_MS}.
@@ -38,7 +38,7 @@ final class WebSocketFlow {
   private final ServerWebSocket ws;
   private final HttpConnection connection;
   private final Context context;
-  private final ReadBudget budget;
+  private final MemoryBudget budget;
   private final int maxInFlight;
   private final long maxBytes;
   /** Gets waiting for this connection's share of the read budget. */
@@ -50,7 +50,7 @@ final class WebSocketFlow {
   private boolean paused;
   private boolean closing;
 
-  WebSocketFlow(ServerWebSocket ws, HttpConnection connection, Context context, ReadBudget budget, int maxInFlight,
+  WebSocketFlow(ServerWebSocket ws, HttpConnection connection, Context context, MemoryBudget budget, int maxInFlight,
       long maxBytes) {
     this.ws = ws;
     this.connection = connection;

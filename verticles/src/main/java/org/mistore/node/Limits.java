@@ -5,5 +5,6 @@ public record Limits(int blockSize, long maxObjectBytes, long lockDefaultTtlMs, 
     long lockWaitDefaultMs, long lockMaxWaitMs, int blocksInFlight, int webSocketMaxBytes,
     long hgCacheBytes, long popCacheBytes, int hgCopies, int stripes, boolean popKeepsBlocks, long hgReadTimeoutMs,
     int repairBlocksInFlight, int owedRepliesPerHg, long owedRepliesTtlMs, long uploadIdleMs,
-    long checkpointMs, int webSocketMaxInFlight, long placementBusyBytesPerSecond, long catchUpBlockWaitMs) {
+    long checkpointMs, int webSocketMaxInFlight, long placementBusyBytesPerSecond, long catchUpBlockWaitMs, long uploadStallMs,
+    long uploadBufferBytes) {
 }

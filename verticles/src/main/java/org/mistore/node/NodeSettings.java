@@ -76,6 +76,8 @@ public record NodeSettings(
 
   public static final Setting OWED_REPLIES_PER_HG = new Setting("owed-replies-per-hg", "1000", "Most results of writes a POP keeps for one down HG of its region until it returns, and the HG keeps once delivered (1..100000; the oldest go first).");
   public static final Setting UPLOAD_IDLE_MS = new Setting("upload-idle-ms", "3600000", "An upload no new block has reached for this long (1000..2592000000), neither committed nor aborted (its gateway died mid-upload), is dropped by its POPs with its blocks; an upload slower than one block per this time fails.");
+  public static final Setting UPLOAD_STALL_MS = new Setting("upload-stall-ms", "30000", "An upload whose client sends nothing for this long (1000..3600000) while the gateway waits for its body fails with 408 and its connection closes (a write lock the gateway took for it is released); a request waiting that long for upload memory gets 503.");
+  public static final Setting UPLOAD_BUFFER_BYTES = new Setting("upload-buffer-bytes", "0", "Bytes of request bodies a gateway holds at once over all its uploads (blocks being filled or on their way to the POPs); 0: an eighth of the heap (8 MiB with -Xmx64m). Each upload needs one block (block-size; less for a smaller Content-Length) to start: beyond, uploads wait for room, so no number of clients can exhaust the heap.");
   public static final Setting CATCHUP_BLOCK_WAIT_MS = new Setting("catchup-block-wait-ms", "2000", "How long (0..600000) a POP returning to an object it missed versions of copies their blocks before it serves the object again; past that it commits the older versions at once and copies their blocks in the background (reads of them meanwhile come from the other POP or the HGs). The newest version is always copied whole first.");
   public static final Setting PLACEMENT_BUSY_BYTES_PER_SECOND = new Setting("placement-busy-bytes-per-second", "8388608", "While clients upload to or read from a POP, the pace of its background copies of earlier versions onto its region's HGs (bytes per second; 0: no yielding). Clients go first; the copies catch up once they are done.");
   public static final Setting CHECKPOINT_MS = new Setting("checkpoint-ms", Long.toString(org.mistore.store.RoleStore.CHECKPOINT_MS), "How often each store folds its journal into MapDB while writes come in (100..60000). The store's writes wait for that (about a tenth of a second under load), so a longer interval means fewer pauses, and a longer journal to replay after a crash (a journal of 8 MiB folds at once).");
@@ -87,7 +89,7 @@ public record NodeSettings(
       LOCK_MAX_WAIT_MS, BLOCKS_IN_FLIGHT, WEBSOCKET_MAX_BYTES, WEBSOCKET_MAX_IN_FLIGHT, HG_CACHE_BYTES,
       POP_CACHE_BYTES, HG_COPIES, STRIPES, POP_KEEPS_BLOCKS, HG_READ_TIMEOUT_MS, REPAIR_BLOCKS_IN_FLIGHT,
       OWED_REPLIES_PER_HG, OWED_REPLIES_TTL_MS, UPLOAD_IDLE_MS, CHECKPOINT_MS, PLACEMENT_BUSY_BYTES_PER_SECOND,
-      CATCHUP_BLOCK_WAIT_MS);
+      CATCHUP_BLOCK_WAIT_MS, UPLOAD_STALL_MS, UPLOAD_BUFFER_BYTES);
 
   /** Validates a merged configuration; {@link StartupException} naming the key on any bad value. */
   public static NodeSettings from(JsonObject c) {
@@ -142,7 +144,18 @@ public record NodeSettings(
         (int) within(c, OWED_REPLIES_PER_HG, 1, 100_000), positiveLong(c, OWED_REPLIES_TTL_MS),
         within(c, UPLOAD_IDLE_MS, 1000, 30L * 24 * 3600 * 1000), within(c, CHECKPOINT_MS, 100, 60_000),
         (int) within(c, WEBSOCKET_MAX_IN_FLIGHT, 1, 4096), Math.max(0, parseLong(c, PLACEMENT_BUSY_BYTES_PER_SECOND)),
-        within(c, CATCHUP_BLOCK_WAIT_MS, 0, 600_000));
+        within(c, CATCHUP_BLOCK_WAIT_MS, 0, 600_000), within(c, UPLOAD_STALL_MS, 1000, 3_600_000),
+        uploadBuffer(c, block));
+  }
+
+  /** The upload memory: the setting, or an eighth of the heap when it is 0; never less than one block. */
+  private static long uploadBuffer(JsonObject c, long block) {
+    long set = Math.max(0, parseLong(c, UPLOAD_BUFFER_BYTES));
+    long bytes = set > 0 ? set : Math.max(block, Runtime.getRuntime().maxMemory() / 8);
+    if (bytes < block) {
+      throw new StartupException(UPLOAD_BUFFER_BYTES.key() + " " + bytes + " is less than one block (" + block + ")");
+    }
+    return bytes;
   }
 
   /** The event-loop threads to start: the setting, or one per core when it is 0. */

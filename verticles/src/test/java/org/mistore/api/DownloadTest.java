@@ -46,7 +46,7 @@ class DownloadTest {
   private final AtomicInteger fetched = new AtomicInteger();
   private final CompletableFuture<Future<Void>> download = new CompletableFuture<>();
   /** Unbounded unless a test sets its own. */
-  private volatile ReadBudget budget = new ReadBudget(Long.MAX_VALUE / 4);
+  private volatile MemoryBudget budget = new MemoryBudget(Long.MAX_VALUE / 4);
 
   private static Buffer block(int index) {
     byte[] bytes = new byte[BLOCK];
@@ -151,7 +151,7 @@ class DownloadTest {
   void manyClientsThatDoNotReadTogetherHoldTheBudgetPlusOneBlockEachAndAllFinish() throws Exception {
     int clients = 6;
     int budgetBlocks = 4;
-    budget = new ReadBudget((long) budgetBlocks * BLOCK);
+    budget = new MemoryBudget((long) budgetBlocks * BLOCK);
     List<Reader> readers = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
       readers.add(new Reader());

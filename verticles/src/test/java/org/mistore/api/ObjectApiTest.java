@@ -517,6 +517,57 @@ class ObjectApiTest extends DevClusterTestBase {
     }
   }
 
+  /** Opens a connection and sends a request's head and the first {@code bodyBytes} of its body. */
+  private Socket sendPart(String head, int bodyBytes) throws java.io.IOException {
+    int port = Integer.parseInt(dev.base.substring(dev.base.lastIndexOf(':') + 1));
+    Socket socket = new Socket("127.0.0.1", port);
+    socket.setSoTimeout(15_000);
+    OutputStream out = socket.getOutputStream();
+    out.write((head + "Host: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    out.write(new byte[bodyBytes]);
+    out.flush();
+    return socket;
+  }
+
+  private static String statusLine(Socket socket) throws java.io.IOException {
+    return new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+        .readLine();
+  }
+
+  @Test
+  void stalledUploadsHoldNoMoreThanTheUploadBufferAndGetA408WhichFreesTheirLock() throws Exception {
+    // Room for two blocks of uploads, and stalled bodies are given up after 3 s.
+    start(new JsonObject().put("block-size", 65536).put("upload-buffer-bytes", 131072).put("upload-stall-ms", 3000));
+    String id = dev.create("v1", "hg-1-1");
+    // A PUT (under the lock the gateway takes for it) and a chunked POST each send a little, then stall.
+    Socket put = sendPart("PUT /v1/objects/" + id + " HTTP/1.1\r\nContent-Length: 200000\r\n", 1000);
+    Socket post = sendPart("POST /v1/objects HTTP/1.1\r\nTransfer-Encoding: chunked\r\n", 0);
+    post.getOutputStream().write(("3e8\r\n" + "x".repeat(1000) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+    post.getOutputStream().flush();
+    org.mistore.testing.Eventually.await("both stalled uploads hold their block's room", java.time.Duration.ofSeconds(10),
+        () -> dev.get("/metrics").body().contains("mistore_upload_budget_used_bytes 131072.0"));
+    // A third upload, sent whole, finds no room: it waits.
+    try (Socket third = sendPart("POST /v1/objects HTTP/1.1\r\nContent-Length: 100000\r\n", 100000)) {
+      third.setSoTimeout(500);
+      String early = null;
+      try {
+        early = statusLine(third);
+      } catch (java.net.SocketTimeoutException expected) {
+        // no answer while two stalled uploads hold all the room
+      }
+      assertThat(early).as("no answer while two stalled uploads hold all the room").isNull();
+      third.setSoTimeout(10_000);
+      post.close(); // its room comes back
+      String created = statusLine(third);
+      assertThat(created).as("the waiting upload goes on once room is back").isEqualTo("HTTP/1.1 201 Created");
+    }
+    assertThat(statusLine(put)).as("a body that stopped coming").isEqualTo("HTTP/1.1 408 Request Timeout");
+    put.close();
+    HttpResponse<String> next = dev.put("/v1/objects/" + id, "v2");
+    assertThat(next.statusCode()).as("the stalled write's lock is released: %s", next.body()).isEqualTo(200);
+    assertThat(new JsonObject(next.body()).getLong("version")).isEqualTo(2);
+  }
+
   @Test
   void aNodeServingThroughItsOwnPopLabelsItsCachePopCache() {
     start(new JsonObject());

@@ -5,14 +5,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Bytes of blocks that downloads hold in this process (fetched ahead, or handed to a socket that has
- * not taken them yet), shared by every download: however many clients read slowly, together they
- * hold at most the budget, plus one block each for those that would otherwise hold none, so every
- * download keeps moving. Thread-safe: downloads run on several event loops.
+ * Bytes of blocks that transfers hold in this process, shared by all of them. {@link #DOWNLOADS}:
+ * blocks downloads fetched ahead, or handed to a socket that has not taken them yet; however many
+ * clients read slowly, together they hold at most the budget, plus one block each for those that
+ * would otherwise hold none, so every download keeps moving. Uploads have their own (see {@link
+ * Upload}): blocks being filled from request bodies or on their way to the POPs. Thread-safe:
+ * transfers run on several event loops.
  */
-final class ReadBudget {
-  /** The process's budget: an eighth of the heap (8 MiB with -Xmx64m), never under 4 MiB. */
-  static final ReadBudget HEAP = new ReadBudget(Math.max(4L << 20, Runtime.getRuntime().maxMemory() / 8));
+final class MemoryBudget {
+  /** The process's download budget: an eighth of the heap (8 MiB with -Xmx64m), never under 4 MiB. */
+  static final MemoryBudget DOWNLOADS = new MemoryBudget(Math.max(4L << 20, Runtime.getRuntime().maxMemory() / 8));
 
   private final long capacity;
   private long used;
@@ -21,7 +23,7 @@ final class ReadBudget {
   private record Waiter(Context context, Runnable retry) {
   }
 
-  ReadBudget(long capacity) {
+  MemoryBudget(long capacity) {
     this.capacity = capacity;
   }
 
