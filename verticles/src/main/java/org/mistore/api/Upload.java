@@ -63,6 +63,7 @@ final class Upload {
   private boolean waitingForRoom;
   private long lastRead = System.nanoTime();
   private boolean admitting;
+  private long stallTimer = -1;
   /** Set by {@link #close}: nothing of this upload is held any more. */
   private boolean closed;
 
@@ -131,7 +132,13 @@ final class Upload {
     request.endHandler(v -> end());
     request.exceptionHandler(e -> fail(HttpProblem.badRequest("upload interrupted: " + e.getMessage())));
     request.connection().closeHandler(v -> fail(HttpProblem.badRequest("client closed the connection mid-upload")));
-    done.future().onComplete(x -> rebalance());
+    done.future().onComplete(x -> {
+      // Not left armed for its whole time: thousands of small uploads a second would pile timers up.
+      if (stallTimer >= 0) {
+        gateway.vertx().cancelTimer(stallTimer);
+      }
+      rebalance();
+    });
     long first = nextBlockBytes();
     if (budget == null || first == 0 || request.isEnded()) {
       start();
@@ -181,7 +188,7 @@ final class Upload {
     lastRead = System.nanoTime();
     request.resume();
     if (!ended && !done.future().isComplete()) {
-      gateway.vertx().setTimer(stallMs, t -> checkStall());
+      stallTimer = gateway.vertx().setTimer(stallMs, t -> checkStall());
     }
   }
 
@@ -200,7 +207,7 @@ final class Upload {
           + " ms (upload-stall-ms is " + stallMs + ")"));
       return;
     }
-    gateway.vertx().setTimer(Math.max(1, stallMs - quietMs), t -> checkStall());
+    stallTimer = gateway.vertx().setTimer(Math.max(1, stallMs - quietMs), t -> checkStall());
   }
 
   /** Room the next block being filled needs: a whole block, or what the declared length leaves (0 once ended). */
