@@ -16,7 +16,23 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     configureLogging();
+    Thread.setDefaultUncaughtExceptionHandler(Main::uncaught);
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /**
+   * A thread that dies of a JVM error (out of memory, most likely) leaves the node running without
+   * it (an event loop gone: nothing it served answers again), so the process exits at once, with
+   * code 3, for its supervisor to restart it; what was acknowledged is on disk. Other failures are
+   * printed as the JVM would.
+   */
+  public static void uncaught(Thread thread, Throwable e) {
+    if (e instanceof VirtualMachineError) {
+      System.err.println("mistore: fatal: thread " + thread.getName() + " died of " + e + "; exiting");
+      Runtime.getRuntime().halt(3);
+    }
+    System.err.print("Exception in thread \"" + thread.getName() + "\" ");
+    e.printStackTrace();
   }
 
   /** Runs the launcher; returns the exit code (2 for usage errors, 1 for a node that cannot start). */
