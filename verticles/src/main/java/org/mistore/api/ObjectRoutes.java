@@ -116,7 +116,13 @@ final class ObjectRoutes {
   private void write(RoutingContext rc, boolean tombstone) {
     ObjectId id = RequestParams.objectId(rc);
     if (!tombstone) {
-      checkDeclaredLength(rc);
+      try {
+        checkDeclaredLength(rc);
+      } catch (HttpProblem p) {
+        // An answer about an existing object names its version.
+        ObjectService.withHead(gateways.pick(rc), id, p).onFailure(rc::fail);
+        return;
+      }
     }
     long wait = lockWait(rc);
     String requestId = RequestParams.requestId(rc.request().getHeader(REQUEST_ID));

@@ -224,11 +224,13 @@ final class ObjectService {
 
   /**
    * {@code failure}, when it is a 409 or 423 (refusals of the lock table, which do not know the
-   * object's head), naming the object's current version too, as every object answer does: asked of
+   * object's head) or a 408 or 413 (the gateway's own, about the body), naming the object's current
+   * version too, as every object answer does: asked of
    * the acting primary, briefly. Any other failure, or when the head cannot be had, as it is.
    */
   static Future<Void> withHead(Gateway gateway, ObjectId id, Throwable failure) {
-    if (!(failure instanceof HttpProblem p) || p.currentVersion() > 0 || p.status() != 409 && p.status() != 423) {
+    if (!(failure instanceof HttpProblem p) || p.currentVersion() > 0
+        || p.status() != 408 && p.status() != 409 && p.status() != 413 && p.status() != 423) {
       return Future.failedFuture(failure);
     }
     return head(gateway, id, HEAD_FOR_REFUSAL_MS)

@@ -537,7 +537,8 @@ class ObjectApiTest extends DevClusterTestBase {
   @Test
   void stalledUploadsHoldNoMoreThanTheUploadBufferAndGetA408WhichFreesTheirLock() throws Exception {
     // Room for two blocks of uploads, and stalled bodies are given up after 3 s.
-    start(new JsonObject().put("block-size", 65536).put("upload-buffer-bytes", 131072).put("upload-stall-ms", 3000));
+    start(new JsonObject().put("block-size", 65536).put("upload-buffer-bytes", 131072).put("upload-stall-ms", 3000)
+        .put("max-object-bytes", 250000));
     String id = dev.create("v1", "hg-1-1");
     // A PUT (under the lock the gateway takes for it) and a chunked POST each send a little, then stall.
     Socket put = sendPart("PUT /v1/objects/" + id + " HTTP/1.1\r\nContent-Length: 200000\r\n", 1000);
@@ -566,6 +567,11 @@ class ObjectApiTest extends DevClusterTestBase {
     HttpResponse<String> next = dev.put("/v1/objects/" + id, "v2");
     assertThat(next.statusCode()).as("the stalled write's lock is released: %s", next.body()).isEqualTo(200);
     assertThat(new JsonObject(next.body()).getLong("version")).isEqualTo(2);
+
+    HttpResponse<String> tooLarge = dev.put("/v1/objects/" + id, "x".repeat(260000));
+    assertThat(tooLarge.statusCode()).isEqualTo(413);
+    assertThat(tooLarge.headers().firstValue("Mistore-Version")).as("an answer about an object names its version")
+        .hasValue("2");
   }
 
   @Test
