@@ -210,13 +210,17 @@ final class Upload {
     stallTimer = gateway.vertx().setTimer(Math.max(1, stallMs - quietMs), t -> checkStall());
   }
 
-  /** Room the next block being filled needs: a whole block, or what the declared length leaves (0 once ended). */
+  /**
+   * Room the block being filled needs: a whole block, or what the declared length leaves for it (its
+   * bytes so far included); 0 once the body ended.
+   */
   private long nextBlockBytes() {
     if (ended) {
       return 0;
     }
     java.util.OptionalLong declared = declaredLength(request);
-    return declared.isPresent() ? Math.max(0, Math.min(blockSize, declared.getAsLong() - size)) : blockSize;
+    long filled = current == null ? 0 : current.length();
+    return declared.isPresent() ? Math.max(0, Math.min(blockSize, declared.getAsLong() - size + filled)) : blockSize;
   }
 
   /**
