@@ -150,8 +150,7 @@ public final class Problems {
           + "two hexadecimal digits)");
       return;
     }
-    if (failure != null && status >= 500 && (rc.response().closed()
-        || org.mistore.node.LogFormat.isNetwork(failure))) {
+    if (failure != null && status >= 500 && rc.response().closed()) {
       // The client left (a download cut off, say): nobody to answer, and no fault of the server's.
       LOG.log(System.Logger.Level.DEBUG, "request {0} {1} ended: the client left ({2})", rc.request().method(),
           rc.request().path(), failure.toString());

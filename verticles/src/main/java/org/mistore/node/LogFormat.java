@@ -38,7 +38,7 @@ public final class LogFormat extends Formatter {
   }
 
   /** Whether {@code thrown}, or a cause of it, is a socket or channel error. */
-  public static boolean isNetwork(Throwable thrown) {
+  static boolean isNetwork(Throwable thrown) {
     for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof java.net.SocketException || t instanceof java.nio.channels.ClosedChannelException
           || t.getClass().getName().startsWith("io.netty.channel.unix.Errors$NativeIoException")) {

@@ -54,7 +54,7 @@ public record NodeSettings(
   public static final Setting CAPACITY_BYTES = new Setting("capacity-bytes", "10737418240", "Disk quota this node donates (bytes); an HG refuses blocks beyond it.");
 
   public static final Setting BLOCK_SIZE = new Setting("block-size", "1048576", "Block (stripe unit) size in bytes, 64 KiB to 8 MiB.");
-  public static final Setting MAX_OBJECT_BYTES = new Setting("max-object-bytes", "1073741824", "Largest object body accepted; larger uploads get 413.");
+  public static final Setting MAX_OBJECT_BYTES = new Setting("max-object-bytes", "1073741824", "Largest object body accepted; larger uploads get 413. Enforced by the gateway that takes the body (the HG, or a POP node serving clients itself): give every gateway the same value.");
   public static final Setting LOCK_DEFAULT_TTL_MS = new Setting("lock-default-ttl-ms", "10000", "Lease of a lock whose request names no ttlMs.");
   public static final Setting LOCK_MAX_TTL_MS = new Setting("lock-max-ttl-ms", "60000", "Longest lease a client may ask for.");
   public static final Setting LOCK_WAIT_DEFAULT_MS = new Setting("lock-wait-default-ms", "5000", "How long a write without Mistore-Lock waits for the write lock (Mistore-Lock-Wait overrides).");
