@@ -231,24 +231,37 @@ final class Upload {
     if (budget == null) {
       return;
     }
-    long needed = closed ? 0 : done.future().isComplete() ? inFlightBytes + inline.length()
-        : inFlightBytes + nextBlockBytes();
+    long needed = needed();
     if (held > needed) {
       budget.release(held - needed);
       held = needed;
     }
-    if (waitingForRoom && !done.future().isComplete()) {
-      if (budget.tryTake(needed - held, false)) {
-        held = needed;
-        waitingForRoom = false;
-        lastRead = System.nanoTime();
-        if (!paused) {
-          request.resume();
-        }
-      } else {
-        budget.whenReleased(gateway.vertx().getOrCreateContext(), this::rebalance);
+    if (waitingForRoom && !done.future().isComplete() && tookRoom()) {
+      waitingForRoom = false;
+      lastRead = System.nanoTime();
+      if (!paused) {
+        request.resume();
       }
     }
+  }
+
+  /** The room this upload needs now: its blocks on their way and the block being filled (the inline body once it is over). */
+  private long needed() {
+    return closed ? 0 : done.future().isComplete() ? inFlightBytes + inline.length() : inFlightBytes + nextBlockBytes();
+  }
+
+  /** Whether this upload holds the room it {@link #needed needs}, taking it if the budget has it; if not, {@link #rebalance} runs at the next release. */
+  private boolean tookRoom() {
+    long needed = needed();
+    if (held >= needed) {
+      return true;
+    }
+    if (budget.tryTake(needed - held, false)) {
+      held = needed;
+      return true;
+    }
+    budget.whenReleased(gateway.vertx().getOrCreateContext(), this::rebalance);
+    return false;
   }
 
   /** Whether the client sends its body only once told {@code 100 Continue} (RFC 9110 section 10.1.1). */
@@ -294,18 +307,10 @@ final class Upload {
       paused = true;
       request.pause();
     }
-    if (budget != null && !ended && !waitingForRoom) {
-      long needed = inFlightBytes + nextBlockBytes();
-      if (held < needed) {
-        if (budget.tryTake(needed - held, false)) {
-          held = needed;
-        } else {
-          // No room for the next block: read again once a block of this upload (or another's) is through.
-          waitingForRoom = true;
-          request.pause();
-          budget.whenReleased(gateway.vertx().getOrCreateContext(), this::rebalance);
-        }
-      }
+    if (budget != null && !ended && !waitingForRoom && !tookRoom()) {
+      // No room for the next block: read again once a block of this upload (or another's) is through.
+      waitingForRoom = true;
+      request.pause();
     }
     // Off the event loop for large blocks: it goes on reading (and hashing the whole body) meanwhile.
     Checksums.sha256(gateway.vertx(), block)

@@ -336,11 +336,11 @@ final class CatchUp {
 
   /** Commits a copied version now, its missing blocks owed (copied in the background). */
   private Future<Void> copyLater(Owners.Holder holder, VersionMeta meta, String requestId) {
-    return store.commitOwingBlocks(meta, requestId, holder.role().wireName() + ":" + holder.id()).map(owing -> {
+    return store.commitOwingBlocks(meta, requestId, holder.key()).map(owing -> {
       versionsCopied.increment();
       if (owing) {
         versionsDeferred.increment();
-        owe(new PopObjectStore.Owed(meta, holder.role().wireName() + ":" + holder.id()));
+        owe(new PopObjectStore.Owed(meta, holder.key()));
       } else {
         copied.accept(meta);
       }
@@ -380,9 +380,7 @@ final class CatchUp {
     backfilling = true;
     PopObjectStore.Owed next = owed.poll();
     VersionMeta meta = next.meta();
-    int colon = next.holder().indexOf(':');
-    Owners.Holder recorded = new Owners.Holder(Role.parse(next.holder().substring(0, colon)),
-        next.holder().substring(colon + 1));
+    Owners.Holder recorded = Owners.Holder.ofKey(next.holder());
     Owners.Holder from = recorded.role() == Role.POP && owners.isDown(recorded.id())
         ? owners.peerOf(meta.ref().id(), self.id()).orElse(recorded) : recorded;
     backfillFrom = from;

@@ -26,6 +26,17 @@ public final class Owners {
     public String describe() {
       return role.name() + " " + id;
     }
+
+    /** {@code <role>:<node id>}, as stored (see {@link #ofKey}). */
+    public String key() {
+      return role.wireName() + ":" + id;
+    }
+
+    /** The holder a {@link #key} names. */
+    public static Holder ofKey(String key) {
+      int colon = key.indexOf(':');
+      return new Holder(Role.parse(key.substring(0, colon)), key.substring(colon + 1));
+    }
   }
 
   private final NodeDirectory directory;
