@@ -224,7 +224,7 @@ public final class OwnerService implements LockMirror {
   private Future<VersionMeta> noSuchVersion(ObjectId id, long version) {
     return store.head(id).recover(e -> Future.succeededFuture(0L)).compose(head -> Future.failedFuture(head == 0
         ? new StoreFailure(FailureCode.NOT_FOUND, "no object " + id)
-        : new StoreFailure(FailureCode.NOT_FOUND, Replies.CURRENT_VERSION + head + ";object " + id
+        : StoreFailure.about(FailureCode.NOT_FOUND, head, "object " + id
             + " has no version " + version + " (current is " + head + ")")));
   }
 
@@ -238,8 +238,8 @@ public final class OwnerService implements LockMirror {
           if (token != null) {
             Optional<LockGrant> g = locks.live(token).filter(x -> x.id().equals(id));
             if (g.isEmpty()) {
-              return store.head(id).compose(head -> Future.failedFuture(new StoreFailure(FailureCode.CONFLICT,
-                  Replies.CURRENT_VERSION + head + ";lock token is not a live lock on " + id)));
+              return store.head(id).compose(head -> Future.failedFuture(
+                  StoreFailure.about(FailureCode.CONFLICT, head, "lock token is not a live lock on " + id)));
             }
             // A read lock names the version it was granted on (no write completes while it is held);
             // the write lock's holder is the only writer, so it reads the head, its own writes included.
@@ -359,24 +359,24 @@ public final class OwnerService implements LockMirror {
             Optional<LockGrant> writer = token == null ? Optional.empty()
                 : locks.live(token).filter(g -> g.id().equals(id) && g.type() == LockType.WRITE);
             if (writer.isEmpty()) {
-              return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, Replies.CURRENT_VERSION + head + ";"
-                  + "the write needs a live write lock on " + id));
+              return Future.failedFuture(
+                  StoreFailure.about(FailureCode.CONFLICT, head, "the write needs a live write lock on " + id));
             }
             if (fence == null || Long.parseLong(fence) != writer.get().fence()) {
-              return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, Replies.CURRENT_VERSION + head + ";"
-                  + "stale fence " + fence + " (current " + writer.get().fence() + ")"));
+              return Future.failedFuture(StoreFailure.about(FailureCode.CONFLICT, head,
+                  "stale fence " + fence + " (current " + writer.get().fence() + ")"));
             }
           }
           if (anyLiveAsked(ifMatch) ? head == 0 || found.deletion() != null
               : ifMatch != null && Long.parseLong(ifMatch) != head) {
-            return Future.failedFuture(new StoreFailure(FailureCode.PRECONDITION_FAILED, Replies.CURRENT_VERSION
-                + head + ";" + (anyLiveAsked(ifMatch) ? "If-Match: * needs a current version, and the object is "
+            return Future.failedFuture(StoreFailure.about(FailureCode.PRECONDITION_FAILED, head,
+                anyLiveAsked(ifMatch) ? "If-Match: * needs a current version, and the object is "
                 + (head == 0 ? "not there" : "deleted (version " + head + ")")
-                : "If-Match names version " + ifMatch + ", current is " + head)));
+                : "If-Match names version " + ifMatch + ", current is " + head));
           }
           if (version != head + 1) {
-            return Future.failedFuture(new StoreFailure(FailureCode.CONFLICT, Replies.CURRENT_VERSION + head + ";"
-                + "version " + version + " does not follow current version " + head));
+            return Future.failedFuture(StoreFailure.about(FailureCode.CONFLICT, head,
+                "version " + version + " does not follow current version " + head));
           }
           if (deletion && found.deletion() != null) {
             // Already deleted: DELETE is idempotent, the answer is the deletion that is there.
