@@ -17,6 +17,7 @@ public final class Main implements Runnable {
   public static void main(String[] args) {
     configureLogging();
     Thread.setDefaultUncaughtExceptionHandler(Main::uncaught);
+    MistoreNode.onCopyHolderStoreStopped(Main::copyHolderStoreStopped);
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 
@@ -33,6 +34,17 @@ public final class Main implements Runnable {
     }
     System.err.print("Exception in thread \"" + thread.getName() + "\" ");
     e.printStackTrace();
+  }
+
+  /**
+   * A POP or DC whose store stopped taking writes (its disk failed) ends the process at once, with
+   * code 4: the other nodes then see it down and act for it, as for a crash; what it acknowledged is
+   * on disk for its restart once the disk is fixed. No shutdown hooks: nothing more is written.
+   */
+  static void copyHolderStoreStopped(String why) {
+    System.err.println("mistore: fatal: " + why + "; exiting");
+    System.err.flush();
+    Runtime.getRuntime().halt(4);
   }
 
   /** Runs the launcher; returns the exit code (2 for usage errors, 1 for a node that cannot start). */

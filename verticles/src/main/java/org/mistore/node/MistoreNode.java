@@ -71,8 +71,34 @@ public final class MistoreNode {
   private Future<Void> deploy(RoleIdentity who) {
     RoleVerticle role = verticle(who, services);
     return booted.vertx().deployVerticle(role)
-        .onSuccess(deployment -> running.put(who.role().wireName() + "/" + who.id(), new Running(deployment, role)))
+        .onSuccess(deployment -> {
+          running.put(who.role().wireName() + "/" + who.id(), new Running(deployment, role));
+          role.store().ifPresent(store -> store.whenStopped(why -> storeStopped(who, why)));
+        })
         .mapEmpty();
+  }
+
+  /**
+   * What a process does when the store of one of its POPs or its DC stops taking writes (its disk
+   * failed): {@link Main} makes it exit, so that the other nodes see it down and act for it at once.
+   * Left alone (tests in one JVM), the node stays up and not ready.
+   */
+  private static volatile java.util.function.Consumer<String> onCopyHolderStoreStopped = why -> { };
+
+  /** Sets what happens when a POP's or DC's store stops (see {@link #onCopyHolderStoreStopped}). */
+  public static void onCopyHolderStoreStopped(java.util.function.Consumer<String> action) {
+    onCopyHolderStoreStopped = action;
+  }
+
+  /**
+   * A POP or DC whose store stopped would answer every write to its objects with 503 and still be
+   * seen up: its objects would have no service until a restart. An HG's store holds copies only;
+   * it goes on serving as a gateway and says in /ready why it takes no copies.
+   */
+  private static void storeStopped(RoleIdentity who, String why) {
+    if (who.role() != Role.HG) {
+      onCopyHolderStoreStopped.accept(who.role().wireName() + " " + who.id() + ": " + why);
+    }
   }
 
   /** HGs serve as gateways (to their POP); a node with a POP but no HG serves through its POP. */

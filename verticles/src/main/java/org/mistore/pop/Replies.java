@@ -8,6 +8,7 @@ import java.util.regex.Pattern;
 import org.mistore.codecs.FailureCode;
 import org.mistore.codecs.Role;
 import org.mistore.lock.LockRefused;
+import org.mistore.store.StoreException;
 
 /** Turns a failed Future into the one failure format of the event bus: {@code message.fail(code, text)}. */
 public final class Replies {
@@ -28,12 +29,22 @@ public final class Replies {
     } else if (e instanceof LockRefused r) {
       message.fail(FailureCode.LOCKED.code, RETRY_AFTER + r.retryAfterSeconds + ";"
           + (r.currentVersion > 0 ? CURRENT_VERSION + r.currentVersion + ";" : "") + r.getMessage());
+    } else if (e instanceof StoreException) {
+      // The store stopped (its disk failed; it said why in the log): the client is told why, and
+      // that the other copy may have committed the write (both commit at once).
+      message.fail(FailureCode.UNAVAILABLE.code, Replies.storeStopped(e));
     } else if (e instanceof ReplyException r) {
       message.fail(r.failureCode() > 0 ? r.failureCode() : FailureCode.UNAVAILABLE.code, text(r));
     } else {
       System.getLogger(Replies.class.getName()).log(System.Logger.Level.ERROR, "request failed", e);
       message.fail(FailureCode.INTERNAL.code, "internal error at POP");
     }
+  }
+
+  /** The text of a failure of a store that stopped taking writes. */
+  static String storeStopped(Throwable e) {
+    return e.getMessage() + " (a write refused so may still have committed at the object's other copy: retry it with the same "
+        + "Mistore-Request-Id)";
   }
 
   /** An event-bus address of a node's verb, {@code mistore.<role>.<id>.<verb>}: its role and id. */

@@ -148,7 +148,10 @@ final class GroupCommit {
           commits.incrementAndGet();
         }
       } catch (RuntimeException | Error e) {
-        System.getLogger(GroupCommit.class.getName()).log(System.Logger.Level.ERROR, "a batch could not be made durable", e);
+        if (!(e instanceof StoreException)) {
+          // A stopped store said why once, when it stopped; each batch refused since is no news.
+          System.getLogger(GroupCommit.class.getName()).log(System.Logger.Level.ERROR, "a batch could not be made durable", e);
+        }
         batch.forEach(p -> p.fail(e));
         return null;
       }
@@ -161,8 +164,10 @@ final class GroupCommit {
       if (closing && queue.isEmpty()) {
         idle.tryComplete();
       }
-      if (done.failed()) {
+      if (done.failed() && !(done.cause() instanceof StoreException)) {
         System.getLogger(GroupCommit.class.getName()).log(System.Logger.Level.ERROR, "writer failed", done.cause());
+      }
+      if (done.failed()) {
         if (closing) {
           // The writer is closed: what is still queued will never run.
           Pending<?> late;

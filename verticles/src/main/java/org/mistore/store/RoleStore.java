@@ -48,6 +48,7 @@ public final class RoleStore {
   private final Set<String> undeclared = ConcurrentHashMap.newKeySet();
   private final ConcurrentMap<String, String> meta;
   private final List<Sidecar> sidecars = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<java.util.function.Consumer<String>> onStopped = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final GroupCommit commits;
   private final long checkpointTimer;
   private long lastCheckpoint = System.nanoTime();
@@ -55,9 +56,10 @@ public final class RoleStore {
   /** Value bytes captured since the last journal record (written by the writer thread's ops). */
   private volatile long pendingBytes;
   /**
-   * Why the store stopped taking writes, null while it takes them. Set when a journal record (or a
-   * checkpoint) could not be written: MapDB's memory then holds changes of writes that failed, which
-   * no later checkpoint may commit. A restart recovers from what is on disk.
+   * Why the store stopped taking writes, null while it takes them. Set when a journal record, a
+   * checkpoint, or a write to MapDB or a block file failed: MapDB's memory then holds changes of
+   * writes that failed (or is damaged by the failure), which no later checkpoint may commit. A
+   * restart recovers from what is on disk.
    */
   private volatile Throwable stopped;
 
@@ -84,7 +86,7 @@ public final class RoleStore {
         this::checkpointIfDue, () -> pendingBytes >= RECORD_BYTES);
     // Idle stores still fold their journal into MapDB, so a restart has little to replay.
     this.checkpointTimer = vertx.setPeriodic(checkpointMs, t -> {
-      if (journalBytes > 0) {
+      if (journalBytes > 0 && stopped == null) {
         commits.write(d -> null);
       }
     });
@@ -277,17 +279,61 @@ public final class RoleStore {
     }
   }
 
-  /** Stops the store taking writes because of {@code cause}; returns the failure to throw. */
-  private UncheckedIOException stop(String what, Exception cause) {
+  /**
+   * Stops the store taking writes because of {@code cause}; returns the failure to throw. Those
+   * waiting for the store to stop (see {@link #whenStopped}) learn why.
+   */
+  private StoreException stop(String what, Throwable cause) {
+    boolean first = stopped == null;
     stopped = cause;
-    return new UncheckedIOException(what + file + ": " + cause.getMessage(),
-        cause instanceof IOException io ? io : new IOException(cause));
+    if (first) {
+      String why = stoppedFailure().getMessage();
+      // Once, with the stack of a failure nobody expects; a full disk needs no stack.
+      System.getLogger(RoleStore.class.getName()).log(System.Logger.Level.ERROR, why,
+          diskProblem(cause).endsWith("the disk is full") ? null : cause);
+      onStopped.forEach(listener -> listener.accept(why));
+    }
+    return new StoreException(what + file.getFileName() + ": " + diskProblem(cause) + "; the store takes no more "
+        + "writes, what it acknowledged is on disk: restart the node once the disk is fixed", cause);
   }
 
   private StoreException stoppedFailure() {
-    return new StoreException("store " + file.getFileName() + " takes no more writes since a journal record or checkpoint could not be "
-        + "written (" + stopped.getMessage() + "); what it acknowledged is on disk: restart the node once the disk "
-        + "is fixed");
+    return new StoreException("store " + file.getFileName() + " takes no more writes since a write to its disk failed ("
+        + diskProblem(stopped) + "); what it acknowledged is on disk: restart the node once the disk is fixed");
+  }
+
+  /**
+   * Whether a write failed because the disk or MapDB did, not because the write refused itself
+   * (a conflict, a bad checksum): MapDB's memory may then hold half of a change (a record whose
+   * write-ahead file could not be created, say), which no checkpoint may ever commit.
+   */
+  static boolean storageFault(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof org.mapdb.DBException || t instanceof IOException || t instanceof java.io.IOError) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The innermost message of a disk failure, naming a full disk as such. */
+  static String diskProblem(Throwable e) {
+    String message = null;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        message = t.getMessage();
+      }
+    }
+    if (message == null) {
+      message = e.getClass().getName();
+    }
+    return message.contains("No space left on device") && !message.contains("the disk is full")
+        ? message + ": the disk is full" : message;
+  }
+
+  /** Called once, with the reason, when the store stops taking writes; on the writer thread. */
+  public void whenStopped(java.util.function.Consumer<String> listener) {
+    onStopped.add(listener);
   }
 
   /** Why the store takes no more writes (a journal record or checkpoint failed), or empty while it takes them. */
@@ -356,13 +402,24 @@ public final class RoleStore {
     return commits.write(refusedOnceStopped(op));
   }
 
-  /** {@code op}, failing before it changes anything once the store stopped taking writes. */
+  /**
+   * {@code op}, failing before it changes anything once the store stopped taking writes. An op that
+   * fails because the disk or MapDB did stops the store at once: its batch then fails whole (no
+   * journal record of it is written) and no checkpoint commits what MapDB holds in memory.
+   */
   private <T> java.util.function.Function<DB, T> refusedOnceStopped(java.util.function.Function<DB, T> op) {
     return db -> {
       if (stopped != null) {
         throw stoppedFailure();
       }
-      return op.apply(db);
+      try {
+        return op.apply(db);
+      } catch (RuntimeException | java.io.IOError e) {
+        if (storageFault(e)) {
+          throw stop("cannot write to ", e);
+        }
+        throw e;
+      }
     };
   }
 
@@ -563,11 +620,11 @@ public final class RoleStore {
     vertx.cancelTimer(checkpointTimer);
     return commits.close().transform(x -> vertx.executeBlocking(() -> {
       if (!db.isClosed()) {
+        // A stopped store's MapDB memory may hold changes of failed writes, or be damaged by the
+        // failure: it is neither committed nor rolled back (a rollback writes to the write-ahead log
+        // too), only closed, as a crash would leave it. The next open recovers from the disk.
         if (stopped == null) {
           checkpointAll();
-        } else {
-          // Changes of failed writes may be in MapDB's memory: never commit them.
-          db.rollback();
         }
         closeNow();
       }

@@ -59,16 +59,25 @@ class DevClusterTest {
         .POST(java.net.http.HttpRequest.BodyPublishers.ofString("first")).build());
     assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     String primary = new JsonObject(created.body()).getString("id").split("\\.")[0];
-    StoreFaults.breakJournal(cluster.storeOf(Role.POP, primary).orElseThrow());
+    java.util.List<String> fatal = new java.util.concurrent.CopyOnWriteArrayList<>();
+    MistoreNode.onCopyHolderStoreStopped(fatal::add);
+    try {
+      StoreFaults.breakJournal(cluster.storeOf(Role.POP, primary).orElseThrow());
 
-    HttpResponse<String> write = Http.send(java.net.http.HttpRequest.newBuilder(
-            java.net.URI.create(base + "/v1/objects/" + new JsonObject(created.body()).getString("id")))
-        .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("second")).build());
-    assertThat(write.statusCode()).as(write.body()).isEqualTo(500);
-    HttpResponse<String> ready = Http.get(base + "/ready");
-    assertThat(ready.statusCode()).isEqualTo(503);
-    assertThat(ready.body()).contains("pop " + primary).contains("takes no more writes");
-    assertThat(Http.status(base + "/health")).as("alive, only not ready").isEqualTo(200);
+      HttpResponse<String> write = Http.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create(base + "/v1/objects/" + new JsonObject(created.body()).getString("id")))
+          .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("second")).build());
+      assertThat(write.statusCode()).as(write.body()).isEqualTo(503);
+      assertThat(write.body()).contains("takes no more writes").contains("same Mistore-Request-Id");
+      HttpResponse<String> ready = Http.get(base + "/ready");
+      assertThat(ready.statusCode()).isEqualTo(503);
+      assertThat(ready.body()).contains("pop " + primary).contains("takes no more writes");
+      assertThat(Http.status(base + "/health")).as("alive, only not ready").isEqualTo(200);
+      // A node process would exit now (Main), for the other POP to act for this one.
+      assertThat(fatal).singleElement().asString().startsWith("pop " + primary + ": ").contains("takes no more writes");
+    } finally {
+      MistoreNode.onCopyHolderStoreStopped(why -> { });
+    }
   }
 
   @Test

@@ -241,4 +241,40 @@ class RoleStoreTest {
         .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("kept", "1"));
     again.close().await();
   }
+
+  @Test
+  void aWriteThatTheDiskFailsStopsTheStoreAtOnceSoNothingOfItsBatchIsEverCommitted(Vertx vertx) throws Exception {
+    Path file = dir.resolve("pop-pop-8.db");
+    RoleStore store = RoleStore.open(vertx, file, "pop-8", Role.POP).await();
+    java.util.List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+    store.whenStopped(told::add);
+    java.util.Map<String, String> map = store.write(db -> store.hashMap("t", Serializer.STRING, Serializer.STRING)).await();
+    store.write(db -> map.put("kept", "1")).await();
+    // MapDB fails the way it does when its write-ahead file cannot grow: after part of the change
+    // is in its memory.
+    assertThatThrownBy(() -> store.write(db -> {
+      map.put("half", "2");
+      throw new org.mapdb.DBException.VolumeIOError(new java.io.IOException("No space left on device"));
+    }).await()).isInstanceOf(StoreException.class).hasMessageContaining("No space left on device: the disk is full");
+    assertThat(told).singleElement().asString().contains("the disk is full").contains("takes no more writes");
+    assertThatThrownBy(() -> store.write(db -> map.put("later", "3")).await())
+        .isInstanceOf(StoreException.class).hasMessageContaining("takes no more writes");
+    assertThatThrownBy(() -> store.checkpointNow().await()).isInstanceOf(StoreException.class);
+    assertThat(store.stoppedBecause()).get().asString().contains("the disk is full");
+    // A refusal of the write itself is no disk failure: it fails alone and the store goes on.
+    RoleStore other = RoleStore.open(vertx, dir.resolve("pop-pop-7.db"), "pop-7", Role.POP).await();
+    assertThatThrownBy(() -> other.write(db -> {
+      throw new IllegalArgumentException("block does not match its checksum");
+    }).await()).isInstanceOf(IllegalArgumentException.class);
+    assertThat(other.stoppedBecause()).isEmpty();
+    other.close().await();
+    store.close().await();
+
+    RoleStore again = RoleStore.open(vertx, file, "pop-8", Role.POP).await();
+    java.util.Map<String, String> reopened = again.write(db -> again.hashMap("t", Serializer.STRING, Serializer.STRING))
+        .await();
+    assertThat(again.read(db -> new java.util.HashMap<>(reopened)).await())
+        .containsExactlyInAnyOrderEntriesOf(java.util.Map.of("kept", "1"));
+    again.close().await();
+  }
 }
