@@ -57,6 +57,9 @@ public final class ClusterBootstrap {
     }
   }
 
+  /** The member attribute naming the Mistore node id a Hazelcast member runs. */
+  static final String NODE_ID_ATTRIBUTE = "mistore.id";
+
   /** The Hazelcast configuration of a node: from its {@code cluster-config} file, or TCP/IP on the member list. */
   public static Config hazelcastConfig(NodeSettings s) {
     Config config;
@@ -82,6 +85,9 @@ public final class ClusterBootstrap {
     config.setClusterName(s.clusterName());
     // vertx-hazelcast reads its node id from this member attribute when it is handed an instance.
     config.getMemberAttributeConfig().setAttribute("__vertx.nodeId", UUID.randomUUID().toString());
+    if (s.id() != null) {
+      config.getMemberAttributeConfig().setAttribute(NODE_ID_ATTRIBUTE, s.id());
+    }
     long detectionSeconds = Math.max(1, (s.failureDetectionMs() + 999) / 1000);
     config.setProperty("hazelcast.socket.bind.any", "false");
     config.setProperty("hazelcast.phone.home.enabled", "false");
@@ -111,6 +117,12 @@ public final class ClusterBootstrap {
       throw new StartupException("cannot start cluster member on " + s.clusterHost() + ":" + s.clusterPort() + ": "
           + SettingsLoader.oneLine(e));
     }
+    try {
+      refuseTakenId(hazelcast, s);
+    } catch (StartupException e) {
+      hazelcast.shutdown();
+      throw e;
+    }
     hazelcast.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
@@ -137,6 +149,35 @@ public final class ClusterBootstrap {
     } catch (Exception e) {
       hazelcast.shutdown();
       throw new StartupException("cannot join the event bus on " + s.clusterHost() + ": " + SettingsLoader.oneLine(e));
+    }
+  }
+
+  /**
+   * Fails when another member of the cluster runs a node of the same id: two processes acting as
+   * one node would take each other's place in every view of the cluster and mint the same object
+   * ids. A member that is only a crashed run of this node (killed, not yet dropped) leaves within
+   * the failure-detection time, which this waits out before refusing.
+   */
+  private static void refuseTakenId(HazelcastInstance hazelcast, NodeSettings s) {
+    long deadline = System.nanoTime() + (Math.max(1, (s.failureDetectionMs() + 999) / 1000) * 1000 + 3000) * 1_000_000;
+    while (true) {
+      java.util.Optional<com.hazelcast.cluster.Member> other = hazelcast.getCluster().getMembers().stream()
+          .filter(m -> !m.localMember() && s.id().equals(m.getAttribute(NODE_ID_ATTRIBUTE)))
+          .findFirst();
+      if (other.isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new StartupException("node id " + s.id() + " is taken: the cluster member at "
+            + other.get().getAddress().getHost() + ":" + other.get().getAddress().getPort()
+            + " runs a node of that id (every node needs an id of its own)");
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StartupException("interrupted while waiting for the cluster to drop an earlier run of " + s.id());
+      }
     }
   }
 

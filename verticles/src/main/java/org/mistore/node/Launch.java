@@ -28,6 +28,12 @@ public final class Launch {
       checkPortFree(s.clusterHost(), s.clusterPort(), "listen for the cluster");
     }
     FileLock folder = lockDataFolder(s.data());
+    try {
+      checkDataFolderIsThisNodes(s);
+    } catch (StartupException e) {
+      release(folder);
+      throw e;
+    }
     AtomicReference<NodeDirectory> directoryRef = new AtomicReference<>();
     ClusterBootstrap.Booted booted;
     try {
@@ -107,10 +113,72 @@ public final class Launch {
     try {
       Files.createDirectories(data);
     } catch (IOException | SecurityException e) {
-      throw new StartupException("cannot create data folder " + data + ": " + SettingsLoader.oneLine(e));
+      throw new StartupException("cannot create data folder " + data + ": "
+          + (e instanceof java.nio.file.FileAlreadyExistsException ? "it, or a folder above it, is a file"
+          : SettingsLoader.oneLine(e)));
     }
     if (!Files.isDirectory(data) || !Files.isReadable(data) || !Files.isWritable(data)) {
       throw new StartupException("data folder " + data + " is not a readable and writable folder");
+    }
+  }
+
+  /** The file in a data folder naming the node that owns it: its id and region. */
+  static final String OWNER_FILE = "node.properties";
+  private static final java.util.regex.Pattern STORE_FILE = java.util.regex.Pattern.compile("(hg|pop|dc)-(.+)\\.db");
+
+  /**
+   * Refuses a data folder written by another node, by another role of this id, or in another
+   * region: its stores and the cluster's view of them (which HG holds which block, which POP holds
+   * which object) would disagree. Records this node's id and region in a folder new to it.
+   */
+  static void checkDataFolderIsThisNodes(NodeSettings s) {
+    java.util.Set<String> mine = new java.util.HashSet<>();
+    s.roles().forEach(r -> mine.add(r.wireName() + "-" + s.id() + ".db"));
+    try (var files = Files.list(s.data())) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        String name = p.getFileName().toString();
+        java.util.regex.Matcher m = STORE_FILE.matcher(name);
+        if (m.matches() && !mine.contains(name)) {
+          throw new StartupException("data folder " + s.data() + " holds the store of " + m.group(1) + " " + m.group(2)
+              + " (" + name + "), which this node (" + String.join(", ", s.roles().stream().map(r -> r.wireName()).toList())
+              + " " + s.id() + ") does not run: a data folder keeps its node's id and roles; use another --data");
+        }
+      }
+    } catch (IOException e) {
+      throw new StartupException("cannot list data folder " + s.data() + ": " + SettingsLoader.oneLine(e));
+    }
+    Path owner = s.data().resolve(OWNER_FILE);
+    java.util.Properties recorded = new java.util.Properties();
+    try {
+      if (Files.exists(owner)) {
+        try (var in = Files.newBufferedReader(owner)) {
+          recorded.load(in);
+        }
+        String region = recorded.getProperty("region");
+        String id = recorded.getProperty("id");
+        if (id != null && !id.equals(s.id())) {
+          throw new StartupException("data folder " + s.data() + " belongs to node " + id + ", not " + s.id() + " ("
+              + OWNER_FILE + "): use another --data");
+        }
+        if (region != null && !region.equals(s.region())) {
+          throw new StartupException("data folder " + s.data() + " belongs to " + s.id() + " in region " + region
+              + ", not " + s.region() + " (" + OWNER_FILE + "): a node keeps its region on its data; use another --data "
+              + "and id to move it");
+        }
+        if (region != null) {
+          return;
+        }
+      }
+      recorded.setProperty("id", s.id());
+      recorded.setProperty("region", s.region());
+      Path written = owner.resolveSibling(OWNER_FILE + ".new");
+      try (var out = Files.newBufferedWriter(written)) {
+        recorded.store(out, "the node this data folder belongs to");
+      }
+      Files.move(written, owner, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new StartupException("cannot read or write " + owner + ": " + SettingsLoader.oneLine(e));
     }
   }
 

@@ -159,8 +159,15 @@ public final class MistoreNode {
     // call with 503, so it is not fit for client traffic.
     // The same test as the gateway's own (NodeLink#isDown), so /ready and the 503s agree.
     boolean allDown = gatewayPops.stream().allMatch(pop -> directory.knownDown(Role.POP, pop));
-    return allDown ? Optional.of("POP " + String.join(", ", gatewayPops) + " of this HG's region is down: object calls "
-        + "get 503 until it returns") : Optional.empty();
+    if (allDown) {
+      return Optional.of("POP " + String.join(", ", gatewayPops) + " of this HG's region is down: object calls "
+          + "get 503 until it returns");
+    }
+    // A POP never heard from (not started yet, or a wrong --pop) serves this HG no better.
+    boolean noneHeard = gatewayPops.stream().allMatch(pop -> directory.find(Role.POP, pop).isEmpty());
+    return noneHeard ? Optional.of("POP " + String.join(", ", gatewayPops) + " of this HG's region has not been heard "
+        + "from" + (directory.unheardIsDown() ? " since this node started (is --pop right?)" : " yet")
+        + ": object calls get 503 until it is") : Optional.empty();
   }
 
   /** The store of a role running here, for tests and diagnostics. */

@@ -127,11 +127,29 @@ class LauncherTest {
   }
 
   @Test
+  void aDataFolderOfAnotherRoleOrRegionIsRefusedBeforeJoining() throws Exception {
+    Files.writeString(dir.resolve("hg-hg-1.db"), "");
+    Result role = run("node", "--role", "pop", "--id", "hg-1", "--region", "north", "--data", dir.toString(),
+        "--http-port", "0", "--cluster-port", "0");
+    assertThat(role.code()).isEqualTo(1);
+    assertThat(role.err().strip()).isEqualTo("mistore: data folder " + dir + " holds the store of hg hg-1 (hg-hg-1.db), "
+        + "which this node (pop hg-1) does not run: a data folder keeps its node's id and roles; use another --data");
+
+    Files.writeString(dir.resolve(Launch.OWNER_FILE), "id=hg-1\nregion=north\n");
+    Result region = run("node", "--role", "hg", "--id", "hg-1", "--region", "south", "--pop", "pop-2",
+        "--data", dir.toString(), "--http-port", "0", "--cluster-port", "0");
+    assertThat(region.code()).isEqualTo(1);
+    assertThat(region.err().strip()).isEqualTo("mistore: data folder " + dir + " belongs to hg-1 in region north, not "
+        + "south (node.properties): a node keeps its region on its data; use another --data and id to move it");
+  }
+
+  @Test
   void dataFolderThatIsAFileIsRefused() throws Exception {
     Path file = Files.writeString(dir.resolve("not-a-folder"), "x");
     Result r = run("node", "--role", "dc", "--id", "dc-1", "--region", "core", "--data", file.toString());
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err().strip()).startsWith("mistore: cannot create data folder").doesNotContain("\n");
+    assertThat(r.err().strip()).isEqualTo("mistore: cannot create data folder " + file + ": it, or a folder above it, "
+        + "is a file");
   }
 
   @Test
