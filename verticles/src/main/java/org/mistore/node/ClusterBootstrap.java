@@ -16,6 +16,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -65,7 +66,12 @@ public final class ClusterBootstrap {
     Config config;
     if (s.clusterConfig() != null) {
       try {
+        if (s.clusterConfig().getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".xml")) {
+          checkWellFormed(s.clusterConfig());
+        }
         config = Config.loadFromFile(s.clusterConfig().toFile());
+      } catch (StartupException e) {
+        throw e;
       } catch (Exception e) {
         throw new StartupException("cannot read cluster config " + s.clusterConfig() + ": "
             + SettingsLoader.oneLine(e));
@@ -104,18 +110,57 @@ public final class ClusterBootstrap {
   }
 
   /**
+   * Fails with the line and column of the first error of a malformed XML file, before Hazelcast's
+   * parser prints it to stderr in lines of its own.
+   */
+  private static void checkWellFormed(Path file) throws Exception {
+    javax.xml.parsers.DocumentBuilderFactory factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+    factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+    javax.xml.parsers.DocumentBuilder builder = factory.newDocumentBuilder();
+    builder.setErrorHandler(new org.xml.sax.helpers.DefaultHandler() {
+      @Override
+      public void fatalError(org.xml.sax.SAXParseException e) throws org.xml.sax.SAXException {
+        throw e;
+      }
+    });
+    try {
+      builder.parse(file.toFile());
+    } catch (org.xml.sax.SAXParseException e) {
+      throw new StartupException("cannot read cluster config " + file + ": line " + e.getLineNumber() + ", column "
+          + e.getColumnNumber() + ": " + e.getMessage());
+    }
+  }
+
+  /**
    * Starts the Hazelcast member (blocking: call from {@code main} or a test thread, never an event
    * loop), then a clustered Vert.x on it. {@code memberLeft} hears the id of every member that leaves.
    */
   public static Booted clustered(NodeSettings s, Consumer<String> memberLeft) {
     HazelcastInstance hazelcast;
+    Config config = hazelcastConfig(s);
+    // A member that cannot start is one line of ours, with the cause: Hazelcast's own SEVERE record of
+    // it (a stack trace) is held back while it starts.
+    java.util.logging.Handler[] handlers = java.util.logging.Logger.getLogger("").getHandlers();
+    java.util.logging.Filter[] before = new java.util.logging.Filter[handlers.length];
+    for (int i = 0; i < handlers.length; i++) {
+      java.util.logging.Filter was = handlers[i].getFilter();
+      before[i] = was;
+      handlers[i].setFilter(r -> !(r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue()
+          && r.getLoggerName() != null && r.getLoggerName().startsWith("com.hazelcast"))
+          && (was == null || was.isLoggable(r)));
+    }
     try {
-      hazelcast = Hazelcast.newHazelcastInstance(hazelcastConfig(s));
+      hazelcast = Hazelcast.newHazelcastInstance(config);
     } catch (StartupException e) {
       throw e;
     } catch (Exception e) {
-      throw new StartupException("cannot start cluster member on " + s.clusterHost() + ":" + s.clusterPort() + ": "
+      throw new StartupException("cannot start cluster member " + (s.clusterConfig() != null
+          ? "with cluster config " + s.clusterConfig() : "on " + s.clusterHost() + ":" + s.clusterPort()) + ": "
           + SettingsLoader.oneLine(e));
+    } finally {
+      for (int i = 0; i < handlers.length; i++) {
+        handlers[i].setFilter(before[i]);
+      }
     }
     try {
       refuseTakenId(hazelcast, s);

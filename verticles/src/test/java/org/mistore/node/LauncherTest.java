@@ -143,6 +143,44 @@ class LauncherTest {
         + "south (node.properties): a node keeps its region on its data; use another --data and id to move it");
   }
 
+  /** Runs the launcher in a JVM of its own: all it prints to stderr, the logs included. */
+  private Result runChild(String... args) throws Exception {
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+        System.getProperty("java.home") + "/bin/java",
+        // What the fat jar's manifest grants (without it Hazelcast warns at every start).
+        "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED", "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+        "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    command.addAll(java.util.List.of(args));
+    Process p = new ProcessBuilder(command).start();
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+        new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aBrokenClusterConfigFileIsOneLineWithNothingElseOnStderr() throws Exception {
+    Path broken = Files.writeString(dir.resolve("broken.xml"), "<hazelcast><bogus/>\n");
+    Result malformed = runChild("node", "--role", "dc", "--id", "dc-1", "--region", "core", "--data",
+        dir.resolve("d1").toString(), "--http-port", "0", "--cluster-config", broken.toString());
+    assertThat(malformed.code()).isEqualTo(1);
+    assertThat(malformed.err().strip()).isEqualTo("mistore: cannot read cluster config " + broken + ": line 2, column 1: "
+        + "XML document structures must start and end within the same entity.");
+
+    int port = org.mistore.testing.Ports.free();
+    Path range = Files.writeString(dir.resolve("range.xml"), "<hazelcast xmlns=\"http://www.hazelcast.com/schema/config\">"
+        + "<network><port auto-increment=\"false\">" + port + "</port><interfaces enabled=\"true\">"
+        + "<interface>127.0.0.1</interface></interfaces><join><multicast enabled=\"false\"/>"
+        + "<tcp-ip enabled=\"true\"><member>127.0.0.1:" + port + "-" + (port + 2) + "</member></tcp-ip></join>"
+        + "</network></hazelcast>\n");
+    Result unusable = runChild("node", "--role", "dc", "--id", "dc-1", "--region", "core", "--data",
+        dir.resolve("d2").toString(), "--http-port", "0", "--cluster-config", range.toString());
+    assertThat(unusable.code()).isEqualTo(1);
+    assertThat(unusable.err().strip()).startsWith("mistore: cannot start cluster member with cluster config " + range + ": ")
+        .doesNotContain("\n");
+  }
+
   @Test
   void dataFolderThatIsAFileIsRefused() throws Exception {
     Path file = Files.writeString(dir.resolve("not-a-folder"), "x");
