@@ -31,6 +31,9 @@ final class DevCommand implements Callable<Integer> {
       throw new StartupException("--pops must be 1-50 and --hgs-per-pop 1-100");
     }
     NodeSettings tunables = DevCluster.tunables(NodeCommand.loadConfig(config, new JsonObject()));
+    // As for a node: a second dev cluster on the same folder stops with one line before opening anything.
+    Launch.checkDataFolder(data);
+    Launch.lockDataFolder(data);
     MistoreNode cluster = DevCluster.start(tunables, pops, hgsPerPop, data, httpHost, httpPort);
     String url = "http://" + httpHost + ":" + cluster.httpPort();
     System.out.println("mistore: dev cluster ready: 1 DC, " + pops + " POPs, " + pops * hgsPerPop + " HGs, data in "

@@ -33,6 +33,14 @@ class DevProcessIT {
       System.out.printf("java -jar mistore.jar dev: /ready after %d ms%n", (System.nanoTime() - started) / 1_000_000);
       assertThat(ClusterView.upByRole(dev.url())).isEqualTo(Map.of("dc", 1L, "pop", 3L, "hg", 12L));
       assertThat(dev.log()).contains("point clients at http://127.0.0.1:" + http + "/v1");
+      // A second dev cluster on the same folder stops with one line, before opening anything.
+      try (NodeProcess second = NodeProcess.start("dev-2", dir, 0, List.of(), List.of("dev", "--http-port",
+          Integer.toString(Ports.free()), "--data", dir.resolve("data").toString()))) {
+        assertThat(second.waitFor(Duration.ofSeconds(30))).isTrue();
+        assertThat(second.exitValue()).isEqualTo(1);
+        assertThat(second.log().strip()).isEqualTo("mistore: data folder " + dir.resolve("data") + " is in use by "
+            + "another Mistore node (it holds .mistore.lock); stop that node or give this one its own --data");
+      }
       assertThat(dev.terminate(Duration.ofSeconds(20))).isEqualTo(0);
     }
   }
