@@ -48,8 +48,8 @@ public record NodeSettings(
   public static final Setting EVENTBUS_PORT = new Setting("eventbus-port", "0", "Event-bus TCP port; 0 picks a free one.");
   public static final Setting MEMBERS = new Setting("members", "", "Hazelcast TCP/IP join list: host:port entries (ranges like h:5701-5703 are expanded).");
   public static final Setting CLUSTER_CONFIG = new Setting("cluster-config", "", "A Hazelcast XML/YAML file to use instead of the built-in TCP/IP join (see cluster-config/).");
-  public static final Setting HEARTBEAT_INTERVAL_MS = new Setting("heartbeat-interval-ms", "1000", "How often every role sends its heartbeat.");
-  public static final Setting FAILURE_DETECTION_MS = new Setting("failure-detection-ms", "5000", "A node silent this long is marked down (also Hazelcast's member timeout, rounded up to seconds).");
+  public static final Setting HEARTBEAT_INTERVAL_MS = new Setting("heartbeat-interval-ms", "1000", "How often every role sends its heartbeat; at most 600000.");
+  public static final Setting FAILURE_DETECTION_MS = new Setting("failure-detection-ms", "5000", "A node silent this long is marked down (also Hazelcast's member timeout, rounded up to seconds); at most 3600000.");
   public static final Setting EVENT_LOOPS = new Setting("event-loops", "0", "Event-loop threads of the node's Vert.x, 1..64; 0: one per core. (Vert.x's own default is two per core; one per core served more 4 KiB writes and faster large reads on 2-core machines, where a request passes between a node's roles.) With fewer loops, heartbeats wait longer behind a busy loop: keep failure-detection-ms at seconds, not hundreds of milliseconds.");
   public static final Setting CAPACITY_BYTES = new Setting("capacity-bytes", "10737418240", "Disk quota this node donates (bytes); an HG refuses blocks beyond it.");
 
@@ -57,7 +57,7 @@ public record NodeSettings(
   public static final Setting MAX_OBJECT_BYTES = new Setting("max-object-bytes", "1073741824", "Largest object body accepted; larger uploads get 413. Enforced by the gateway that takes the body (the HG, or a POP node serving clients itself): give every gateway the same value.");
   public static final Setting LOCK_DEFAULT_TTL_MS = new Setting("lock-default-ttl-ms", "10000", "Lease of a lock whose request names no ttlMs.");
   public static final Setting LOCK_MAX_TTL_MS = new Setting("lock-max-ttl-ms", "60000", "Longest lease a client may ask for.");
-  public static final Setting LOCK_WAIT_DEFAULT_MS = new Setting("lock-wait-default-ms", "5000", "How long a write without Mistore-Lock waits for the write lock (Mistore-Lock-Wait overrides).");
+  public static final Setting LOCK_WAIT_DEFAULT_MS = new Setting("lock-wait-default-ms", "5000", "How long a write without Mistore-Lock waits for the write lock (Mistore-Lock-Wait overrides); at most lock-max-wait-ms.");
   public static final Setting LOCK_MAX_WAIT_MS = new Setting("lock-max-wait-ms", "60000", "Longest waitMs a lock request may ask for.");
   public static final Setting BLOCKS_IN_FLIGHT = new Setting("blocks-in-flight", "4", "Blocks of one upload or download in transit at once (the request is paused beyond).");
 
@@ -109,8 +109,8 @@ public record NodeSettings(
       }
       requireId(pop, POP);
     }
-    long heartbeat = positiveLong(c, HEARTBEAT_INTERVAL_MS);
-    long detection = positiveLong(c, FAILURE_DETECTION_MS);
+    long heartbeat = within(c, HEARTBEAT_INTERVAL_MS, 1, 600_000);
+    long detection = within(c, FAILURE_DETECTION_MS, 1, 3_600_000);
     if (detection < 2 * heartbeat) {
       throw new StartupException(FAILURE_DETECTION_MS.key() + " (" + detection + ") must be at least twice "
           + HEARTBEAT_INTERVAL_MS.key() + " (" + heartbeat + ")");
@@ -131,6 +131,10 @@ public record NodeSettings(
     long maxTtl = positiveLong(c, LOCK_MAX_TTL_MS);
     if (defaultTtl > maxTtl) {
       throw new StartupException(LOCK_DEFAULT_TTL_MS.key() + " exceeds " + LOCK_MAX_TTL_MS.key());
+    }
+    long waitDefault = positiveLong(c, LOCK_WAIT_DEFAULT_MS);
+    if (waitDefault > positiveLong(c, LOCK_MAX_WAIT_MS)) {
+      throw new StartupException(LOCK_WAIT_DEFAULT_MS.key() + " exceeds " + LOCK_MAX_WAIT_MS.key());
     }
     long inFlight = positiveLong(c, BLOCKS_IN_FLIGHT);
     if (inFlight > 64) {

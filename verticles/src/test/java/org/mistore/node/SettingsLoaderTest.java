@@ -74,6 +74,10 @@ class SettingsLoaderTest {
         .hasMessageContaining("must be host:port");
     assertThatThrownBy(() -> NodeSettings.from(base.copy().put("failure-detection-ms", 1500)))
         .hasMessageContaining("at least twice");
+    assertThatThrownBy(() -> NodeSettings.from(base.copy().put("failure-detection-ms", 9_999_999_999_999L)))
+        .hasMessageContaining("failure-detection-ms must be 1..3600000, got 9999999999999");
+    assertThatThrownBy(() -> NodeSettings.from(base.copy().put("lock-wait-default-ms", 70_000)))
+        .hasMessageContaining("lock-wait-default-ms exceeds lock-max-wait-ms");
     assertThatThrownBy(() -> NodeSettings.from(base.copy().put("checkpoint-ms", 50)))
         .hasMessageContaining("checkpoint-ms must be 100..60000, got 50");
     assertThat(NodeSettings.from(base.copy().put("checkpoint-ms", 250)).limits().checkpointMs()).isEqualTo(250);
