@@ -87,8 +87,8 @@ final class WebSocketApi {
       this.flow = new WebSocketFlow(ws, connection, gateway.vertx().getOrCreateContext(), MemoryBudget.DOWNLOADS,
           limits.webSocketMaxInFlight(), limits.webSocketMaxBytes());
       ws.textMessageHandler(this::frame);
-      ws.binaryMessageHandler(b -> reply(null, HttpProblem.badRequest("binary frames are not supported: send JSON text"),
-          flow.admit(b.length())));
+      ws.binaryMessageHandler(b -> reply(ridOf(b), HttpProblem.badRequest("binary frames are not supported: send JSON "
+          + "text"), flow.admit(b.length())));
       // A frame the decoder refuses (past the size allowance, or broken) ends the connection: with
       // a close frame saying why (1009 for too big), not a bare TCP close.
       ws.exceptionHandler(e -> {
@@ -119,7 +119,24 @@ final class WebSocketApi {
       return e.getMessage() != null && e.getMessage().contains("max message size") ? (short) 1009 : (short) 1011;
     }
 
+    /** The rid of a binary message holding a JSON request, so that its refusal can name it; else null. */
+    private static Object ridOf(io.vertx.core.buffer.Buffer b) {
+      try {
+        Object rid = new JsonObject(b).getValue("rid");
+        return rid instanceof Number n && !(n instanceof Double d && !Double.isFinite(d)) ? rid : null;
+      } catch (RuntimeException e) {
+        return null;
+      }
+    }
+
     private void frame(String text) {
+      if (text.indexOf('\uFFFD') >= 0) {
+        // Vert.x decodes a text message with replacement characters for bytes that are not UTF-8;
+        // no field of a request has a use for U+FFFD, so it stands for such bytes: RFC 6455 closes
+        // the connection then (1007), rather than answering a request whose text was altered.
+        ws.close((short) 1007, "text message is not valid UTF-8");
+        return;
+      }
       WebSocketFlow.Pending pending = flow.admit(text.length());
       JsonObject request;
       try {

@@ -166,6 +166,12 @@ class WebSocketApiTest extends DevClusterTestBase {
         .getInteger("status")).isEqualTo(400);
     c.socket.sendBinary(ByteBuffer.wrap(new byte[] {1, 2}), true).join();
     assertThat(c.next().getInteger("status")).isEqualTo(400);
+    // A JSON request sent as a binary frame is refused, under its rid.
+    c.socket.sendBinary(ByteBuffer.wrap("{\"rid\":30,\"op\":\"versions\",\"id\":\"pop-1.pop-2.hg-1-1.1\"}"
+        .getBytes(StandardCharsets.UTF_8)), true).join();
+    JsonObject binary = c.next();
+    assertThat(binary.getInteger("status")).isEqualTo(400);
+    assertThat(binary.getInteger("rid")).isEqualTo(30);
     // A rid JSON numbers cannot carry back (it parses as infinity): refused, and the reply is valid JSON.
     c.socket.sendText("{\"rid\":1e400,\"op\":\"versions\",\"id\":\"pop-1.pop-2.hg-1-1.1\"}", true).join();
     JsonObject infinite = c.next();
@@ -279,6 +285,21 @@ class WebSocketApiTest extends DevClusterTestBase {
       out.write(frame);
       out.flush();
       assertThat(closeStatus(in)).isEqualTo(1002);
+    }
+  }
+
+  @Test
+  void aTextMessageThatIsNotUtf8ClosesTheConnectionWith1007() throws Exception {
+    start(2, 1, new JsonObject());
+    try (java.net.Socket socket = upgraded(dev.base)) {
+      java.io.OutputStream out = socket.getOutputStream();
+      java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+      byte[] json = "{\"rid\":7,\"op\":\"??\"}".getBytes(StandardCharsets.US_ASCII);
+      json[json.length - 4] = (byte) 0xff;
+      json[json.length - 3] = (byte) 0xfe;
+      out.write(oneFrame(json));
+      out.flush();
+      assertThat(closeStatus(in)).isEqualTo(1007);
     }
   }
 
