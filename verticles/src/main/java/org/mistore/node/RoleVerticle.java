@@ -80,8 +80,12 @@ public abstract class RoleVerticle extends VerticleBase {
   }
 
   protected NodeReport report() {
+    // A store that stopped taking writes (its disk failed) has no room: placement passes it by, and
+    // the cluster view shows it full.
+    boolean stopped = store != null && store.stoppedBecause().isPresent();
     return new NodeReport(identity.id(), identity.role(), identity.region(), identity.pop(), services.memberId(),
-        services.capacityBytes(), usedBytes, startedAt, System.currentTimeMillis());
+        stopped ? Math.min(usedBytes, services.capacityBytes()) : services.capacityBytes(), usedBytes, startedAt,
+        System.currentTimeMillis());
   }
 
   private void beat() {

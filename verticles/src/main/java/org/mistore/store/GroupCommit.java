@@ -110,7 +110,7 @@ final class GroupCommit {
   }
 
   private static <T> Future<T> closingFailure() {
-    return Future.failedFuture(new IllegalStateException("the store is closing"));
+    return Future.failedFuture(new StoreException("the store is closing: its node is stopping"));
   }
 
   /** Adds a write to the next batch, without starting one. */
@@ -172,7 +172,7 @@ final class GroupCommit {
           // The writer is closed: what is still queued will never run.
           Pending<?> late;
           while ((late = queue.poll()) != null) {
-            late.fail(new IllegalStateException("the store is closed"));
+            late.fail(new StoreException("the store is closed: its node is stopping"));
           }
           idle.tryComplete();
           return;

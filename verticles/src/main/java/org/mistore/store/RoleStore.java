@@ -285,8 +285,9 @@ public final class RoleStore {
    */
   private StoreException stop(String what, Throwable cause) {
     boolean first = stopped == null;
-    stopped = cause;
     if (first) {
+      // The first failure is the one to tell: later ones may only be its consequences.
+      stopped = cause;
       String why = stoppedFailure().getMessage();
       // Once, with the stack of a failure nobody expects; a full disk needs no stack.
       System.getLogger(RoleStore.class.getName()).log(System.Logger.Level.ERROR, why,

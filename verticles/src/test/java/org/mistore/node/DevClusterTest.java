@@ -81,6 +81,31 @@ class DevClusterTest {
   }
 
   @Test
+  void anHgWhoseStoreStoppedStaysUpAndReportsItselfFull() {
+    String base = start();
+    java.util.List<String> fatal = new java.util.concurrent.CopyOnWriteArrayList<>();
+    MistoreNode.onCopyHolderStoreStopped(fatal::add);
+    try {
+      for (int h = 1; h <= 4; h++) {
+        StoreFaults.breakJournal(cluster.storeOf(Role.HG, "hg-1-" + h).orElseThrow());
+      }
+      for (int i = 0; i < 4; i++) {
+        HttpResponse<String> created = Http.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(base + "/v1/objects")).POST(java.net.http.HttpRequest.BodyPublishers.ofString("x" + i)).build());
+        assertThat(created.statusCode()).as("the gateway still serves: " + created.body()).isEqualTo(201);
+      }
+      Eventually.await("a region-1 HG that took a copy reported full", Duration.ofSeconds(10), () ->
+          Http.json(base + "/v1/cluster").getJsonArray("nodes").stream().map(JsonObject.class::cast)
+              .anyMatch(n -> n.getString("id").startsWith("hg-1-") && n.getLong("capacityBytes") > 0
+                  && n.getLong("capacityBytes").equals(n.getLong("usedBytes"))));
+      assertThat(Http.get(base + "/ready").body()).contains("takes no more writes");
+      assertThat(fatal).as("an HG's stopped store ends no process").isEmpty();
+    } finally {
+      MistoreNode.onCopyHolderStoreStopped(why -> { });
+    }
+  }
+
+  @Test
   void everyRoleKeepsItsStoreInTheDataFolderAcrossRestarts() {
     start();
     cluster.close();
