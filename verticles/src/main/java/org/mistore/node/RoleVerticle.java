@@ -43,6 +43,10 @@ public abstract class RoleVerticle extends VerticleBase {
           store = opened;
           return openRoleStores();
         })
+        .recover(e -> Future.failedFuture(e instanceof org.mistore.store.StoreException ? e
+            : new org.mistore.store.StoreException("cannot open store " + services.storeFile(identity)
+                + ": it is damaged or not a Mistore store (" + rootOf(e) + "); restore it, or start the node on "
+                + "another --data")))
         .compose(v -> {
           List<Future<?>> registrations = new ArrayList<>(registerConsumers());
           registrations.add(vertx.eventBus()
@@ -54,6 +58,15 @@ public abstract class RoleVerticle extends VerticleBase {
           beat();
           heartbeatTimer = vertx.setPeriodic(services.heartbeatIntervalMs(), id -> beat());
         });
+  }
+
+  /** The innermost cause of a failure, with its type: an index past an end says little without it. */
+  private static String rootOf(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
   }
 
   @Override

@@ -273,7 +273,7 @@ public final class PopObjectStore implements FenceStore {
 
   /**
    * This node's copy of a block, checked against the CRC32C taken when it was stored. A copy the disk
-   * has corrupted since counts as not held (the block is then read from another copy) and is noted,
+   * has corrupted since, or that cannot be read (its block file lost), counts as not held (the block is then read from another copy) and is noted,
    * so that {@link #repair} can put a good copy in its place.
    */
   public Future<Optional<Buffer>> block(BlockRef ref) {
@@ -283,12 +283,16 @@ public final class PopObjectStore implements FenceStore {
   /** As {@link #block}, saying whether the copy was checked (not when stored before CRC32Cs were kept). */
   public Future<Optional<BlockStore.Checked>> checkedBlock(BlockRef ref) {
     return blockStore.getChecked(ref).recover(e -> {
-      if (!(e.getCause() instanceof BlockStore.CorruptBlock corrupt)) {
+      // Corrupt, or not readable at all (its block file lost or cut short): either way another copy
+      // serves the read and this one is rewritten from it.
+      if (!(e instanceof java.io.UncheckedIOException unreadable)) {
         return Future.failedFuture(e);
       }
       if (corruptCopies.add(BlockStore.key(ref))) {
         corruptFound.incrementAndGet();
-        System.getLogger(PopObjectStore.class.getName()).log(System.Logger.Level.WARNING, corrupt.getMessage()
+        String why = unreadable.getCause() instanceof BlockStore.CorruptBlock corrupt ? corrupt.getMessage()
+            : "block " + BlockStore.key(ref) + " cannot be read (" + unreadable.getCause().getMessage() + ")";
+        System.getLogger(PopObjectStore.class.getName()).log(System.Logger.Level.WARNING, why
             + " in " + store.file() + "; reading another copy and rewriting this one");
       }
       return Future.succeededFuture(Optional.empty());

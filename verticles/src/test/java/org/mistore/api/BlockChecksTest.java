@@ -101,6 +101,35 @@ class BlockChecksTest extends DevClusterTestBase {
   }
 
   @Test
+  void aPopCopyWhoseBlockFileIsLostIsReadFromAnotherAndRewritten() throws Exception {
+    start(2, 2, new JsonObject().put("block-size", BLOCK).put("pop-cache-bytes", 0).put("hg-cache-bytes", 0)
+        .put("failure-detection-ms", 20_000));
+    byte[] large = random(3 * BLOCK + 1000, 3);
+    ObjectId id = create(large);
+    assertThat(read(id).headers().firstValue("Mistore-Source")).hasValue("primary");
+    // The POP's block files are lost while it is stopped (a disk repaired by hand, say): its index
+    // still names them.
+    Path popBlocks = BlockStore.folderOf(data.resolve("pop-" + id.primaryPop() + ".db"));
+    dev.cluster.stopRole(org.mistore.codecs.Role.POP, id.primaryPop()).await();
+    try (var files = java.nio.file.Files.list(popBlocks)) {
+      for (Path f : files.toList()) {
+        java.nio.file.Files.delete(f);
+      }
+    }
+    dev.cluster.startRole(new org.mistore.node.RoleIdentity(org.mistore.codecs.Role.POP, id.primaryPop(),
+        "region-1", "")).await();
+    HttpResponse<byte[]> got = read(id);
+    assertThat(got.statusCode()).as(new String(got.body())).isEqualTo(200);
+    assertThat(got.body()).isEqualTo(large);
+    assertThat(new JsonObject(dev.get("/v1/admin/regions/region-1").body()).getLong("corruptPopCopiesFound"))
+        .isPositive();
+    HttpResponse<byte[]> again = org.mistore.testing.Eventually.value("the POP's copies rewritten",
+        java.time.Duration.ofSeconds(10), () -> read(id),
+        r -> r.headers().firstValue("Mistore-Source").orElse("").equals("primary"));
+    assertThat(again.body()).isEqualTo(large);
+  }
+
+  @Test
   void aBlockIsCheckedAgainstItsCrc32cAndItsSha256BeforeItIsRefused() {
     Vertx vertx = Vertx.vertx();
     try {
