@@ -222,7 +222,25 @@ public final class RegionPlacement {
   private final Map<String, Buffer> fresh = new HashMap<>();
   private long freshBytes;
 
+  /** Set while {@link #pumpVersions} loops: a version placed at once (no HG with room) calls it again. */
+  private boolean pumping;
+
   private void pumpVersions() {
+    if (pumping) {
+      // Called back from within the loop by a placement that completed at once: the loop goes on
+      // (it checks the room again), instead of a call a level deeper for each such version, which
+      // overflowed the stack with hundreds of versions waiting while the region's HGs were full.
+      return;
+    }
+    pumping = true;
+    try {
+      pumpLoop();
+    } finally {
+      pumping = false;
+    }
+  }
+
+  private void pumpLoop() {
     while (activeVersions < VERSIONS_AT_ONCE && !versions.isEmpty()
         && (activeVersions == 0 || activeBytes + inTransit(versions.peek()) <= BYTES_AT_ONCE)) {
       VersionMeta meta = versions.poll();
