@@ -58,6 +58,11 @@ public final class ClusterBootstrap {
     }
   }
 
+  /** Hazelcast's member timeout: the failure-detection time rounded up to whole seconds. */
+  private static long memberTimeoutSeconds(NodeSettings s) {
+    return Math.max(1, (s.failureDetectionMs() + 999) / 1000);
+  }
+
   /** The member attribute naming the Mistore node id a Hazelcast member runs. */
   static final String NODE_ID_ATTRIBUTE = "mistore.id";
 
@@ -94,7 +99,7 @@ public final class ClusterBootstrap {
     if (s.id() != null) {
       config.getMemberAttributeConfig().setAttribute(NODE_ID_ATTRIBUTE, s.id());
     }
-    long detectionSeconds = Math.max(1, (s.failureDetectionMs() + 999) / 1000);
+    long detectionSeconds = memberTimeoutSeconds(s);
     config.setProperty("hazelcast.socket.bind.any", "false");
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
@@ -204,7 +209,7 @@ public final class ClusterBootstrap {
    * the failure-detection time, which this waits out before refusing.
    */
   private static void refuseTakenId(HazelcastInstance hazelcast, NodeSettings s) {
-    long deadline = System.nanoTime() + (Math.max(1, (s.failureDetectionMs() + 999) / 1000) * 1000 + 3000) * 1_000_000;
+    long deadline = System.nanoTime() + (memberTimeoutSeconds(s) * 1000 + 3000) * 1_000_000;
     while (true) {
       java.util.Optional<com.hazelcast.cluster.Member> other = hazelcast.getCluster().getMembers().stream()
           .filter(m -> !m.localMember() && s.id().equals(m.getAttribute(NODE_ID_ATTRIBUTE)))

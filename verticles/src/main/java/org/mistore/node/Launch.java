@@ -133,7 +133,7 @@ public final class Launch {
    */
   static void checkDataFolderIsThisNodes(NodeSettings s) {
     java.util.Set<String> mine = new java.util.HashSet<>();
-    s.roles().forEach(r -> mine.add(r.wireName() + "-" + s.id() + ".db"));
+    s.roles().forEach(r -> mine.add(NodeServices.storeFileName(r, s.id())));
     try (var files = Files.list(s.data())) {
       for (Path p : (Iterable<Path>) files::iterator) {
         String name = p.getFileName().toString();

@@ -14,6 +14,11 @@ public record NodeServices(Vertx vertx, NodeDirectory directory, String memberId
 
   /** The MapDB file of one role instance. */
   public Path storeFile(RoleIdentity who) {
-    return dataDir.resolve(who.role().wireName() + "-" + who.id() + ".db");
+    return dataDir.resolve(storeFileName(who.role(), who.id()));
+  }
+
+  /** The name of the MapDB file of {@code role} on node {@code id}, in its data folder. */
+  static String storeFileName(org.mistore.codecs.Role role, String id) {
+    return role.wireName() + "-" + id + ".db";
   }
 }

@@ -95,7 +95,7 @@ public abstract class RoleVerticle extends VerticleBase {
   protected NodeReport report() {
     // A store that stopped taking writes (its disk failed) has no room: placement passes it by, and
     // the cluster view shows it full.
-    boolean stopped = store != null && store.stoppedBecause().isPresent();
+    boolean stopped = store != null && store.isStopped();
     return new NodeReport(identity.id(), identity.role(), identity.region(), identity.pop(), services.memberId(),
         stopped ? Math.min(usedBytes, services.capacityBytes()) : services.capacityBytes(), usedBytes, startedAt,
         System.currentTimeMillis());

@@ -273,8 +273,9 @@ public final class PopObjectStore implements FenceStore {
 
   /**
    * This node's copy of a block, checked against the CRC32C taken when it was stored. A copy the disk
-   * has corrupted since, or that cannot be read (its block file lost), counts as not held (the block is then read from another copy) and is noted,
-   * so that {@link #repair} can put a good copy in its place.
+   * has corrupted since, or that cannot be read (its block file lost), counts as not held (the block
+   * is then read from another copy) and is noted, so that {@link #repair} can put a good copy in its
+   * place.
    */
   public Future<Optional<Buffer>> block(BlockRef ref) {
     return checkedBlock(ref).map(found -> found.map(BlockStore.Checked::data));

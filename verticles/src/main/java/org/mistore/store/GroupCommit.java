@@ -164,10 +164,10 @@ final class GroupCommit {
       if (closing && queue.isEmpty()) {
         idle.tryComplete();
       }
-      if (done.failed() && !(done.cause() instanceof StoreException)) {
-        System.getLogger(GroupCommit.class.getName()).log(System.Logger.Level.ERROR, "writer failed", done.cause());
-      }
       if (done.failed()) {
+        if (!(done.cause() instanceof StoreException)) {
+          System.getLogger(GroupCommit.class.getName()).log(System.Logger.Level.ERROR, "writer failed", done.cause());
+        }
         if (closing) {
           // The writer is closed: what is still queued will never run.
           Pending<?> late;

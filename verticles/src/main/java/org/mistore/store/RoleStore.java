@@ -337,9 +337,14 @@ public final class RoleStore {
     onStopped.add(listener);
   }
 
-  /** Why the store takes no more writes (a journal record or checkpoint failed), or empty while it takes them. */
+  /** Why the store takes no more writes (a write to its disk failed), or empty while it takes them. */
   public java.util.Optional<String> stoppedBecause() {
     return stopped == null ? java.util.Optional.empty() : java.util.Optional.of(stoppedFailure().getMessage());
+  }
+
+  /** Whether the store stopped taking writes (see {@link #stoppedBecause}), without building its reason. */
+  public boolean isStopped() {
+    return stopped != null;
   }
 
   /**

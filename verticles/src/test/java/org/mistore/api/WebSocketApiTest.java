@@ -240,6 +240,16 @@ class WebSocketApiTest extends DevClusterTestBase {
         .getBytes(StandardCharsets.UTF_8);
   }
 
+  /** Sends {@code frame} on a fresh connection; the status of the close frame the server answers with. */
+  private int closeStatusAfter(byte[] frame) throws java.io.IOException {
+    try (java.net.Socket socket = upgraded(dev.base)) {
+      java.io.OutputStream out = socket.getOutputStream();
+      out.write(frame);
+      out.flush();
+      return closeStatus(new java.io.DataInputStream(socket.getInputStream()));
+    }
+  }
+
   /** Reads the server's next frame, which must be a close frame with a status: that status. */
   private static int closeStatus(java.io.DataInputStream in) throws java.io.IOException {
     int opcode = in.readUnsignedByte() & 0x0f;
@@ -276,31 +286,19 @@ class WebSocketApiTest extends DevClusterTestBase {
   @Test
   void aFrameWithAReservedBitSetClosesTheConnectionAsAProtocolError() throws Exception {
     start(2, 1, new JsonObject());
-    try (java.net.Socket socket = upgraded(dev.base)) {
-      java.io.OutputStream out = socket.getOutputStream();
-      java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
-      byte[] frame = oneFrame(createMessage("rsv1"));
-      // RSV1 names an extension (compression), and none was negotiated: the frame cannot be read as sent.
-      frame[0] |= 0x40;
-      out.write(frame);
-      out.flush();
-      assertThat(closeStatus(in)).isEqualTo(1002);
-    }
+    byte[] frame = oneFrame(createMessage("rsv1"));
+    // RSV1 names an extension (compression), and none was negotiated: the frame cannot be read as sent.
+    frame[0] |= 0x40;
+    assertThat(closeStatusAfter(frame)).isEqualTo(1002);
   }
 
   @Test
   void aTextMessageThatIsNotUtf8ClosesTheConnectionWith1007() throws Exception {
     start(2, 1, new JsonObject());
-    try (java.net.Socket socket = upgraded(dev.base)) {
-      java.io.OutputStream out = socket.getOutputStream();
-      java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
-      byte[] json = "{\"rid\":7,\"op\":\"??\"}".getBytes(StandardCharsets.US_ASCII);
-      json[json.length - 4] = (byte) 0xff;
-      json[json.length - 3] = (byte) 0xfe;
-      out.write(oneFrame(json));
-      out.flush();
-      assertThat(closeStatus(in)).isEqualTo(1007);
-    }
+    byte[] json = "{\"rid\":7,\"op\":\"??\"}".getBytes(StandardCharsets.US_ASCII);
+    json[json.length - 4] = (byte) 0xff;
+    json[json.length - 3] = (byte) 0xfe;
+    assertThat(closeStatusAfter(oneFrame(json))).isEqualTo(1007);
   }
 
   @Test
