@@ -1,5 +1,8 @@
 package org.mistore.testing;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,9 +51,22 @@ public final class ProcessCluster implements AutoCloseable {
         "--members", members(), "--failure-detection-ms", Long.toString(detectionMs),
         "--heartbeat-interval-ms", Long.toString(Math.max(100, detectionMs / 6))));
     args.addAll(spec.subList(split + 1, spec.size()));
-    NodeProcess proc = NodeProcess.start(id + "-" + System.nanoTime(), dir, p[1], spec.subList(0, split), args);
+    List<String> jvm = new ArrayList<>(spec.subList(0, split));
+    jvm.add("-Djava.io.tmpdir=" + tmpDir(id));
+    NodeProcess proc = NodeProcess.start(id + "-" + System.nanoTime(), dir, p[1], jvm, args);
     running.put(id, proc);
     return proc;
+  }
+
+  /** The {@code java.io.tmpdir} of node {@code id}'s processes, a folder of its own. */
+  public Path tmpDir(String id) {
+    Path tmp = dir.resolve("tmp-" + id);
+    try {
+      Files.createDirectories(tmp);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return tmp;
   }
 
   public NodeProcess get(String id) {
