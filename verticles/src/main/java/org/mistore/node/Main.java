@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** The {@code mistore} launcher: {@code dev} for a whole cluster in one JVM, {@code node} for one production node. */
 @Command(name = "mistore", mixinStandardHelpOptions = true, version = "mistore 0.1.0",
     description = "Versioned, replicated object store for home gateways, POPs and a datacenter.",
-    subcommands = {DevCommand.class, NodeCommand.class})
+    subcommands = {DevCommand.class, NodeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;

@@ -33,6 +33,16 @@ class LauncherTest {
   }
 
   @Test
+  void helpIsACommandToo() {
+    Result all = run("help");
+    assertThat(all.code()).isZero();
+    assertThat(all.out()).contains("Usage: mistore").contains("dev").contains("node");
+    Result node = run("help", "node");
+    assertThat(node.code()).isZero();
+    assertThat(node.out()).contains("Usage: mistore node").contains("--role");
+  }
+
+  @Test
   void unknownFlagPrintsUsageAndExitsTwo() {
     Result r = run("node", "--role", "dc", "--bogus");
     assertThat(r.code()).isEqualTo(2);
