@@ -31,6 +31,7 @@ final class DevCommand implements Callable<Integer> {
       throw new StartupException("--pops must be 1-50 and --hgs-per-pop 1-100");
     }
     NodeSettings tunables = DevCluster.tunables(NodeCommand.loadConfig(config, new JsonObject()));
+    ShutdownOnSignal.whileStarting("dev cluster");
     // As for a node: a second dev cluster on the same folder stops with one line before opening anything.
     Launch.checkDataFolder(data);
     Launch.lockDataFolder(data);

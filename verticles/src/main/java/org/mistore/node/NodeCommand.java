@@ -94,8 +94,9 @@ final class NodeCommand implements Callable<Integer> {
       }
     }
     NodeSettings settings = NodeSettings.from(loadConfig(config, flags));
-    MistoreNode node = Launch.node(settings);
     String name = settings.roles().stream().map(r -> r.wireName()).toList() + " node " + settings.id();
+    ShutdownOnSignal.whileStarting(name);
+    MistoreNode node = Launch.node(settings);
     System.out.println("mistore: " + name + " ready in region " + settings.region() + "; API at http://"
         + settings.httpHost() + ":" + node.httpPort() + "/v1");
     return ShutdownOnSignal.awaitSignal(node, name) ? 0 : 1;

@@ -14,15 +14,38 @@ final class ShutdownOnSignal {
   private ShutdownOnSignal() {
   }
 
+  /**
+   * While the node starts: SIGTERM or SIGINT print one line and exit 0 (what is on disk is kept; the
+   * next start goes on from it), instead of the JVM's silent exit 143. {@link #awaitSignal} takes
+   * the signals over once the node runs.
+   */
+  static void whileStarting(String name) {
+    for (String signal : new String[] {"TERM", "INT"}) {
+      try {
+        sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
+          System.err.println("mistore: " + name + " asked to stop (SIG" + s.getName() + ") while starting: exiting");
+          System.exit(0);
+        });
+      } catch (IllegalArgumentException | UnsupportedOperationException e) {
+        // left to the JVM
+      }
+    }
+  }
+
   /** Returns once a stop signal closed the node: true when it closed cleanly. */
   static boolean awaitSignal(MistoreNode node, String name) {
     CountDownLatch signalled = new CountDownLatch(1);
     AtomicBoolean closing = new AtomicBoolean();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      if (closing.compareAndSet(false, true)) {
-        close(node, name);
-      }
-    }, "mistore-shutdown"));
+    try {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        if (closing.compareAndSet(false, true)) {
+          close(node, name);
+        }
+      }, "mistore-shutdown"));
+    } catch (IllegalStateException exiting) {
+      // A signal during the start is ending the process (see whileStarting): nothing more to do.
+      return false;
+    }
     handle("TERM", signalled, name);
     handle("INT", signalled, name);
     try {

@@ -153,8 +153,33 @@ class LauncherTest {
         + "south (node.properties): a node keeps its region on its data; use another --data and id to move it");
   }
 
+  @Test
+  void aStopSignalWhileStartingIsOneLineAndExitZero() throws Exception {
+    Path data = dir.resolve("starting");
+    Process p = startChild("node", "--role", "dc", "--id", "dc-1", "--region", "core", "--data", data.toString(),
+        "--http-port", "0", "--cluster-port", Integer.toString(org.mistore.testing.Ports.free()));
+    // The folder is locked before the node joins its cluster, which takes seconds: SIGTERM then.
+    org.mistore.testing.Eventually.await("data folder locked", java.time.Duration.ofSeconds(30),
+        () -> Files.exists(data.resolve(Launch.LOCK_FILE)) || !p.isAlive());
+    p.toHandle().destroy(); // SIGTERM; Process.destroy would also close its output streams
+    Result r = finished(p);
+    assertThat(r.out()).doesNotContain("ready");
+    assertThat(r.err()).contains("mistore: [dc] node dc-1 asked to stop (SIGTERM) while starting: exiting");
+    assertThat(r.code()).as(r.err()).isZero();
+  }
+
   /** Runs the launcher in a JVM of its own: all it prints to stderr, the logs included. */
   private Result runChild(String... args) throws Exception {
+    return finished(startChild(args));
+  }
+
+  private static Result finished(Process p) throws Exception {
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
+        new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private static Process startChild(String... args) throws Exception {
     java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
         System.getProperty("java.home") + "/bin/java",
         // What the fat jar's manifest grants (without it Hazelcast warns at every start).
@@ -163,10 +188,7 @@ class LauncherTest {
         "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(java.util.List.of(args));
-    Process p = new ProcessBuilder(command).start();
-    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-    return new Result(p.exitValue(), new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8),
-        new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+    return new ProcessBuilder(command).start();
   }
 
   @Test
