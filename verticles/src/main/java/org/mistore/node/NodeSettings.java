@@ -142,19 +142,19 @@ public record NodeSettings(
     }
     return new Limits((int) block, positiveLong(c, MAX_OBJECT_BYTES), defaultTtl, maxTtl,
         positiveLong(c, LOCK_WAIT_DEFAULT_MS), positiveLong(c, LOCK_MAX_WAIT_MS), (int) inFlight, wsMax(c),
-        Math.max(0, parseLong(c, HG_CACHE_BYTES)), Math.max(0, parseLong(c, POP_CACHE_BYTES)),
+        nonNegative(c, HG_CACHE_BYTES), nonNegative(c, POP_CACHE_BYTES),
         (int) within(c, HG_COPIES, 1, 8), (int) within(c, STRIPES, 1, 32), bool(c, POP_KEEPS_BLOCKS),
         positiveLong(c, HG_READ_TIMEOUT_MS), (int) within(c, REPAIR_BLOCKS_IN_FLIGHT, 1, 16),
         (int) within(c, OWED_REPLIES_PER_HG, 1, 100_000), positiveLong(c, OWED_REPLIES_TTL_MS),
         within(c, UPLOAD_IDLE_MS, 1000, 30L * 24 * 3600 * 1000), within(c, CHECKPOINT_MS, 100, 60_000),
-        (int) within(c, WEBSOCKET_MAX_IN_FLIGHT, 1, 4096), Math.max(0, parseLong(c, PLACEMENT_BUSY_BYTES_PER_SECOND)),
+        (int) within(c, WEBSOCKET_MAX_IN_FLIGHT, 1, 4096), nonNegative(c, PLACEMENT_BUSY_BYTES_PER_SECOND),
         within(c, CATCHUP_BLOCK_WAIT_MS, 0, 600_000), within(c, UPLOAD_STALL_MS, 1000, 3_600_000),
         uploadBuffer(c, block));
   }
 
   /** The upload memory: the setting, or an eighth of the heap when it is 0; never less than one block. */
   private static long uploadBuffer(JsonObject c, long block) {
-    long set = Math.max(0, parseLong(c, UPLOAD_BUFFER_BYTES));
+    long set = nonNegative(c, UPLOAD_BUFFER_BYTES);
     long bytes = set > 0 ? set : Math.max(block, Runtime.getRuntime().maxMemory() / 8);
     if (bytes < block) {
       throw new StartupException(UPLOAD_BUFFER_BYTES.key() + " " + bytes + " is less than one block (" + block + ")");
@@ -227,6 +227,15 @@ public record NodeSettings(
     } catch (NumberFormatException e) {
       throw new StartupException(s.key() + " '" + v + "' is not a whole number");
     }
+  }
+
+  /** A size or rate where 0 means off (or automatic): a negative one is refused, not taken as 0. */
+  private static long nonNegative(JsonObject c, Setting s) {
+    long v = parseLong(c, s);
+    if (v < 0) {
+      throw new StartupException(s.key() + " must be 0 or more, got " + v);
+    }
+    return v;
   }
 
   private static long positiveLong(JsonObject c, Setting s) {

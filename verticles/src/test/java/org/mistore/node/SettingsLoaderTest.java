@@ -83,6 +83,13 @@ class SettingsLoaderTest {
     assertThat(NodeSettings.from(base.copy().put("checkpoint-ms", 250)).limits().checkpointMs()).isEqualTo(250);
     assertThat(NodeSettings.from(base).limits().checkpointMs()).isEqualTo(RoleStore.CHECKPOINT_MS);
     assertThat(NodeSettings.from(base).roles()).isEqualTo(List.of(Role.DC));
+    // A negative size is a typo, not a way to say "off" (0 is): refused, never taken as 0.
+    for (String key : List.of("hg-cache-bytes", "pop-cache-bytes", "placement-busy-bytes-per-second",
+        "upload-buffer-bytes")) {
+      assertThatThrownBy(() -> NodeSettings.from(base.copy().put(key, -5)))
+          .hasMessageContaining(key + " must be 0 or more, got -5");
+      assertThat(NodeSettings.from(base.copy().put(key, 0))).isNotNull();
+    }
     assertThatThrownBy(() -> NodeSettings.from(base.copy().put("event-loops", 65)))
         .hasMessageContaining("event-loops must be 0..64, got 65");
     assertThat(NodeSettings.from(base.copy().put("event-loops", 3)).eventLoops()).isEqualTo(3);
