@@ -55,6 +55,8 @@ final class Journal implements AutoCloseable {
   private long generation;
   /** The maps the log held changes of when it was opened. */
   private final Set<String> openedWith;
+  /** What the disk damaged in the log before it was opened (see {@link #damageAtOpen}), or null. */
+  private String damage;
 
   private Journal(Path file, RandomAccessFile channel, long generation, long end, Set<String> openedWith)
       throws IOException {
@@ -83,13 +85,55 @@ final class Journal implements AutoCloseable {
     long generation = found;
     Set<String> maps = new java.util.HashSet<>();
     long valid = scan(channel, FILE_HEADER, generation, c -> maps.add(c.map()));
+    String damage = null;
     if (valid < channel.length()) {
+      damage = damageAt(file, channel, valid, generation);
       // Whatever follows the valid records (a torn one, or older ones) goes: new records must
       // never end where an old record of this generation begins.
       channel.setLength(valid);
       channel.getFD().sync();
     }
-    return new Journal(file, channel, generation, valid, Set.copyOf(maps));
+    Journal journal = new Journal(file, channel, generation, valid, Set.copyOf(maps));
+    journal.damage = damage;
+    return journal;
+  }
+
+  /**
+   * Why the records end at {@code valid} when that is not a crash: a torn last record, or records
+   * of an earlier generation, end a log; an intact record of this generation after the one that
+   * fails its checksum means the disk damaged the log, and the records from there on (acknowledged
+   * writes) are lost. Then a copy of the file is kept beside it, and the description names it.
+   * Only a damaged record whose length is still plausible can be stepped over to see this.
+   */
+  private static String damageAt(Path file, RandomAccessFile channel, long valid, long generation) throws IOException {
+    long end = channel.length();
+    if (valid + HEADER + 4 > end) {
+      return null;
+    }
+    channel.seek(valid);
+    int length = channel.readInt();
+    long next = valid + HEADER + length;
+    if (length < 4 || next > end) {
+      return null;
+    }
+    long[] changes = {0};
+    long intact = scan(channel, next, generation, c -> changes[0]++) - next;
+    if (intact == 0) {
+      return null;
+    }
+    Path kept = file.resolveSibling(file.getFileName() + ".damaged-" + System.currentTimeMillis());
+    Files.copy(file, kept, StandardCopyOption.REPLACE_EXISTING);
+    return "journal " + file + " is damaged: its record at byte " + valid + " fails its checksum, yet " + intact
+        + " bytes of later records (" + changes[0] + " changes, acknowledged writes) are intact; they cannot be replayed"
+        + " in order and are dropped (the file as it was is kept in " + kept.getFileName() + ")";
+  }
+
+  /**
+   * When the disk damaged the log before it was opened (not a crash: intact records followed a
+   * damaged one, and are lost), what was lost; empty otherwise.
+   */
+  java.util.Optional<String> damageAtOpen() {
+    return java.util.Optional.ofNullable(damage);
   }
 
   /** The generation in the file's header, or null for a file of the earlier format (no header). */

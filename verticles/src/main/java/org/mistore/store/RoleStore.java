@@ -80,6 +80,9 @@ public final class RoleStore {
     this.db = db;
     this.journal = journal;
     undeclared.addAll(journal.mapsAtOpen());
+    journal.damageAtOpen().ifPresent(why -> System.getLogger(RoleStore.class.getName()).log(System.Logger.Level.ERROR,
+        why + "; this store misses those writes (a POP copies an object's missed versions from its other POP when"
+            + " the object is next used)"));
     this.journalBytes = journal.size();
     this.meta = hashMap("meta", Serializer.STRING, Serializer.STRING);
     this.commits = new GroupCommit(vertx, db, file.getFileName().toString(), this::makeDurable,

@@ -175,6 +175,43 @@ class JournalCrashTest {
     assertThat(seen.get(0).value()).containsExactly(2);
   }
 
+  @Test
+  void aDamagedRecordBeforeIntactOnesIsToldAndTheFileKept() throws Exception {
+    Path journal = dir.resolve("pop-pop-5.db.journal");
+    try (Journal j = Journal.open(journal)) {
+      for (int i = 0; i < 3; i++) {
+        j.append(java.util.List.of(change(i, i)));
+      }
+    }
+    byte[] bytes = Files.readAllBytes(journal);
+    int recordBytes = (bytes.length - 12) / 3;
+    bytes[12 + recordBytes + 10]++; // a bit of the second record's payload, as a failing disk would
+    Files.write(journal, bytes);
+    java.util.List<Journal.Change> seen = new java.util.ArrayList<>();
+    try (Journal j = Journal.open(journal)) {
+      j.replay(seen::add);
+      assertThat(j.damageAtOpen()).hasValueSatisfying(why -> assertThat(why)
+          .contains("record at byte " + (12 + recordBytes) + " fails its checksum")
+          .contains(recordBytes + " bytes of later records (1 changes"));
+    }
+    assertThat(seen).extracting(c -> c.key()[0]).containsExactly((byte) 0);
+    try (var kept = Files.list(dir)) {
+      assertThat(kept.filter(p -> p.getFileName().toString().startsWith("pop-pop-5.db.journal.damaged-")))
+          .singleElement().satisfies(p -> assertThat(Files.readAllBytes(p)).isEqualTo(bytes));
+    }
+    // A torn last record is a crash, not damage.
+    Path torn = dir.resolve("pop-pop-6.db.journal");
+    try (Journal j = Journal.open(torn)) {
+      j.append(java.util.List.of(change(1, 1)));
+      j.append(java.util.List.of(change(2, 2)));
+    }
+    byte[] tornBytes = Files.readAllBytes(torn);
+    Files.write(torn, java.util.Arrays.copyOf(tornBytes, tornBytes.length - 3));
+    try (Journal j = Journal.open(torn)) {
+      assertThat(j.damageAtOpen()).isEmpty();
+    }
+  }
+
   private static Journal.Change change(int key, int value) {
     return new Journal.Change("x", new byte[] {(byte) key}, new byte[] {(byte) value});
   }
