@@ -20,16 +20,12 @@ final class ShutdownOnSignal {
    * the signals over once the node runs.
    */
   static void whileStarting(String name) {
-    for (String signal : new String[] {"TERM", "INT"}) {
-      try {
-        sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
-          System.err.println("mistore: " + name + " asked to stop (SIG" + s.getName() + ") while starting: exiting");
-          System.exit(0);
-        });
-      } catch (IllegalArgumentException | UnsupportedOperationException e) {
-        // left to the JVM
-      }
-    }
+    sun.misc.SignalHandler exit = s -> {
+      System.err.println("mistore: " + name + " asked to stop (SIG" + s.getName() + ") while starting: exiting");
+      System.exit(0);
+    };
+    onSignal("TERM", exit);
+    onSignal("INT", exit);
   }
 
   /** Returns once a stop signal closed the node: true when it closed cleanly. */
@@ -74,14 +70,19 @@ final class ShutdownOnSignal {
    * shutdown hook closes the node).
    */
   private static void handle(String signal, CountDownLatch signalled, String name) {
+    onSignal(signal, s -> {
+      if (signalled.getCount() == 0) {
+        System.err.println("mistore: " + name + " asked to stop again: stopping at once");
+        Runtime.getRuntime().halt(1);
+      }
+      signalled.countDown();
+    });
+  }
+
+  /** Installs {@code handler} for the named signal; where the platform refuses, the JVM's meaning stays. */
+  private static void onSignal(String signal, sun.misc.SignalHandler handler) {
     try {
-      sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> {
-        if (signalled.getCount() == 0) {
-          System.err.println("mistore: " + name + " asked to stop again: stopping at once");
-          Runtime.getRuntime().halt(1);
-        }
-        signalled.countDown();
-      });
+      sun.misc.Signal.handle(new sun.misc.Signal(signal), handler);
     } catch (IllegalArgumentException | UnsupportedOperationException e) {
       // left to the JVM
     }

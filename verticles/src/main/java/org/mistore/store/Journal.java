@@ -56,16 +56,17 @@ final class Journal implements AutoCloseable {
   /** The maps the log held changes of when it was opened. */
   private final Set<String> openedWith;
   /** What the disk damaged in the log before it was opened (see {@link #damageAtOpen}), or null. */
-  private String damage;
+  private final String damage;
 
-  private Journal(Path file, RandomAccessFile channel, long generation, long end, Set<String> openedWith)
-      throws IOException {
+  private Journal(Path file, RandomAccessFile channel, long generation, long end, Set<String> openedWith,
+      String damage) throws IOException {
     this.file = file;
     this.channel = channel;
     this.stream = new FileOutputStream(channel.getFD());
     this.generation = generation;
     this.end = end;
     this.openedWith = openedWith;
+    this.damage = damage;
   }
 
   /** Opens the log, cutting off a torn last record (never acknowledged); converts an earlier format. */
@@ -73,7 +74,7 @@ final class Journal implements AutoCloseable {
     RandomAccessFile channel = new RandomAccessFile(file.toFile(), "rw");
     if (channel.length() == 0) {
       writeHeader(channel, 1);
-      return new Journal(file, channel, 1, FILE_HEADER, Set.of());
+      return new Journal(file, channel, 1, FILE_HEADER, Set.of(), null);
     }
     Long found = generationOf(channel);
     if (found == null) {
@@ -93,9 +94,7 @@ final class Journal implements AutoCloseable {
       channel.setLength(valid);
       channel.getFD().sync();
     }
-    Journal journal = new Journal(file, channel, generation, valid, Set.copyOf(maps));
-    journal.damage = damage;
-    return journal;
+    return new Journal(file, channel, generation, valid, Set.copyOf(maps), damage);
   }
 
   /**
@@ -106,14 +105,8 @@ final class Journal implements AutoCloseable {
    * Only a damaged record whose length is still plausible can be stepped over to see this.
    */
   private static String damageAt(Path file, RandomAccessFile channel, long valid, long generation) throws IOException {
-    long end = channel.length();
-    if (valid + HEADER + 4 > end) {
-      return null;
-    }
-    channel.seek(valid);
-    int length = channel.readInt();
-    long next = valid + HEADER + length;
-    if (length < 4 || next > end) {
+    long next = plausibleEnd(channel, valid, channel.length());
+    if (next < 0) {
       return null;
     }
     long[] changes = {0};
@@ -292,13 +285,8 @@ final class Journal implements AutoCloseable {
       throws IOException {
     long end = channel.length();
     long at = from;
-    while (at + HEADER + 4 <= end) {
-      channel.seek(at);
-      int length = channel.readInt();
-      if (length < 4 || at + HEADER + length > end) {
-        break;
-      }
-      byte[] payload = new byte[length];
+    for (long next = plausibleEnd(channel, at, end); next >= 0; next = plausibleEnd(channel, at, end)) {
+      byte[] payload = new byte[(int) (next - at - HEADER)];
       channel.readFully(payload);
       int expected = channel.readInt();
       CRC32C crc = generation == null ? new CRC32C() : seeded(generation);
@@ -309,9 +297,22 @@ final class Journal implements AutoCloseable {
       if (sink != null) {
         decode(payload, sink);
       }
-      at += HEADER + length;
+      at = next;
     }
     return at;
+  }
+
+  /**
+   * Where the record at {@code at} ends, when the length it starts with fits the file (the file's
+   * position is then just past that length); -1 when it does not.
+   */
+  private static long plausibleEnd(RandomAccessFile channel, long at, long end) throws IOException {
+    if (at + HEADER + 4 > end) {
+      return -1;
+    }
+    channel.seek(at);
+    int length = channel.readInt();
+    return length < 4 || at + HEADER + length > end ? -1 : at + HEADER + length;
   }
 
   /** A checksum that covers the generation first: a record of another generation fails it. */

@@ -179,9 +179,7 @@ class JournalCrashTest {
   void aDamagedRecordBeforeIntactOnesIsToldAndTheFileKept() throws Exception {
     Path journal = dir.resolve("pop-pop-5.db.journal");
     try (Journal j = Journal.open(journal)) {
-      for (int i = 0; i < 3; i++) {
-        j.append(java.util.List.of(change(i, i)));
-      }
+      appendChanges(j, 3);
     }
     byte[] bytes = Files.readAllBytes(journal);
     int recordBytes = (bytes.length - 12) / 3;
@@ -212,6 +210,13 @@ class JournalCrashTest {
     }
   }
 
+  /** Appends {@code count} records, record i changing key i to i. */
+  private static void appendChanges(Journal j, int count) throws java.io.IOException {
+    for (int i = 0; i < count; i++) {
+      j.append(java.util.List.of(change(i, i)));
+    }
+  }
+
   private static Journal.Change change(int key, int value) {
     return new Journal.Change("x", new byte[] {(byte) key}, new byte[] {(byte) value});
   }
@@ -220,9 +225,7 @@ class JournalCrashTest {
   void afterACheckpointOnlyTheNewGenerationReplaysThoughOldRecordsStayInTheFile() throws Exception {
     Path journal = dir.resolve("pop-pop-3.db.journal");
     try (Journal j = Journal.open(journal)) {
-      for (int i = 0; i < 5; i++) {
-        j.append(java.util.List.of(change(i, i)));
-      }
+      appendChanges(j, 5);
       long used = Files.size(journal);
       j.reset(Set.of());
       assertThat(j.size()).isZero();
