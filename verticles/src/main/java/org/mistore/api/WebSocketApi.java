@@ -79,6 +79,12 @@ final class WebSocketApi {
     private final Gateway gateway;
     private final WebSocketFlow flow;
     private final Set<String> watched = new HashSet<>();
+    /**
+     * Versions announced for an object whose {@code watch} reply is not sent yet: they go out after
+     * the reply, those newer than the version it names, so a watcher never hears of a version before
+     * its watch is answered, nor twice of the one the answer names.
+     */
+    private final java.util.Map<String, java.util.List<Long>> held = new java.util.HashMap<>();
     private MessageConsumer<JsonObject> events;
 
     Session(ServerWebSocket ws, io.vertx.core.http.HttpConnection connection, Gateway gateway) {
@@ -162,7 +168,18 @@ final class WebSocketApi {
         answer = Future.failedFuture(HttpProblem.badRequest("malformed request: " + e.getMessage()));
       }
       ObjectId about = objectOf(request);
-      answer.onSuccess(body -> send(body.put("rid", rid), pending))
+      boolean watch = "watch".equals(request.getValue("op"));
+      answer.onSuccess(body -> {
+        send(body.put("rid", rid), pending);
+        if (watch && about != null) {
+          answered(about.render(), body.getLong("version", 0L));
+        }
+      })
+          .onFailure(e -> {
+            if (watch && about != null) {
+              held.remove(about.render());
+            }
+          })
           // A 409 or 423 refusal names the object's current version, as over HTTP.
           .onFailure(e -> (about == null ? Future.<Void>failedFuture(BusErrors.toHttp(e))
               : ObjectService.withHead(gateway, about, BusErrors.toHttp(e)))
@@ -284,12 +301,17 @@ final class WebSocketApi {
 
     private Future<JsonObject> watch(ObjectId id) {
       watched.add(id.render());
+      held.putIfAbsent(id.render(), new java.util.ArrayList<>());
       Future<Void> ready = Future.succeededFuture();
       if (events == null) {
         events = gateway.vertx().eventBus().consumer(Addresses.VERSION_EVENTS, m -> {
-          if (watched.contains(m.body().getString("id"))) {
-            flow.event(new JsonObject().put("event", "version").put("id", m.body().getString("id"))
-                .put("version", m.body().getLong("version")).encode());
+          String about = m.body().getString("id");
+          long version = m.body().getLong("version");
+          java.util.List<Long> waiting = held.get(about);
+          if (waiting != null) {
+            waiting.add(version);
+          } else if (watched.contains(about)) {
+            announce(about, version);
           }
         });
         ready = events.completion();
@@ -304,6 +326,18 @@ final class WebSocketApi {
           })
           .map(head -> new JsonObject().put("status", 200).put("id", id.render())
               .put("version", head.body().ref().version()));
+    }
+
+    private void announce(String id, long version) {
+      flow.event(new JsonObject().put("event", "version").put("id", id).put("version", version).encode());
+    }
+
+    /** A watch was answered with {@code version}: the versions held meanwhile that are newer go out now. */
+    private void answered(String id, long version) {
+      java.util.List<Long> waiting = held.remove(id);
+      if (waiting != null && watched.contains(id)) {
+        waiting.stream().filter(v -> v > version).sorted().distinct().forEach(v -> announce(id, v));
+      }
     }
   }
 

@@ -150,6 +150,59 @@ class WebSocketApiTest extends DevClusterTestBase {
   }
 
   @Test
+  void aWatchIsAnsweredBeforeAnyEventAndEventsFollowTheVersionItNames() throws Exception {
+    start(2, 1, new JsonObject());
+    Client writer = Client.connect(dev.base, "hg-1-1");
+    String id = writer.call(new JsonObject().put("op", "create").put("data", b64("v"))).getString("id");
+    Client watcher = Client.connect(dev.base, "hg-2-1");
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    Thread puts = new Thread(() -> {
+      try {
+        while (!stop.get()) {
+          writer.call(new JsonObject().put("op", "put").put("id", id).put("data", b64("w")));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    puts.start();
+    // Frames in the order they came, over many watch and unwatch rounds while versions commit.
+    List<JsonObject> seen = new ArrayList<>();
+    try {
+      for (int round = 0; round < 60; round++) {
+        for (String op : List.of("watch", "unwatch")) {
+          int rid = ++watcher.rid;
+          watcher.socket.sendText(new JsonObject().put("rid", rid).put("op", op).put("id", id).encode(), true).join();
+          JsonObject f;
+          do {
+            f = watcher.next();
+            seen.add(f);
+          } while (!Integer.valueOf(rid).equals(f.getInteger("rid")));
+          assertThat(f.getInteger("status")).as(op).isEqualTo(200);
+        }
+      }
+    } finally {
+      stop.set(true);
+      puts.join(20_000);
+    }
+    long since = -1;
+    int events = 0;
+    for (JsonObject f : seen) {
+      if (f.containsKey("event")) {
+        assertThat(since).as("an event only between a watch's answer and the next unwatch: " + f).isPositive();
+        assertThat(f.getLong("version")).as("events follow the version the watch named, in order").isGreaterThan(since);
+        since = f.getLong("version");
+        events++;
+      } else if (f.getValue("version") != null) {
+        since = f.getLong("version");
+      } else {
+        since = -1;
+      }
+    }
+    assertThat(events).as("versions committed while watched were announced").isPositive();
+  }
+
+  @Test
   void malformedFramesGet400AndTheConnectionStaysOpen() throws Exception {
     start(2, 1, new JsonObject());
     Client c = Client.connect(dev.base, "hg-1-1");
