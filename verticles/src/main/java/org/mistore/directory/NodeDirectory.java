@@ -6,11 +6,15 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.mistore.codecs.Addresses;
 import org.mistore.codecs.NodeReport;
 import org.mistore.codecs.Role;
@@ -23,8 +27,19 @@ import org.mistore.codecs.Role;
  *
  * <p>Entries are immutable and kept in a concurrent map, so any verticle may read the directory;
  * only the directory's own context changes it.
+ *
+ * <p>A cluster member whose roles this directory does not hear, while the member stays in the
+ * cluster, points at this node's subscription to the heartbeats: the event bus's view of who listens
+ * on an address can go stale or lose an entry while members come and go, and then the heartbeats
+ * published by the others never reach this node. After the failure-detection time of such silence
+ * the directory subscribes again (which makes every member read the listeners of the address
+ * afresh), with a growing pause between tries, and tells it in the log.
  */
 public final class NodeDirectory {
+  private static final System.Logger LOG = System.getLogger(NodeDirectory.class.getName());
+  /** The longest pause between two fresh subscriptions while a member stays silent. */
+  private static final long MAX_RENEW_PAUSE_MS = 60_000;
+
   private static final Comparator<DirectoryEntry> ORDER = Comparator
       .comparing((DirectoryEntry e) -> roleOrder(e.report().role()))
       .thenComparing(e -> e.report().region())
@@ -32,6 +47,13 @@ public final class NodeDirectory {
 
   private final Vertx vertx;
   private final long detectionMillis;
+  /** The other members of the cluster now, by member id, with their address (none without a cluster). */
+  private final Supplier<Map<String, String>> peers;
+  /** Since when (ms) each other member has had no role this directory holds up. */
+  private final ConcurrentMap<String, Long> silentSince = new ConcurrentHashMap<>();
+  /** When the heartbeat subscription was last renewed (ms), and the pause before the next renewal. */
+  private long lastRenewal;
+  private long renewPause;
   private final ConcurrentMap<String, DirectoryEntry> entries = new ConcurrentHashMap<>();
   /** Counts changes to {@link #entries}; bumped after each. */
   private final AtomicLong changes = new AtomicLong();
@@ -49,8 +71,15 @@ public final class NodeDirectory {
   private long sweeper = -1;
 
   public NodeDirectory(Vertx vertx, long detectionMillis) {
+    this(vertx, detectionMillis, Map::of);
+  }
+
+  /** {@code peers} lists the other cluster members (id to address); it is called on an event loop. */
+  public NodeDirectory(Vertx vertx, long detectionMillis, Supplier<Map<String, String>> peers) {
     this.vertx = vertx;
     this.detectionMillis = detectionMillis;
+    this.peers = peers;
+    this.renewPause = detectionMillis;
   }
 
   /** How long a node may stay silent before it is marked down. */
@@ -62,8 +91,9 @@ public final class NodeDirectory {
   public Future<Void> start() {
     context = vertx.getOrCreateContext();
     listeningSince = now();
+    lastRenewal = listeningSince;
     Future<Void> registered = Future.<Void>future(p -> context.runOnContext(v -> {
-      consumer = vertx.eventBus().consumer(Addresses.DIRECTORY_HEARTBEAT, m -> heard(m.body()));
+      consumer = subscribe();
       consumer.completion().onComplete(p);
     }));
     return registered.onSuccess(v -> context.runOnContext(x ->
@@ -75,6 +105,10 @@ public final class NodeDirectory {
       vertx.cancelTimer(sweeper);
     }
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  private MessageConsumer<NodeReport> subscribe() {
+    return vertx.eventBus().consumer(Addresses.DIRECTORY_HEARTBEAT, m -> heard(m.body()));
   }
 
   /** Records a report heard now (also used by the local roles for themselves). */
@@ -128,9 +162,78 @@ public final class NodeDirectory {
   }
 
   void sweep() {
-    long cutoff = now() - detectionMillis;
+    long now = now();
+    long cutoff = now - detectionMillis;
     entries.replaceAll((k, e) -> e.status() == NodeStatus.UP && e.lastSeenMillis() < cutoff ? notifyDown(e.down()) : e);
     changes.incrementAndGet();
+    checkPeers(now);
+  }
+
+  /** Notes which members are silent and subscribes again when one has been silent too long. */
+  private void checkPeers(long now) {
+    Map<String, String> members = peers.get();
+    Set<String> heard = entries.values().stream()
+        .filter(e -> e.status() == NodeStatus.UP)
+        .map(e -> e.report().memberId())
+        .collect(Collectors.toSet());
+    silentSince.keySet().removeIf(m -> !members.containsKey(m) || heard.contains(m));
+    members.keySet().stream().filter(m -> !heard.contains(m)).forEach(m -> silentSince.putIfAbsent(m, now));
+    if (silentSince.isEmpty()) {
+      renewPause = detectionMillis;
+      return;
+    }
+    List<String> tooLong = silentSince.entrySet().stream()
+        .filter(e -> now - e.getValue() > detectionMillis && now - listeningSince > detectionMillis)
+        .map(e -> describe(e.getKey(), members.get(e.getKey())))
+        .sorted()
+        .toList();
+    if (tooLong.isEmpty() || now - lastRenewal < renewPause) {
+      return;
+    }
+    lastRenewal = now;
+    renewPause = Math.min(renewPause * 2, Math.max(MAX_RENEW_PAUSE_MS, detectionMillis));
+    LOG.log(System.Logger.Level.WARNING, "this node hears no heartbeat from cluster member(s) " + String.join(", ", tooLong)
+        + " for more than " + detectionMillis + " ms although they are still in the cluster: subscribing to heartbeats "
+        + "again (next try in " + renewPause + " ms if they stay silent)");
+    MessageConsumer<NodeReport> old = consumer;
+    MessageConsumer<NodeReport> fresh = subscribe();
+    consumer = fresh;
+    fresh.completion().onComplete(r -> {
+      if (old != null) {
+        old.unregister();
+      }
+    });
+  }
+
+  /** A member as the log and /ready name it: the nodes it ran when last heard, and its address. */
+  private String describe(String memberId, String address) {
+    String nodes = entries.values().stream()
+        .filter(e -> e.report().memberId().equals(memberId))
+        .map(e -> e.report().nodeId())
+        .distinct()
+        .sorted()
+        .collect(Collectors.joining("+"));
+    return (nodes.isEmpty() ? "" : nodes + " ") + "at " + address;
+  }
+
+  /**
+   * Why this node cannot be trusted to see the cluster, or empty: a node it knew is held down, silent
+   * for four failure-detection times, while its cluster member stays in the cluster. A node that
+   * stopped or was killed leaves the cluster within one failure-detection time, so such silence is
+   * this node not hearing (see the class comment), and every call that needs that node gets 503 here.
+   */
+  public Optional<String> deafness() {
+    long now = now();
+    Map<String, String> members = peers.get();
+    List<String> deafTo = silentSince.entrySet().stream()
+        .filter(e -> now - e.getValue() > 4 * detectionMillis && members.containsKey(e.getKey()))
+        .filter(e -> entries.values().stream().anyMatch(d -> d.report().memberId().equals(e.getKey())))
+        .map(e -> describe(e.getKey(), members.get(e.getKey())))
+        .sorted()
+        .toList();
+    return deafTo.isEmpty() ? Optional.empty() : Optional.of("this node has heard no heartbeat from "
+        + String.join(", ", deafTo) + " for more than " + 4 * detectionMillis + " ms although still in the cluster: "
+        + "it holds them down, and calls that need them get 503 here");
   }
 
   public List<DirectoryEntry> snapshot() {

@@ -35,6 +35,17 @@ public final class ClusterBootstrap {
   /** A running Vert.x with what was built around it. {@code hazelcast} is null for a local instance. */
   public record Booted(Vertx vertx, PrometheusMeterRegistry registry, HazelcastInstance hazelcast, String memberId) {
 
+    /** The other members of the cluster now: member id to host:port (none for a local instance). */
+    public java.util.Map<String, String> peers() {
+      if (hazelcast == null || !hazelcast.getLifecycleService().isRunning()) {
+        return java.util.Map.of();
+      }
+      java.util.Map<String, String> out = new java.util.HashMap<>();
+      hazelcast.getCluster().getMembers().stream().filter(m -> !m.localMember())
+          .forEach(m -> out.put(m.getUuid().toString(), m.getAddress().getHost() + ":" + m.getAddress().getPort()));
+      return out;
+    }
+
     public boolean inCluster() {
       return hazelcast == null || hazelcast.getLifecycleService().isRunning();
     }

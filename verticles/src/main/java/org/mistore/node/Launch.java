@@ -47,7 +47,7 @@ public final class Launch {
       release(folder);
       throw e;
     }
-    NodeDirectory directory = new NodeDirectory(booted.vertx(), s.failureDetectionMs());
+    NodeDirectory directory = new NodeDirectory(booted.vertx(), s.failureDetectionMs(), booted::peers);
     directoryRef.set(directory);
     NodeServices services = new NodeServices(booted.vertx(), directory, booted.memberId(), booted.registry(), s.data(),
         s.heartbeatIntervalMs(), s.failureDetectionMs(), s.capacityBytes(), s.limits());

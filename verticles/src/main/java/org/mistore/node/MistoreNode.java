@@ -141,7 +141,7 @@ public final class MistoreNode {
   /**
    * Why the node is not ready, or empty when it is: it is starting, stopping or out of the cluster,
    * one of its stores stopped taking writes (a journal record or checkpoint failed; a restart
-   * recovers it), or it is an HG whose POP is down.
+   * recovers it), it does not hear a node that is still in the cluster, or it is an HG whose POP is down.
    */
   public Optional<String> notReadyBecause() {
     if (!ready.get() || !booted.inCluster()) {
@@ -152,8 +152,12 @@ public final class MistoreNode {
             .map(why -> r.identity().role().wireName() + " " + r.identity().id() + ": " + why)
             .stream())
         .findFirst();
-    if (stopped.isPresent() || gatewayPops.isEmpty()) {
+    if (stopped.isPresent()) {
       return stopped;
+    }
+    Optional<String> deaf = directory.deafness();
+    if (deaf.isPresent() || gatewayPops.isEmpty()) {
+      return deaf;
     }
     // An HG reaches the store only through its POP: while that POP is down it answers every object
     // call with 503, so it is not fit for client traffic.
