@@ -28,6 +28,11 @@ public final class Gateways {
     Gateways g = new Gateways(selectable);
     // An HG may run with -Xmx64m and still stream 1 GiB: its cache never takes more than 1/16 of the heap.
     long cacheCap = Math.min(cacheBytes, Runtime.getRuntime().maxMemory() / 16);
+    if (cacheCap < cacheBytes && !hgToPop.isEmpty()) {
+      System.getLogger(Gateways.class.getName()).log(System.Logger.Level.WARNING, "hg-cache-bytes " + cacheBytes
+          + " is over 1/16 of the heap (-Xmx " + Runtime.getRuntime().maxMemory() + " bytes): each HG's owner cache "
+          + "keeps at most " + cacheCap + " bytes");
+    }
     hgToPop.forEach((hg, pop) -> g.byId.put(hg, new Gateway(vertx, hg, pop, new VersionCache(cacheCap),
         Gateway.linkTo(vertx, pop, () -> directory.knownDown(Role.POP, pop)))));
     directory.onDown(e -> {
