@@ -40,6 +40,13 @@ public final class Addresses {
   /** The fence ceiling a POP holds for an object ({@code {"id"}} → long): read before reserving fences. */
   public static final String OWNER_CEILING = "owner-ceiling";
 
+  /**
+   * Verb at a POP or the DC: the highest creation counter, per creating HG, of the ids with a given
+   * primary that this node holds ({@code {"primary"}} → {@code {hg: counter}}). A POP whose store
+   * holds no counters asks before it mints its first id.
+   */
+  public static final String MINTED = "minted";
+
   /** Verb at a POP: which HGs of its region hold each block of a version ({@code {"id","version"}}). */
   public static final String PLACEMENT = "placement";
 

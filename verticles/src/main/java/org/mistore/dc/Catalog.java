@@ -34,6 +34,16 @@ final class Catalog {
     return store.write(db -> new Catalog(store));
   }
 
+  /** The highest counter per creating HG among the catalog's ids with primary {@code primary} (pending included). */
+  Future<Map<String, Long>> highestMintedBy(String primary) {
+    java.util.List<String> waiting = new java.util.ArrayList<>(pending.keySet());
+    return store.read(db -> {
+      Map<String, Long> out = org.mistore.pop.PopObjectStore.highestOf(primary, entries.keySet());
+      org.mistore.pop.PopObjectStore.highestOf(primary, waiting).forEach((hg, n) -> out.merge(hg, n, Math::max));
+      return out;
+    });
+  }
+
   /** A committed version {@code {"id","version","size"}}; older news than what is known is ignored. */
   void heard(Vertx vertx, JsonObject event) {
     ObjectId id;

@@ -31,6 +31,7 @@ public final class DcVerticle extends RoleVerticle {
   private OwnerService standIn;
   private Catalog catalog;
   private Owners owners;
+  private PopObjectStore objects;
 
   public DcVerticle(RoleIdentity identity, NodeServices services) {
     super(identity, services);
@@ -43,8 +44,10 @@ public final class DcVerticle extends RoleVerticle {
   protected Future<?> openRoleStores() {
     owners = new Owners(services.directory());
     return PopObjectStore.open(store)
-        .onSuccess(objects -> standIn = OwnerService.forStandIn(vertx, identity.id(), objects, owners,
-            services.registry()))
+        .onSuccess(held -> {
+          objects = held;
+          standIn = OwnerService.forStandIn(vertx, identity.id(), held, owners, services.registry());
+        })
         .compose(v -> Catalog.open(store))
         .onSuccess(c -> catalog = c);
   }
@@ -65,7 +68,20 @@ public final class DcVerticle extends RoleVerticle {
     all.add(bus.<io.vertx.core.json.JsonArray>consumer(address(Addresses.DC_HEADS), m ->
         m.body().forEach(e -> catalog.heard(vertx, (JsonObject) e))).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.DC_SUMMARY), this::summary).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.MINTED), this::minted).completion());
     return all;
+  }
+
+  /** Body {@code {"primary"}}: the highest counters of that POP's ids in the catalog and the stand-in copies. */
+  private void minted(Message<JsonObject> m) {
+    String primary = m.body().getString("primary", "");
+    catalog.highestMintedBy(primary)
+        .compose(known -> objects.highestMintedBy(primary).map(held -> {
+          held.forEach((hg, n) -> known.merge(hg, n, Math::max));
+          return known;
+        }))
+        .onSuccess(known -> m.reply(new JsonObject(new java.util.HashMap<>(known))))
+        .onFailure(e -> m.fail(org.mistore.codecs.FailureCode.UNAVAILABLE.code, e.getMessage()));
   }
 
   /** Body {@code {"id"}}: the catalog entry, with the POPs acting now. */

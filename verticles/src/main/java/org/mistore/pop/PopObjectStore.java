@@ -97,6 +97,11 @@ public final class PopObjectStore implements FenceStore {
   /** Creation counters per creator reserved durably and not yet given: {next, last}. Used on the POP's event loop. */
   private final java.util.Map<String, long[]> counterRanges = new java.util.HashMap<>();
 
+  /** {@code "checked"} once this store's counters were raised past the ids the cluster knew it minted. */
+  private final ConcurrentMap<String, Long> mintChecks;
+  /** Whether the counters are this POP's own (kept, or checked with the cluster); set on open. */
+  private volatile boolean countersKnown;
+
   private PopObjectStore(RoleStore store) {
     this.store = store;
     var db = store.db();
@@ -110,6 +115,50 @@ public final class PopObjectStore implements FenceStore {
     requestOf = store.hashMap("request-of", Serializer.STRING, Serializer.STRING);
     creations = store.hashMap("created-ids", Serializer.STRING, Serializer.STRING);
     owedBlocks = store.hashMap("owed-blocks", Serializer.STRING, Serializer.STRING);
+    mintChecks = store.hashMap("mint-checks", Serializer.STRING, Serializer.LONG);
+    countersKnown = !counters.isEmpty() || mintChecks.containsKey("checked");
+  }
+
+  /**
+   * Whether this store's creation counters can be trusted: it minted before, or its counters were
+   * raised past what the cluster knew ({@link #raiseCounters}). A new store under a POP's old id
+   * (its data folder lost) would otherwise mint that POP's earlier ids again.
+   */
+  public boolean countersKnown() {
+    return countersKnown;
+  }
+
+  /** Raises the counters to at least {@code highest} (per creating HG) and records the check, durably. */
+  public Future<Void> raiseCounters(java.util.Map<String, Long> highest) {
+    return store.write(db -> {
+      highest.forEach((hg, n) -> counters.merge(hg, n, Math::max));
+      mintChecks.put("checked", System.currentTimeMillis());
+      return null;
+    }).onSuccess(v -> countersKnown = true).mapEmpty();
+  }
+
+  /** The highest counter per creating HG among the ids with primary {@code primary} this store holds. */
+  public Future<java.util.Map<String, Long>> highestMintedBy(String primary) {
+    return store.read(db -> highestOf(primary, heads.keySet()));
+  }
+
+  /** The highest counter per creating HG among {@code ids} (rendered; others skipped) with that primary. */
+  public static java.util.Map<String, Long> highestOf(String primary, Iterable<String> ids) {
+    java.util.Map<String, Long> out = new java.util.HashMap<>();
+    for (String key : ids) {
+      if (!key.startsWith(primary + ".")) {
+        continue;
+      }
+      try {
+        ObjectId id = ObjectId.parse(key);
+        if (id.primaryPop().equals(primary)) {
+          out.merge(id.creatorHg(), id.counter(), Math::max);
+        }
+      } catch (IllegalArgumentException e) {
+        // not an object id
+      }
+    }
+    return out;
   }
 
   /** Declares the maps (on a worker thread) and drops blocks no committed version names (left by a crash). */

@@ -116,6 +116,9 @@ public final class PopVerticle extends RoleVerticle {
     List<Future<?>> all = new ArrayList<>();
     all.add(bus.<NodeReport>consumer(address(Addresses.HEARTBEAT), m -> relayHeartbeat(m.body())).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.CREATE), this::create).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.MINTED), m -> objects.highestMintedBy(m.body().getString("primary", ""))
+        .onSuccess(known -> m.reply(new JsonObject(new java.util.HashMap<>(known))))
+        .onFailure(e -> Replies.fail(m, e))).completion());
     all.add(bus.<StoreBlock>consumer(address(Addresses.WRITE_BLOCK), this::writeBlock).completion());
     all.add(bus.<Object>consumer(address(Addresses.RELAY), this::relay).completion());
     all.add(bus.<StoreBlock>consumer(address(Addresses.OWNER_BLOCK), owner::storeBlock).completion());
@@ -187,9 +190,66 @@ public final class PopVerticle extends RoleVerticle {
       return;
     }
     String backup = candidates.get(ThreadLocalRandom.current().nextInt(candidates.size()));
-    owner.mint(creator, requestId, n -> new ObjectId(identity.id(), backup, creator, n).render())
+    countersChecked()
+        .compose(v -> owner.mint(creator, requestId, n -> new ObjectId(identity.id(), backup, creator, n).render()))
         .onSuccess(id -> m.reply(new JsonObject().put("id", id)))
         .onFailure(e -> Replies.fail(m, e));
+  }
+
+  /** The check of a store whose counters are not known yet, while it runs (event loop only). */
+  private Future<Void> checkingCounters;
+
+  /**
+   * Completes once this POP's counters can be trusted (see {@link PopObjectStore#countersKnown}). A
+   * store with none asks the DC and the other POPs which ids with this POP as primary they hold,
+   * and raises its counters past them before its first id. It goes on when the DC answered or every
+   * other POP it knows of did; else the create gets 503, and the next one asks again.
+   */
+  private Future<Void> countersChecked() {
+    if (objects.countersKnown()) {
+      return Future.succeededFuture();
+    }
+    if (checkingCounters == null) {
+      checkingCounters = askWhatWasMinted()
+          .onComplete(r -> checkingCounters = null);
+    }
+    return checkingCounters;
+  }
+
+  private Future<Void> askWhatWasMinted() {
+    List<String> dcs = services.directory().up(Role.DC).stream().map(NodeReport::nodeId).toList();
+    List<String> pops = services.directory().snapshot().stream()
+        .map(e -> e.report())
+        .filter(r -> r.role() == Role.POP && !r.nodeId().equals(identity.id()))
+        .map(NodeReport::nodeId)
+        .toList();
+    JsonObject ask = new JsonObject().put("primary", identity.id());
+    io.vertx.core.eventbus.DeliveryOptions within = new io.vertx.core.eventbus.DeliveryOptions()
+        .setSendTimeout(Math.max(3000, services.failureDetectionMs()));
+    List<Future<JsonObject>> fromDcs = dcs.stream().map(dc -> vertx.eventBus()
+        .<JsonObject>request(Addresses.of(Role.DC, dc, Addresses.MINTED), ask, within).map(r -> r.body())).toList();
+    List<Future<JsonObject>> fromPops = pops.stream().map(pop -> vertx.eventBus()
+        .<JsonObject>request(Addresses.of(Role.POP, pop, Addresses.MINTED), ask, within).map(r -> r.body())).toList();
+    List<Future<JsonObject>> all = new ArrayList<>(fromDcs);
+    all.addAll(fromPops);
+    return Future.join(all).transform(done -> {
+      boolean dcAnswered = fromDcs.stream().anyMatch(Future::succeeded);
+      boolean everyPop = fromPops.stream().allMatch(Future::succeeded);
+      if (!dcAnswered && !everyPop) {
+        return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "POP " + identity.id() + " has no record "
+            + "of the ids it minted (a new data folder?): it mints none until the DC or every other POP says which "
+            + "ids it holds with " + identity.id() + " as primary, and none of them answered"));
+      }
+      java.util.Map<String, Long> highest = new java.util.HashMap<>();
+      all.stream().filter(Future::succeeded).map(Future::result).forEach(known ->
+          known.forEach(e -> highest.merge(e.getKey(), ((Number) e.getValue()).longValue(), Math::max)));
+      if (!highest.isEmpty()) {
+        LOG.log(System.Logger.Level.WARNING, "POP {0}: its store holds no ids it minted, but the cluster holds "
+            + "ids with {0} as primary (highest per creating HG: {1}): was its data folder lost? It mints new ids "
+            + "after those", identity.id(), highest);
+      }
+      return objects.raiseCounters(highest);
+    });
   }
 
   /**

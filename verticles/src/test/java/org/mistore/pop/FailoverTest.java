@@ -33,6 +33,39 @@ class FailoverTest extends DevClusterTestBase {
   }
 
   @Test
+  void aPopBackOnAnEmptyDataFolderMintsNoIdItMintedBefore() throws Exception {
+    start(2, 1, new JsonObject());
+    String first = dev.create("first", "hg-1-1");
+    String second = dev.create("second", "hg-1-1");
+    assertThat(first).startsWith("pop-1.");
+    dev.cluster.stopRole(Role.POP, "pop-1").toCompletionStage().toCompletableFuture().join();
+    awaitStatus("pop-1", "down");
+    // The operator's mistake: pop-1 comes back under its id on a folder without its store.
+    try (var files = java.nio.file.Files.list(data)) {
+      for (java.nio.file.Path f : files.filter(f -> f.getFileName().toString().startsWith("pop-pop-1.")).toList()) {
+        try (var tree = java.nio.file.Files.walk(f)) {
+          for (java.nio.file.Path p : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            java.nio.file.Files.delete(p);
+          }
+        }
+      }
+    }
+    dev.cluster.startRole(POP_1).toCompletionStage().toCompletableFuture().join();
+    awaitStatus("pop-1", "up");
+    String third = dev.create("third", "hg-1-1");
+    assertThat(third).startsWith("pop-1.");
+    long before = Math.max(org.mistore.codecs.ObjectId.parse(first).counter(),
+        org.mistore.codecs.ObjectId.parse(second).counter());
+    assertThat(org.mistore.codecs.ObjectId.parse(third).counter()).as(third + " after " + first + ", " + second)
+        .isGreaterThan(before);
+    assertThat(dev.get("/v1/objects/" + first, "Mistore-Gateway", "hg-2-1").body()).isEqualTo("first");
+    HttpResponse<String> home = dev.get("/v1/objects/" + first, "Mistore-Gateway", "hg-1-1");
+    assertThat(home.body()).as("pop-1 copied back what its folder lost").isEqualTo("first");
+    assertThat(home.headers().firstValue("Mistore-Source")).hasValue("primary");
+    assertThat(dev.get("/v1/objects/" + third, "Mistore-Gateway", "hg-2-1").body()).isEqualTo("third");
+  }
+
+  @Test
   void writesGoOnWhileThePrimaryIsDownAndItCatchesUpBeforeServingAgain() {
     start(3, 1, new JsonObject());
     String id = dev.create("v1", "hg-1-1");
