@@ -11,16 +11,25 @@ import java.util.logging.LogRecord;
  * The launcher's log lines: time, level, logger, message. A failure's stack trace follows, except
  * for network errors (a peer that is down or went away: connection refused, reset, closed), which
  * get their causes on the same line. Those are expected while a node is down and said nothing a
- * stack trace would add; they filled the logs of every node while one was down.
+ * stack trace would add; they filled the logs of every node while one was down. Such an error
+ * logged as SEVERE (Vert.x does so, with the error's text only, for a connection a killed peer
+ * reset) is shown as a WARNING: it
+ * is news about a peer, not a failure of this node.
  */
 public final class LogFormat extends Formatter {
   @Override
   public String format(LogRecord r) {
-    StringBuilder b = new StringBuilder(160).append(String.format("%1$tFT%1$tT.%1$tL %2$s %3$s: %4$s",
-        ZonedDateTime.ofInstant(r.getInstant(), ZoneId.systemDefault()), r.getLevel().getName(), r.getLoggerName(),
-        formatMessage(r)));
     Throwable thrown = r.getThrown();
-    if (thrown != null && isNetwork(thrown)) {
+    boolean network = thrown != null && isNetwork(thrown);
+    // Vert.x logs a connection a peer reset with the error's text only, no throwable.
+    boolean peerGone = network || thrown == null && r.getMessage() != null
+        && (r.getMessage().contains("Connection reset by peer") || r.getMessage().contains("Broken pipe"));
+    java.util.logging.Level level = peerGone && r.getLevel().intValue() > java.util.logging.Level.WARNING.intValue()
+        ? java.util.logging.Level.WARNING : r.getLevel();
+    StringBuilder b = new StringBuilder(160).append(String.format("%1$tFT%1$tT.%1$tL %2$s %3$s: %4$s",
+        ZonedDateTime.ofInstant(r.getInstant(), ZoneId.systemDefault()), level.getName(), r.getLoggerName(),
+        formatMessage(r)));
+    if (network) {
       b.append(" (");
       for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
         b.append(t == thrown ? "" : "; caused by ").append(t.getClass().getSimpleName()).append(": ")

@@ -29,4 +29,17 @@ class LogFormatTest {
         .contains("\tat org.mistore.node.LogFormatTest");
     assertThat(format(null).lines()).hasSize(1);
   }
+
+  @Test
+  void aPeerResettingItsConnectionIsAWarningEvenWhenLoggedAsSevere() {
+    LogRecord r = new LogRecord(Level.SEVERE, "recvAddress(..) failed with error(-104): Connection reset by peer");
+    r.setLoggerName("io.vertx.core.net.impl.ConnectionBase");
+    assertThat(new LogFormat().format(r)).contains(" WARNING io.vertx.core.net.impl.ConnectionBase: recvAddress")
+        .doesNotContain("SEVERE");
+    r.setThrown(new java.net.SocketException("Connection reset by peer"));
+    assertThat(new LogFormat().format(r)).contains(" WARNING io.vertx.core.net.impl.ConnectionBase: recvAddress")
+        .doesNotContain("SEVERE");
+    r.setThrown(new IllegalStateException("a bug"));
+    assertThat(new LogFormat().format(r)).contains(" SEVERE io.vertx.core.net.impl.ConnectionBase");
+  }
 }
