@@ -3,10 +3,8 @@ package org.mistore.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hazelcast.multimap.MultiMap;
-import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.impl.HazelcastRegistrationInfo;
 import java.time.Duration;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,7 +14,7 @@ import org.mistore.codecs.Role;
 import org.mistore.directory.NodeDirectory;
 import org.mistore.directory.NodeStatus;
 import org.mistore.testing.Eventually;
-import org.mistore.testing.Ports;
+import org.mistore.testing.TwoMembers;
 
 /**
  * A directory on one member of a real two-member Hazelcast cluster, hearing the heartbeats the other
@@ -25,39 +23,31 @@ import org.mistore.testing.Ports;
  */
 class HeartbeatHearingTest {
   private static final long DETECTION_MS = 600;
+  private TwoMembers cluster;
   private ClusterBootstrap.Booted a;
   private ClusterBootstrap.Booted b;
   private NodeDirectory directory;
-  private int portB;
 
   @BeforeEach
   void cluster() {
-    String cluster = "hearing-" + UUID.randomUUID().toString().substring(0, 8);
-    int portA = Ports.free();
-    portB = Ports.free();
-    String members = "127.0.0.1:" + portA + ",127.0.0.1:" + portB;
-    a = ClusterBootstrap.clustered(member("a", cluster, portA, members), m -> { });
-    b = ClusterBootstrap.clustered(member("b", cluster, portB, members), m -> { });
+    cluster = TwoMembers.start("hearing");
+    a = cluster.a;
+    b = cluster.b;
     directory = new NodeDirectory(a.vertx(), DETECTION_MS, a::peers);
     directory.start().await();
   }
 
   @AfterEach
   void close() {
-    if (directory != null) {
-      directory.stop().await();
+    try {
+      if (directory != null) {
+        directory.stop().await();
+      }
+    } finally {
+      if (cluster != null) {
+        cluster.close();
+      }
     }
-    if (b != null) {
-      b.close();
-    }
-    if (a != null) {
-      a.close();
-    }
-  }
-
-  private static NodeSettings member(String id, String cluster, int port, String members) {
-    return NodeSettings.from(new JsonObject().put("roles", "dc").put("id", id).put("region", "test")
-        .put("cluster-name", cluster).put("cluster-port", port).put("members", members));
   }
 
   private void publishFromB() {
@@ -102,7 +92,7 @@ class HeartbeatHearingTest {
     // b stays a member but its heartbeats stop: after four detection times that is this node not hearing.
     String why = Eventually.value("deafness told", Duration.ofSeconds(20), () -> directory.deafness().orElse(""),
         s -> !s.isEmpty());
-    assertThat(why).contains("pop-2 at 127.0.0.1:" + portB).contains("503");
+    assertThat(why).contains("pop-2 at 127.0.0.1:" + cluster.portB).contains("503");
     publishFromB();
     Eventually.await("deafness over once heard", Duration.ofSeconds(10), () -> directory.deafness().isEmpty());
   }
