@@ -192,9 +192,13 @@ public final class NodeDirectory {
     }
     lastRenewal = now;
     renewPause = Math.min(renewPause * 2, Math.max(MAX_RENEW_PAUSE_MS, detectionMillis));
-    LOG.log(System.Logger.Level.WARNING, "this node hears no heartbeat from cluster member(s) " + String.join(", ", tooLong)
-        + " for more than " + detectionMillis + " ms although they are still in the cluster: subscribing to heartbeats "
-        + "again (next try in " + renewPause + " ms if they stay silent)");
+    // A member never heard may only be starting (opening its stores): said at INFO. One heard before
+    // and silent since, still in the cluster, is what a node not hearing looks like.
+    boolean known = tooLong.stream().anyMatch(d -> !d.startsWith("at "));
+    LOG.log(known ? System.Logger.Level.WARNING : System.Logger.Level.INFO, "this node hears no heartbeat from "
+        + "cluster member(s) " + String.join(", ", tooLong) + " for more than " + detectionMillis + " ms although "
+        + "they are still in the cluster" + (known ? "" : " (starting?)") + ": subscribing to heartbeats again (next "
+        + "try in " + renewPause + " ms if they stay silent)");
     MessageConsumer<NodeReport> old = consumer;
     MessageConsumer<NodeReport> fresh = subscribe();
     consumer = fresh;
