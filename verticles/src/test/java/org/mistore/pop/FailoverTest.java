@@ -251,25 +251,6 @@ class FailoverTest extends DevClusterTestBase {
   }
 
   @Test
-  void aLockIsGrantedOnlyWhenASecondNodeHoldsItsLease() {
-    start(2, 1, new JsonObject());
-    String id = dev.create("v1", "hg-1-1");
-    dev.cluster.stopRole(Role.POP, "pop-2").toCompletionStage().toCompletableFuture().join();
-    dev.cluster.stopRole(Role.DC, "dc-1").toCompletionStage().toCompletableFuture().join();
-    awaitStatus("pop-2", "down");
-    Eventually.await("dc-1 seen down", Duration.ofSeconds(10), () -> dev.cluster.directory()
-        .find(Role.DC, "dc-1").map(e -> e.status().wireName().equals("down")).orElse(false));
-    HttpResponse<String> alone = dev.lock(id, "write", 5000, 0, "hg-1-1");
-    assertThat(alone.statusCode()).as(alone.body()).isEqualTo(503);
-    assertThat(new JsonObject(alone.body()).getString("detail")).contains("second copy of the lease");
-    dev.cluster.startRole(new RoleIdentity(Role.DC, "dc-1", "core", "")).toCompletionStage().toCompletableFuture()
-        .join();
-    HttpResponse<String> mirrored = Eventually.value("a lock once the DC holds its second copy", Duration.ofSeconds(10),
-        () -> dev.lock(id, "write", 5000, 0, "hg-1-1"), r -> r.statusCode() == 201);
-    assertThat(new JsonObject(mirrored.body()).getLong("fence")).isPositive();
-  }
-
-  @Test
   void aRestartedDcCatchesUpItsCatalogFromThePops() {
     start(2, 1, new JsonObject());
     String id = dev.create("v1", "hg-1-1");
