@@ -14,13 +14,15 @@ import java.util.logging.LogRecord;
  * stack trace would add; they filled the logs of every node while one was down. Such an error
  * logged as SEVERE (Vert.x does so, with the error's text only, for a connection a killed peer
  * reset) is shown as a WARNING: it
- * is news about a peer, not a failure of this node.
+ * is news about a peer, not a failure of this node. So is the "Promise already completed" Vert.x
+ * throws when this node replies over the event bus to a node killed a moment before (its clustered
+ * event bus completes the write of that reply twice; the reply was lost anyway, its asker is gone).
  */
 public final class LogFormat extends Formatter {
   @Override
   public String format(LogRecord r) {
     Throwable thrown = r.getThrown();
-    boolean network = thrown != null && isNetwork(thrown);
+    boolean network = thrown != null && (isNetwork(thrown) || isReplyToGonePeer(thrown));
     // Vert.x logs a connection a peer reset with the error's text only, no throwable.
     boolean peerGone = network || thrown == null && r.getMessage() != null
         && (r.getMessage().contains("Connection reset by peer") || r.getMessage().contains("Broken pipe"));
@@ -44,6 +46,24 @@ public final class LogFormat extends Formatter {
       b.append(System.lineSeparator());
     }
     return b.toString();
+  }
+
+  /**
+   * Whether {@code thrown} is the state error the clustered event bus of Vert.x throws when the
+   * connection a reply was written on closed under it (its peer was killed): a promise completed twice
+   * inside Vert.x.
+   */
+  static boolean isReplyToGonePeer(Throwable thrown) {
+    if (!(thrown instanceof IllegalStateException) || thrown.getMessage() == null
+        || !thrown.getMessage().contains("already completed")) {
+      return false;
+    }
+    for (StackTraceElement frame : thrown.getStackTrace()) {
+      if (frame.getClassName().startsWith("io.vertx.core.eventbus.impl.clustered.")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether {@code thrown}, or a cause of it, is a socket or channel error. */

@@ -42,4 +42,25 @@ class LogFormatTest {
     r.setThrown(new IllegalStateException("a bug"));
     assertThat(new LogFormat().format(r)).contains(" SEVERE io.vertx.core.net.impl.ConnectionBase");
   }
+
+  @Test
+  void aReplyLostWithAPeerKilledAMomentBeforeIsAOneLineWarningButTheSameErrorElsewhereIsSevere() {
+    LogRecord r = new LogRecord(Level.SEVERE, "Unhandled exception");
+    r.setLoggerName("io.vertx.core.impl.ContextImpl");
+    IllegalStateException twice = new IllegalStateException("Promise already completed");
+    twice.setStackTrace(new StackTraceElement[] {
+        new StackTraceElement("io.vertx.core.impl.future.PromiseImpl", "complete", "PromiseImpl.java", 1),
+        new StackTraceElement("io.vertx.core.eventbus.impl.clustered.ClusteredEventBus", "clusteredSendReply",
+            "ClusteredEventBus.java", 2),
+        new StackTraceElement("org.mistore.hg.HgVerticle", "lambda$start$3", "HgVerticle.java", 88)});
+    r.setThrown(twice);
+    String line = new LogFormat().format(r);
+    assertThat(line.lines()).hasSize(1);
+    assertThat(line).contains(" WARNING io.vertx.core.impl.ContextImpl: Unhandled exception "
+        + "(IllegalStateException: Promise already completed)");
+
+    IllegalStateException ours = new IllegalStateException("Promise already completed");
+    r.setThrown(ours);
+    assertThat(new LogFormat().format(r)).contains(" SEVERE ").contains("\tat org.mistore.node.LogFormatTest");
+  }
 }
