@@ -69,6 +69,8 @@ final class CatchUp {
   /** The holder the owed copy in progress reads from, and what fails it at once when that holder is seen down. */
   private Owners.Holder backfillFrom;
   private Promise<Void> backfillGone;
+  /** Asks of a catch-up waiting for an answer, by holder: failed at once with {@link HolderDown} when it is seen down. */
+  private final Map<Owners.Holder, java.util.Set<Promise<JsonObject>>> waiting = new HashMap<>();
   /** This verticle's context: directory events hop onto it. */
   private final io.vertx.core.Context context;
   /** Pause before a failed owed copy is tried again; it doubles with each failure in a row, up to a minute. */
@@ -105,6 +107,10 @@ final class CatchUp {
       if (backfillGone != null && backfillFrom.role() == e.report().role()
           && backfillFrom.id().equals(e.report().nodeId())) {
         backfillGone.tryFail(backfillFrom.describe() + " went down");
+      }
+      java.util.Set<Promise<JsonObject>> asks = waiting.remove(new Owners.Holder(e.report().role(), e.report().nodeId()));
+      if (asks != null) {
+        List.copyOf(asks).forEach(a -> a.tryFail(new HolderDown(e.report().role() + " " + e.report().nodeId())));
       }
     }));
     // Half the failure-detection time: a pause shorter than that cannot have let another POP act for this one.
@@ -209,7 +215,9 @@ final class CatchUp {
       List<Future<Optional<JsonObject>>> asked = new ArrayList<>();
       for (Owners.Holder h : others) {
         boolean pair = holdsPair(h, id);
-        asked.add(ask(h, id, head + 1).map(Optional::of).recover(e -> pair && !afterPause
+        // A holder seen down while asked counts as one known down before: not waited for.
+        asked.add(askUnlessDown(h, id, head + 1).map(Optional::of).recover(e -> pair && !afterPause
+            && !(e instanceof HolderDown)
             ? Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "catching up " + id + ": "
                 + h.describe() + " holding a copy did not answer (" + Replies.text(e) + ")"))
             : Future.succeededFuture(Optional.empty())));
@@ -278,6 +286,30 @@ final class CatchUp {
       locks.mirrorGrant(new LockGrant(l.getString("token"), LockType.parse(l.getString("type")), id,
           l.getLong("fence"), l.getLong("version"), l.getLong("expiresAt")), l.getLong("ttlMs"));
     }
+  }
+
+  /** The failure of an ask whose holder the directory saw go down while it was waited for. */
+  static final class HolderDown extends RuntimeException {
+    HolderDown(String holder) {
+      super(holder + " went down", null, false, false);
+    }
+  }
+
+  /**
+   * As {@link #ask}, but failed with {@link HolderDown} as soon as the directory sees the holder go
+   * down (within its failure detection), rather than when the ask times out.
+   */
+  private Future<JsonObject> askUnlessDown(Owners.Holder holder, ObjectId id, long from) {
+    Promise<JsonObject> answer = Promise.promise();
+    java.util.Set<Promise<JsonObject>> asks = waiting.computeIfAbsent(holder, h -> new java.util.HashSet<>());
+    asks.add(answer);
+    ask(holder, id, from).onComplete(answer::tryComplete, answer::tryFail);
+    return answer.future().andThen(r -> {
+      java.util.Set<Promise<JsonObject>> left = waiting.get(holder);
+      if (left != null && left.remove(answer) && left.isEmpty()) {
+        waiting.remove(holder);
+      }
+    });
   }
 
   private Future<JsonObject> ask(Owners.Holder holder, ObjectId id, long from) {

@@ -366,6 +366,51 @@ class FailoverTest extends DevClusterTestBase {
   }
 
   @Test
+  void aCatchUpWaitingOnAHolderThatGoesDownGoesOnWithoutItAtOnce() throws Exception {
+    start(3, 1, new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    assertThat(id).startsWith("pop-1.");
+    String backup = id.split("\\.")[1];
+    RoleIdentity bystander = new RoleIdentity(Role.POP, backup.equals("pop-2") ? "pop-3" : "pop-2",
+        backup.equals("pop-2") ? "region-3" : "region-2", "");
+    // A second consumer on the backup's catch-up address that never answers, as a POP killed with the
+    // question in flight would: the event bus hands it every other question.
+    java.util.concurrent.CompletableFuture<Void> caught = new java.util.concurrent.CompletableFuture<>();
+    var silent = dev.cluster.vertx().eventBus().consumer(
+        org.mistore.codecs.Addresses.of(Role.POP, backup, org.mistore.codecs.Addresses.OWNER_SYNC),
+        m -> caught.complete(null));
+    silent.completion().await();
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = null;
+    for (int i = 0; i < 8 && inFlight == null; i++) {
+      // Any POP coming or going makes the primary catch the object up before its next write.
+      if (i % 2 == 0) {
+        dev.cluster.stopRole(Role.POP, bystander.id()).toCompletionStage().toCompletableFuture().join();
+        awaitStatus(bystander.id(), "down");
+      } else {
+        dev.cluster.startRole(bystander).toCompletionStage().toCompletableFuture().join();
+        awaitStatus(bystander.id(), "up");
+      }
+      var write = java.util.concurrent.CompletableFuture.supplyAsync(() -> put(id, "w", "hg-1-1"));
+      java.util.concurrent.CompletableFuture.anyOf(write, caught).get(30, java.util.concurrent.TimeUnit.SECONDS);
+      if (caught.isDone()) {
+        inFlight = write;
+      } else {
+        assertThat(write.get().statusCode()).as(write.get().body()).isEqualTo(200);
+      }
+    }
+    assertThat(inFlight).as("a catch-up question reached the silent consumer").isNotNull();
+    dev.cluster.stopRole(Role.POP, backup).toCompletionStage().toCompletableFuture().join();
+    HttpResponse<String> answer = inFlight.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    silent.unregister().await();
+    // Not 503 "did not answer": a holder seen down is not waited for, as if known down before.
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    HttpResponse<String> read = dev.get("/v1/objects/" + id, "Mistore-Gateway", "hg-1-1");
+    assertThat(read.body()).isEqualTo("w");
+    assertThat(read.headers().firstValue("Mistore-Version"))
+        .hasValue(String.valueOf(new JsonObject(answer.body()).getLong("version")));
+  }
+
+  @Test
   void aReleaseOfTheGatewaysLockThatGetsNoAnswerIsSentAgainSoTheNextWriteDoesNotWaitForTheLease() {
     // Leases far longer than the writes' lock wait: only a release lets the next write in.
     start(3, 1, new JsonObject().put("lock-default-ttl-ms", 60_000).put("block-size", 65_536));
