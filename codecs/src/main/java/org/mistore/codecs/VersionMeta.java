@@ -1,7 +1,6 @@
 package org.mistore.codecs;
 
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * What is known of one committed version: size, content type, SHA-256 of the whole content, the
@@ -19,7 +18,6 @@ public record VersionMeta(VersionRef ref, long size, String contentType, String 
     List<Integer> blockCrc32c) {
   /** Widest stripe an object may ask for. */
   public static final int MAX_STRIPES = 32;
-  private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
   /** 2^40 bytes of 64 KiB blocks: more blocks than any configured maximum size can need. */
   public static final int MAX_BLOCKS = 1 << 24;
   /** Set in the encoded stripe width when the block CRC32Cs follow it (versions stored before have none). */
@@ -32,7 +30,7 @@ public record VersionMeta(VersionRef ref, long size, String contentType, String 
     if (size < 0 || blockSize <= 0) {
       throw new IllegalArgumentException("version meta size/block size out of range");
     }
-    if (!HEX64.matcher(sha256).matches() || !blockSha256.stream().allMatch(h -> HEX64.matcher(h).matches())) {
+    if (!BlockRef.isSha256(sha256) || !blockSha256.stream().allMatch(BlockRef::isSha256)) {
       throw new IllegalArgumentException("version meta checksums are not 64 lower-case hex digits");
     }
     long expectedBlocks = (size + blockSize - 1) / blockSize;
