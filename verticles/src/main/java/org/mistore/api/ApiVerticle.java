@@ -60,6 +60,17 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    // RFC 9110 section 10.1.1: an expectation other than 100-continue (which uploads answer) cannot
+    // be met: 417, before any route acts on the request.
+    router.route().handler(rc -> {
+      List<String> expect = rc.request().headers().getAll("Expect");
+      if (expect.isEmpty() || expect.size() == 1 && "100-continue".equalsIgnoreCase(expect.get(0).strip())) {
+        rc.next();
+      } else {
+        rc.fail(new HttpProblem(417, "Expectation Failed", "Expect: '" + String.join(", ", expect)
+            + "' cannot be met: only Expect: 100-continue is supported"));
+      }
+    });
     // HEAD answers as GET without the body (probes and load balancers use it).
     for (HttpMethod method : new HttpMethod[] {HttpMethod.GET, HttpMethod.HEAD}) {
       router.route(method, "/health").handler(rc -> json(rc, 200, new JsonObject().put("status", "up")));

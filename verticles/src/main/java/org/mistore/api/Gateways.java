@@ -49,7 +49,7 @@ public final class Gateways {
       throw new HttpProblem(421, "Misdirected Request",
           "this node has no HG or POP role, so it serves no objects; use a gateway node");
     }
-    String asked = rc.request().getHeader(HEADER);
+    String asked = RequestParams.header(rc, HEADER);
     if (asked == null || asked.isBlank()) {
       return byId.values().iterator().next();
     }

@@ -67,9 +67,9 @@ final class ObjectRoutes {
   private void create(RoutingContext rc) {
     hold(rc);
     checkDeclaredLength(rc);
-    long stripes = RequestParams.bounded("Mistore-Stripes", rc.request().getHeader("Mistore-Stripes"), 1,
+    long stripes = RequestParams.bounded("Mistore-Stripes", RequestParams.header(rc, "Mistore-Stripes"), 1,
         VersionMeta.MAX_STRIPES, 0);
-    String requestId = RequestParams.requestId(rc.request().getHeader(REQUEST_ID));
+    String requestId = RequestParams.requestId(RequestParams.header(rc, REQUEST_ID));
     service.create(gateways.pick(rc), ObjectService.Body.streamed(rc.request(), contentType(rc)), requestId,
         (int) stripes)
         .onSuccess(written -> {
@@ -125,10 +125,10 @@ final class ObjectRoutes {
       }
     }
     long wait = lockWait(rc);
-    String requestId = RequestParams.requestId(rc.request().getHeader(REQUEST_ID));
+    String requestId = RequestParams.requestId(RequestParams.header(rc, REQUEST_ID));
     Gateway gateway = gateways.pick(rc);
     service.withIfMatch(gateway, id, () -> RequestParams.ifMatch(rc, id), ifMatch -> service.write(gateway, id,
-            ifMatch, rc.request().getHeader(LOCK), wait,
+            ifMatch, RequestParams.header(rc, LOCK), wait,
             tombstone ? null : ObjectService.Body.streamed(rc.request(), contentType(rc)), requestId))
         .onSuccess(written -> answer(rc, 200, written, tombstone
             ? new JsonObject().put("id", id.render()).put("version", written.version()) : result(written)))
@@ -137,7 +137,7 @@ final class ObjectRoutes {
 
   /** {@code Mistore-Lock-Wait}: how long to wait for a lock the gateway takes (0..lock-max-wait-ms). */
   private long lockWait(RoutingContext rc) {
-    return RequestParams.bounded("Mistore-Lock-Wait", rc.request().getHeader("Mistore-Lock-Wait"), 0,
+    return RequestParams.bounded("Mistore-Lock-Wait", RequestParams.header(rc, "Mistore-Lock-Wait"), 0,
         limits.lockMaxWaitMs(), limits.lockWaitDefaultMs());
   }
 
@@ -161,9 +161,9 @@ final class ObjectRoutes {
       throw HttpProblem.badRequest("consistency must be atomic, rw-exclusive or monotonic, not '" + consistency + "'");
     }
     long version = RequestParams.positive("version", RequestParams.query(rc, "version"), 0);
-    long minVersion = RequestParams.positive("Mistore-Min-Version", rc.request().getHeader("Mistore-Min-Version"), 0);
+    long minVersion = RequestParams.positive("Mistore-Min-Version", RequestParams.header(rc, "Mistore-Min-Version"), 0);
     Gateway gateway = gateways.pick(rc);
-    service.read(gateway, id, consistency, version, minVersion, rc.request().getHeader(LOCK), lockWait(rc))
+    service.read(gateway, id, consistency, version, minVersion, RequestParams.header(rc, LOCK), lockWait(rc))
         .compose(plan -> serve(rc, gateway, plan.meta(), plan.source(), version > 0).eventually(() -> {
           plan.release().run();
           return Future.succeededFuture();
@@ -181,8 +181,10 @@ final class ObjectRoutes {
       return Future.failedFuture(HttpProblem.notFound(exact ? "version " + version + " of " + id + " is a deletion"
           : "object " + id + " was deleted at version " + version));
     }
-    ByteRange range = ByteRange.parseHeader(rc.request().getHeader("Range"));
-    String ifRange = rc.request().getHeader("If-Range");
+    // Two Range headers ask for several ranges, which are ignored like a list in one header (whole body).
+    java.util.List<String> ranges = rc.request().headers().getAll("Range");
+    ByteRange range = ranges.size() == 1 ? ByteRange.parseHeader(ranges.get(0)) : null;
+    String ifRange = RequestParams.header(rc, "If-Range");
     if (range != null && (ifRange != null && !ifRange.trim().equals(RequestParams.etag(id, version))
         || meta.size() == 0 && range.suffix() > 0)) {
       // If-Range names another version (or a date: no Last-Modified is sent, so none matches): the

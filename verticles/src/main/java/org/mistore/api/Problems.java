@@ -166,6 +166,7 @@ public final class Problems {
       case 400 -> rc.request().authority() == null && rc.request().version() == io.vertx.core.http.HttpVersion.HTTP_1_1
           ? "an HTTP/1.1 request needs a Host header" : "the request target '" + rc.request().uri()
               + "' is not a path this server can route";
+      case 404 -> "no resource at " + rc.request().path();
       case 405 -> rc.request().method() + " is not allowed on " + rc.request().path();
       case 413 -> "request body too large";
       case 500 -> "internal error; the server log has the details";

@@ -19,11 +19,29 @@ final class RequestParams {
     }
   }
 
-  /** A single query parameter, or null; repeated parameters are refused. */
+  /**
+   * A single query parameter, or null; repeated parameters are refused. Names match exactly:
+   * {@code Version=1} is not {@code version} but an unknown parameter, which is ignored (the query
+   * map Vert.x Web builds matches names ignoring case).
+   */
   static String query(RoutingContext rc, String name) {
-    List<String> values = rc.queryParam(name);
+    List<String> values = new java.util.ArrayList<>(1);
+    for (java.util.Map.Entry<String, String> e : rc.queryParams()) {
+      if (e.getKey().equals(name)) {
+        values.add(e.getValue());
+      }
+    }
     if (values.size() > 1) {
       throw HttpProblem.badRequest("query parameter " + name + " given more than once");
+    }
+    return values.isEmpty() ? null : values.get(0);
+  }
+
+  /** A header that may appear once, or null; given more than once it is refused, as a repeated query parameter is. */
+  static String header(RoutingContext rc, String name) {
+    List<String> values = rc.request().headers().getAll(name);
+    if (values.size() > 1) {
+      throw HttpProblem.badRequest("header " + name + " given more than once");
     }
     return values.isEmpty() ? null : values.get(0);
   }

@@ -226,7 +226,7 @@ final class WebSocketApi {
     private Future<JsonObject> handle(JsonObject r, WebSocketFlow.Pending pending) {
       String op = r.getValue("op") instanceof String s ? s : null;
       if (op == null) {
-        throw HttpProblem.badRequest("op is missing");
+        throw HttpProblem.badRequest(r.getValue("op") == null ? "op is missing" : "op must be a string");
       }
       return switch (op) {
         case "create" -> objects.create(gateway, ObjectService.Body.whole(data(r), contentType(r)), requestId(r))

@@ -209,7 +209,8 @@ public final class ClusterBootstrap {
       return new Booted(vertx, registry, hazelcast, hazelcast.getCluster().getLocalMember().getUuid().toString());
     } catch (Exception e) {
       hazelcast.shutdown();
-      throw new StartupException("cannot join the event bus on " + s.clusterHost() + ": " + SettingsLoader.oneLine(e));
+      throw new StartupException("cannot join the event bus on " + s.clusterHost()
+          + (s.eventBusPort() > 0 ? ":" + s.eventBusPort() + " (eventbus-port)" : "") + ": " + SettingsLoader.oneLine(e));
     }
   }
 

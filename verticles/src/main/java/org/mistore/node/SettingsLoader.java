@@ -60,7 +60,7 @@ public final class SettingsLoader {
     return retriever.getConfig()
         .eventually(retriever::close)
         .recover(e -> Future.failedFuture(new StartupException("cannot read config file " + file + ": "
-            + oneLine(e))))
+            + (java.nio.file.Files.exists(file) ? oneLine(e) : "no such file"))))
         .compose(config -> {
           Set<String> unknown = new TreeSet<>(config.fieldNames());
           settings.forEach(s -> unknown.remove(s.key()));

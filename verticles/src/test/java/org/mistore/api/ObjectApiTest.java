@@ -495,6 +495,40 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(dev.get("/v1/objects/" + alias).statusCode()).isEqualTo(400);
   }
 
+  @Test
+  void headersAndParametersAreTakenAsTheContractSpellsThem() throws Exception {
+    start(new JsonObject());
+    String id = dev.create("one", "hg-1-1");
+    assertThat(dev.put("/v1/objects/" + id, "two").statusCode()).isEqualTo(200);
+    String get = "GET /v1/objects/" + id;
+    // Query names match exactly: Version is an unknown parameter, ignored (the head is read).
+    String ignored = rawResponse(get + "?Version=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertThat(ignored).startsWith("HTTP/1.1 200").endsWith("\r\n\r\ntwo");
+    assertThat(rawResponse(get + "?version=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).endsWith("one");
+    // A header that names one value, given twice: 400 with a reason, as a repeated query parameter.
+    for (String twice : new String[] {"Mistore-Min-Version: 1\r\nMistore-Min-Version: 2",
+        "Mistore-Lock-Wait: 0\r\nMistore-Lock-Wait: 10"}) {
+      String response = rawResponse(get + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + twice + "\r\n\r\n");
+      assertThat(response).as(twice).startsWith("HTTP/1.1 400").contains("given more than once");
+    }
+    // Two Range headers ask for several ranges, which are ignored: the whole body.
+    String ranges = rawResponse(get + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nRange: bytes=0-0\r\n"
+        + "Range: bytes=1-1\r\n\r\n");
+    assertThat(ranges).startsWith("HTTP/1.1 200").endsWith("two");
+    // An expectation other than 100-continue cannot be met, and nothing is written.
+    String expect = rawResponse("PUT /v1/objects/" + id + " HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\n"
+        + "Content-Length: 5\r\nConnection: close\r\n\r\nthree");
+    assertThat(expect).startsWith("HTTP/1.1 417").containsIgnoringCase("content-type: application/problem+json")
+        .contains("only Expect: 100-continue");
+    assertThat(dev.get("/v1/objects/" + id).body()).isEqualTo("two");
+    HttpResponse<String> continued = dev.send(dev.request("/v1/objects/" + id).expectContinue(true)
+        .PUT(HttpRequest.BodyPublishers.ofString("three")));
+    assertThat(continued.statusCode()).as(continued.body()).isEqualTo(200);
+    HttpResponse<String> nowhere = dev.get("/v1/nope");
+    assertThat(nowhere.statusCode()).isEqualTo(404);
+    assertThat(new JsonObject(nowhere.body()).getString("detail")).isEqualTo("no resource at /v1/nope");
+  }
+
   /** The whole response to {@code request}, sent as is; the server closes the connection after it. */
   private String rawResponse(String request) throws java.io.IOException {
     int port = Integer.parseInt(dev.base.substring(dev.base.lastIndexOf(':') + 1));

@@ -211,6 +211,10 @@ class WebSocketApiTest extends DevClusterTestBase {
     assertThat(bad.getInteger("status")).isEqualTo(400);
     assertThat(bad.fieldNames()).contains("title", "detail");
     assertThat(c.call(new JsonObject().put("op", "teleport")).getInteger("status")).isEqualTo(400);
+    JsonObject notString = c.call(new JsonObject().put("op", 5));
+    assertThat(notString.getInteger("status")).isEqualTo(400);
+    assertThat(notString.getString("detail")).isEqualTo("op must be a string");
+    assertThat(c.call(new JsonObject()).getString("detail")).isEqualTo("op is missing");
     assertThat(c.call(new JsonObject().put("op", "get").put("id", "nope")).getInteger("status")).isEqualTo(400);
     assertThat(c.call(new JsonObject().put("op", "get").put("id", "pop-1.pop-2.hg-1-1.zz")).getInteger("status"))
         .isEqualTo(404);

@@ -124,6 +124,18 @@ class LauncherTest {
   }
 
   @Test
+  void eventBusPortInUseIsOneClearLineNamingThePort() throws Exception {
+    try (ServerSocket busy = new ServerSocket()) {
+      busy.bind(new InetSocketAddress("127.0.0.1", 0));
+      Result r = run("node", "--role", "dc", "--id", "dc-1", "--region", "core", "--data", dir.toString(),
+          "--http-port", "0", "--cluster-port", "0", "--eventbus-port", Integer.toString(busy.getLocalPort()));
+      assertThat(r.code()).isEqualTo(1);
+      assertThat(r.err().strip()).startsWith("mistore: cannot join the event bus on 127.0.0.1:" + busy.getLocalPort()
+          + " (eventbus-port)").doesNotContain("\n");
+    }
+  }
+
+  @Test
   void aDataFolderInUseByAnotherNodeIsOneClearLineBeforeJoining() throws Exception {
     try (java.nio.channels.FileChannel held = java.nio.channels.FileChannel.open(dir.resolve(".mistore.lock"),
         java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
@@ -242,6 +254,6 @@ class LauncherTest {
   void missingConfigFileIsRefused() {
     Result r = run("node", "--config", dir.resolve("absent.json").toString());
     assertThat(r.code()).isEqualTo(1);
-    assertThat(r.err()).contains("cannot read config file");
+    assertThat(r.err().strip()).endsWith("cannot read config file " + dir.resolve("absent.json") + ": no such file");
   }
 }
