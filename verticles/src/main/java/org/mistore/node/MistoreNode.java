@@ -36,6 +36,10 @@ public final class MistoreNode {
    * door serves every region, and for a node that serves through its own POP).
    */
   private java.util.Set<String> gatewayPops = java.util.Set.of();
+  /** The region an HG of this node was started in, by the POP it names (an HG must be in its POP's region). */
+  private final Map<String, String> hgRegions = new java.util.HashMap<>();
+  /** Misconfigurations already logged (each once). */
+  private final java.util.Set<String> told = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private MistoreNode(ClusterBootstrap.Booted booted, NodeDirectory directory) {
     this.booted = booted;
@@ -53,6 +57,7 @@ public final class MistoreNode {
         dev, services.limits());
     if (!dev && roles.stream().noneMatch(r -> r.role() == Role.POP)) {
       node.gatewayPops = java.util.Set.copyOf(gateways(roles).values());
+      roles.stream().filter(r -> r.role() == Role.HG).forEach(r -> node.hgRegions.put(r.pop(), r.region()));
     }
     return directory.start()
         .compose(v -> vertx.deployVerticle(node.api)
@@ -159,6 +164,10 @@ public final class MistoreNode {
     if (deaf.isPresent() || gatewayPops.isEmpty()) {
       return deaf;
     }
+    Optional<String> misnamed = misconfiguredPop();
+    if (misnamed.isPresent()) {
+      return misnamed;
+    }
     // An HG reaches the store only through its POP: while that POP is down it answers every object
     // call with 503, so it is not fit for client traffic.
     // The same test as the gateway's own (NodeLink#isDown), so /ready and the 503s agree.
@@ -172,6 +181,31 @@ public final class MistoreNode {
     return noneHeard ? Optional.of("POP " + String.join(", ", gatewayPops) + " of this HG's region has not been heard "
         + "from" + (directory.unheardIsDown() ? " since this node started (is --pop right?)" : " yet")
         + ": object calls get 503 until it is") : Optional.empty();
+  }
+
+  /**
+   * An HG whose {@code --pop} names a node that is not a POP, or a POP of another region than the
+   * HG's {@code --region}: known only once that node is heard, so not refused at start, but never
+   * ready (and logged once at ERROR), as the HG would serve and be listed under the wrong region.
+   */
+  private Optional<String> misconfiguredPop() {
+    for (Map.Entry<String, String> e : hgRegions.entrySet()) {
+      String pop = e.getKey();
+      Optional<String> why = directory.find(Role.POP, pop)
+          .filter(found -> !found.report().region().equals(e.getValue()))
+          .map(found -> "POP " + pop + " is in region " + found.report().region() + " but this HG was started with "
+              + "--region " + e.getValue() + ": an HG must be in its POP's region (fix --region or --pop)")
+          .or(() -> directory.find(Role.POP, pop).isPresent() ? Optional.empty()
+              : java.util.stream.Stream.of(Role.DC, Role.HG).flatMap(r -> directory.find(r, pop).stream()).findFirst()
+                  .map(found -> "--pop " + pop + " names a " + found.report().role().name() + ", not a POP: is --pop right?"));
+      if (why.isPresent()) {
+        if (told.add(why.get())) {
+          System.getLogger(MistoreNode.class.getName()).log(System.Logger.Level.ERROR, why.get());
+        }
+        return why;
+      }
+    }
+    return Optional.empty();
   }
 
   /** The store of a role running here, for tests and diagnostics. */

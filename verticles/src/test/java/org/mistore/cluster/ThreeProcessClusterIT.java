@@ -107,6 +107,26 @@ class ThreeProcessClusterIT {
     System.out.printf("kill -9 of the HG noticed on DC and POP after %d ms (failure-detection-ms %d)%n",
         detectedMs, DETECTION_MS);
     assertThat(ClusterView.statuses(dc.url())).containsEntry("pop/pop-1", "up").containsEntry("dc/dc-1", "up");
+
+    // HGs whose --pop names a POP of another region, or a node that is no POP: never ready, and told why.
+    NodeProcess wrongRegion = start("hg", "hg-9", "south", "pop-1", Ports.free(), members, cluster, List.of("-Xmx64m"));
+    NodeProcess notAPop = start("hg", "hg-8", "north", "dc-1", Ports.free(), members, cluster, List.of("-Xmx64m"));
+    awaitNotReady(wrongRegion, "POP pop-1 is in region north but this HG was started with --region south");
+    awaitNotReady(notAPop, "--pop dc-1 names a DC, not a POP");
+    assertThat(wrongRegion.log()).contains("SEVERE").contains("an HG must be in its POP's region");
+  }
+
+  private static void awaitNotReady(NodeProcess node, String because) {
+    Eventually.await(node.url() + " not ready because " + because, Duration.ofSeconds(60), () -> {
+      try {
+        java.net.http.HttpResponse<String> ready = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(node.url() + "/ready")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        return ready.statusCode() == 503 && ready.body().contains(because);
+      } catch (java.io.IOException | InterruptedException e) {
+        return false;
+      }
+    });
   }
 
   /** With the default settings: a 1.5 s stop of the whole JVM (a long GC pause) is no failure; SIGTERM leaves at once. */
