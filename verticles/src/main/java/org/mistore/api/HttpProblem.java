@@ -9,17 +9,35 @@ public final class HttpProblem extends RuntimeException {
   private final String title;
   private final long retryAfterSeconds;
   private final long currentVersion;
+  /** The object the answer is about when the request's path does not name it (a create), else null. */
+  private final org.mistore.codecs.ObjectId object;
 
   public HttpProblem(int status, String title, String detail) {
     this(status, title, detail, 0, 0);
   }
 
   private HttpProblem(int status, String title, String detail, long retryAfterSeconds, long currentVersion) {
+    this(status, title, detail, retryAfterSeconds, currentVersion, null);
+  }
+
+  private HttpProblem(int status, String title, String detail, long retryAfterSeconds, long currentVersion,
+      org.mistore.codecs.ObjectId object) {
     super(detail, null, false, false);
     this.status = status;
     this.title = title;
     this.retryAfterSeconds = retryAfterSeconds;
     this.currentVersion = currentVersion;
+    this.object = object;
+  }
+
+  /** This problem, about {@code id} (whose version headers it carries once it names a current version). */
+  public HttpProblem about(org.mistore.codecs.ObjectId id) {
+    return new HttpProblem(status, title, getMessage(), retryAfterSeconds, currentVersion, id);
+  }
+
+  /** The object this answer is about when the request's path does not name it, or null. */
+  public org.mistore.codecs.ObjectId object() {
+    return object;
   }
 
   /** 412 naming the object's current version (its {@code Mistore-Version} and {@code ETag}); 0 when unknown. */
@@ -29,7 +47,7 @@ public final class HttpProblem extends RuntimeException {
 
   /** This problem, naming the object's current version as well ({@code version} 0 or less: this one). */
   public HttpProblem withCurrentVersion(long version) {
-    return version <= 0 ? this : new HttpProblem(status, title, getMessage(), retryAfterSeconds, version);
+    return version <= 0 ? this : new HttpProblem(status, title, getMessage(), retryAfterSeconds, version, object);
   }
 
   /** The object's current version when the answer names it (a failed {@code If-Match}), else 0. */

@@ -114,7 +114,10 @@ final class ObjectService {
   Future<Written> create(Gateway gateway, Body body, String requestId, int stripes) {
     return unlessDelivered(gateway, null, requestId, () -> gateway.create(requestId)
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)))
-        .compose(id -> upload(gateway, new VersionRef(id, 1), body, withRequestId(Map.of(), requestId), stripes))
+        .compose(id -> upload(gateway, new VersionRef(id, 1), body, withRequestId(Map.of(), requestId), stripes)
+            // A request id reused for other content: the answer names the object it made and its version.
+            .recover(e -> e instanceof HttpProblem p && p.status() == 409
+                ? withHead(gateway, id, p.about(id)).map((VersionMeta) null) : Future.failedFuture(e)))
         .map(Written::of));
   }
 

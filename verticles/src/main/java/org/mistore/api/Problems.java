@@ -132,7 +132,9 @@ public final class Problems {
       if (p.retryAfterSeconds() > 0 && !rc.response().headWritten()) {
         rc.response().putHeader("Retry-After", Long.toString(p.retryAfterSeconds()));
       }
-      if (p.currentVersion() > 0 && !rc.response().headWritten() && rc.pathParam("id") != null) {
+      if (p.currentVersion() > 0 && !rc.response().headWritten() && p.object() != null) {
+        ObjectRoutes.versionHeaders(rc.response(), p.object(), p.currentVersion());
+      } else if (p.currentVersion() > 0 && !rc.response().headWritten() && rc.pathParam("id") != null) {
         try {
           ObjectRoutes.versionHeaders(rc.response(), org.mistore.codecs.ObjectId.parse(rc.pathParam("id")),
               p.currentVersion());

@@ -240,7 +240,11 @@ class FailoverTest extends DevClusterTestBase {
     assertThat(otherContent.statusCode()).as(otherContent.body()).isEqualTo(409);
     assertThat(new JsonObject(otherContent.body()).getString("detail")).contains("put-1", "version 2");
     assertThat(dev.delete("/v1/objects/" + id, "Mistore-Request-Id", "put-1").statusCode()).isEqualTo(409);
-    assertThat(dev.post("/v1/objects", "not first", "Mistore-Request-Id", "create-1").statusCode()).isEqualTo(409);
+    HttpResponse<String> otherCreate = dev.post("/v1/objects", "not first", "Mistore-Request-Id", "create-1");
+    assertThat(otherCreate.statusCode()).isEqualTo(409);
+    // About an existing object: it names the object's current version, as every such refusal does.
+    assertThat(otherCreate.headers().firstValue("Mistore-Version")).hasValue("3");
+    assertThat(otherCreate.headers().firstValue("ETag")).hasValue("\"" + id + ".3\"");
     assertThat(new JsonArray(dev.get("/v1/objects/" + id + "/versions").body())).hasSize(3);
     HttpResponse<String> deleted = dev.delete("/v1/objects/" + id, "Mistore-Request-Id", "del-1");
     assertThat(dev.delete("/v1/objects/" + id, "Mistore-Request-Id", "del-1").body()).isEqualTo(deleted.body());
