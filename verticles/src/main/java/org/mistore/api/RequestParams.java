@@ -97,6 +97,7 @@ final class RequestParams {
     }
     // A number past what a long holds is refused as itself, not wrapped around into range.
     String text = n instanceof java.math.BigInteger || n instanceof java.math.BigDecimal ? n.toString()
+        : n instanceof Double || n instanceof Float ? new java.math.BigDecimal(n.doubleValue()).toBigInteger().toString()
         : Long.toString(n.longValue());
     return bounded(key, text, min, max, absent);
   }

@@ -180,6 +180,11 @@ class LockServiceTest extends DevClusterTestBase {
         "{\"type\":\"write\",\"ttlMs\":18446744073709552616}", "Content-Type", "application/json");
     assertThat(huge.statusCode()).isEqualTo(400);
     assertThat(new JsonObject(huge.body()).getString("detail")).contains("18446744073709552616");
+    // A number written with an exponent is echoed as the number it is, not clamped to the largest long.
+    HttpResponse<String> exponent = dev.post("/v1/objects/" + id + "/locks",
+        "{\"type\":\"write\",\"ttlMs\":1e20}", "Content-Type", "application/json");
+    assertThat(exponent.statusCode()).isEqualTo(400);
+    assertThat(new JsonObject(exponent.body()).getString("detail")).contains("got '100000000000000000000'");
     assertThat(dev.post("/v1/objects/" + id + "/locks", "not json", "Content-Type", "application/json").statusCode())
         .isEqualTo(400);
     assertThat(dev.lock("pop-1.pop-2.hg-1-1.zzz", "write", 1000, 0, "hg-1-1").statusCode()).isEqualTo(404);
