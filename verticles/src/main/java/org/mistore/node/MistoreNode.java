@@ -37,7 +37,7 @@ public final class MistoreNode {
    */
   private java.util.Set<String> gatewayPops = java.util.Set.of();
   /** The region an HG of this node was started in, by the POP it names (an HG must be in its POP's region). */
-  private final Map<String, String> hgRegions = new java.util.HashMap<>();
+  private final Map<String, String> hgRegions = new java.util.concurrent.ConcurrentHashMap<>();
   /** Misconfigurations already logged (each once). */
   private final java.util.Set<String> told = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
