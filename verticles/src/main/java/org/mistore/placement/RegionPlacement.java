@@ -80,6 +80,12 @@ public final class RegionPlacement {
   private final Map<String, VersionMeta> deferred = new LinkedHashMap<>();
   private final Map<String, Integer> deferredBlocks = new HashMap<>();
   private final java.util.Set<String> warned = new java.util.HashSet<>();
+  /** A deferral is a WARNING at most this often for one reason (a region without HGs defers every version). */
+  static final long DEFERRED_WARNING_EVERY_MS = 60_000;
+  private long lastDeferredWarning;
+  private String lastDeferredReason;
+  /** Versions first deferred since the last WARNING, told at debug level only. */
+  private int deferredQuietly;
   /** Versions queued, being placed or waiting to be placed again. */
   private final java.util.Set<String> inPipeline = new java.util.HashSet<>();
   private int activeVersions;
@@ -267,12 +273,7 @@ public final class RegionPlacement {
           warned.remove(key);
           inPipeline.remove(key);
         } else {
-          // Said once per version; later attempts only at debug level.
-          LOG.log(warned.add(key) ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
-              "POP {0} keeps {1} block(s) of {2} v{3}: the region cannot hold {4} "
-                  + "copies of them now ({5}); placing them again later", self, unplaced, meta.ref().id(),
-              meta.ref().version(), copiesWanted(), done.succeeded() ? "too few live HGs with room"
-                  : done.cause().getMessage());
+          tellDeferred(key, meta, unplaced, done.succeeded() ? "too few live HGs with room" : done.cause().getMessage());
           deferred.put(key, meta);
           deferredBlocks.put(key, unplaced);
           unplacedBlocks.addAndGet(unplaced);
@@ -289,6 +290,31 @@ public final class RegionPlacement {
   }
 
   private static final long MAX_RETRY_MS = 60_000;
+
+  /**
+   * Says that a version's blocks wait for room in the region: a WARNING for the first version so
+   * deferred, then at most one per {@link #DEFERRED_WARNING_EVERY_MS} while the reason stays the
+   * same (counting the versions deferred meanwhile), each version's later attempts at debug level.
+   */
+  private void tellDeferred(String key, VersionMeta meta, int unplaced, String reason) {
+    boolean first = warned.add(key);
+    long now = System.nanoTime();
+    boolean warn = first && (!reason.equals(lastDeferredReason) || lastDeferredWarning == 0
+        || now - lastDeferredWarning >= DEFERRED_WARNING_EVERY_MS * 1_000_000);
+    String text = "POP " + self + " keeps " + unplaced + " block(s) of " + meta.ref().id() + " v"
+        + meta.ref().version() + ": the region cannot hold " + copiesWanted() + " copies of them now (" + reason
+        + "); placing them again later";
+    if (warn) {
+      LOG.log(System.Logger.Level.WARNING, text + (deferredQuietly == 0 ? ""
+          : " (" + deferredQuietly + " other version(s) deferred since the last such warning)"));
+      lastDeferredWarning = now;
+      lastDeferredReason = reason;
+      deferredQuietly = 0;
+    } else {
+      deferredQuietly += first ? 1 : 0;
+      LOG.log(System.Logger.Level.DEBUG, text);
+    }
+  }
   private long retryDelayMs = RETRY_MS;
 
   private void retryLater() {
