@@ -140,8 +140,7 @@ public final class NodeDirectory {
   /** A cluster member left: every role it hosted is down now. Safe from any thread. */
   public void memberLeft(String memberId) {
     Runnable mark = () -> {
-      entries.replaceAll((k, e) ->
-          e.report().memberId().equals(memberId) && e.status() == NodeStatus.UP ? notifyDown(e.down()) : e);
+      markDown(e -> e.report().memberId().equals(memberId));
       changes.incrementAndGet();
     };
     if (context == null) {
@@ -156,15 +155,27 @@ public final class NodeDirectory {
     downListeners.add(listener);
   }
 
-  private DirectoryEntry notifyDown(DirectoryEntry e) {
-    downListeners.forEach(l -> l.accept(e));
-    return e;
+  /**
+   * Marks down the nodes up that {@code which} picks, then tells the listeners: after the directory
+   * says so, as a listener (or what it hands on to another thread) may ask the directory at once.
+   */
+  private void markDown(java.util.function.Predicate<DirectoryEntry> which) {
+    List<DirectoryEntry> gone = new java.util.ArrayList<>();
+    entries.replaceAll((k, e) -> {
+      if (e.status() != NodeStatus.UP || !which.test(e)) {
+        return e;
+      }
+      DirectoryEntry down = e.down();
+      gone.add(down);
+      return down;
+    });
+    gone.forEach(e -> downListeners.forEach(l -> l.accept(e)));
   }
 
   void sweep() {
     long now = now();
     long cutoff = now - detectionMillis;
-    entries.replaceAll((k, e) -> e.status() == NodeStatus.UP && e.lastSeenMillis() < cutoff ? notifyDown(e.down()) : e);
+    markDown(e -> e.lastSeenMillis() < cutoff);
     changes.incrementAndGet();
     checkPeers(now);
   }
