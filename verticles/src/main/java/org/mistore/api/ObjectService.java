@@ -117,7 +117,7 @@ final class ObjectService {
         .compose(id -> upload(gateway, new VersionRef(id, 1), body, withRequestId(Map.of(), requestId), stripes)
             // A request id reused for other content: the answer names the object it made and its version.
             .recover(e -> e instanceof HttpProblem p && p.status() == 409
-                ? withHead(gateway, id, p.about(id)).map((VersionMeta) null) : Future.failedFuture(e)))
+                ? withHead(gateway, id, p.about(id)).<VersionMeta>mapEmpty() : Future.failedFuture(e)))
         .map(Written::of));
   }
 

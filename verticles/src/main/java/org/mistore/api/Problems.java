@@ -126,21 +126,26 @@ public final class Problems {
   }
 
   /** Failure handler for every route: known problems keep their status, anything else is a 500 without internals. */
+  /** The object the request's path names, or null (not an object's path). */
+  private static org.mistore.codecs.ObjectId objectOfPath(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    try {
+      return id == null ? null : org.mistore.codecs.ObjectId.parse(id);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
   public static void handle(RoutingContext rc) {
     Throwable failure = rc.failure();
     if (failure instanceof HttpProblem p) {
       if (p.retryAfterSeconds() > 0 && !rc.response().headWritten()) {
         rc.response().putHeader("Retry-After", Long.toString(p.retryAfterSeconds()));
       }
-      if (p.currentVersion() > 0 && !rc.response().headWritten() && p.object() != null) {
-        ObjectRoutes.versionHeaders(rc.response(), p.object(), p.currentVersion());
-      } else if (p.currentVersion() > 0 && !rc.response().headWritten() && rc.pathParam("id") != null) {
-        try {
-          ObjectRoutes.versionHeaders(rc.response(), org.mistore.codecs.ObjectId.parse(rc.pathParam("id")),
-              p.currentVersion());
-        } catch (IllegalArgumentException ignored) {
-          // not an object's path: no version headers
-        }
+      org.mistore.codecs.ObjectId about = p.currentVersion() > 0 && !rc.response().headWritten()
+          ? (p.object() != null ? p.object() : objectOfPath(rc)) : null;
+      if (about != null) {
+        ObjectRoutes.versionHeaders(rc.response(), about, p.currentVersion());
       }
       send(rc, p.status(), p.title(), p.getMessage());
       return;

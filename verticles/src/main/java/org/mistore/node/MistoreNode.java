@@ -191,13 +191,13 @@ public final class MistoreNode {
   private Optional<String> misconfiguredPop() {
     for (Map.Entry<String, String> e : hgRegions.entrySet()) {
       String pop = e.getKey();
-      Optional<String> why = directory.find(Role.POP, pop)
-          .filter(found -> !found.report().region().equals(e.getValue()))
-          .map(found -> "POP " + pop + " is in region " + found.report().region() + " but this HG was started with "
-              + "--region " + e.getValue() + ": an HG must be in its POP's region (fix --region or --pop)")
-          .or(() -> directory.find(Role.POP, pop).isPresent() ? Optional.empty()
-              : java.util.stream.Stream.of(Role.DC, Role.HG).flatMap(r -> directory.find(r, pop).stream()).findFirst()
-                  .map(found -> "--pop " + pop + " names a " + found.report().role().name() + ", not a POP: is --pop right?"));
+      Optional<org.mistore.directory.DirectoryEntry> asPop = directory.find(Role.POP, pop);
+      Optional<String> why = asPop.isPresent()
+          ? asPop.filter(found -> !found.report().region().equals(e.getValue()))
+              .map(found -> "POP " + pop + " is in region " + found.report().region() + " but this HG was started "
+                  + "with --region " + e.getValue() + ": an HG must be in its POP's region (fix --region or --pop)")
+          : java.util.stream.Stream.of(Role.DC, Role.HG).flatMap(r -> directory.find(r, pop).stream()).findFirst()
+              .map(found -> "--pop " + pop + " names a " + found.report().role().name() + ", not a POP: is --pop right?");
       if (why.isPresent()) {
         if (told.add(why.get())) {
           System.getLogger(MistoreNode.class.getName()).log(System.Logger.Level.ERROR, why.get());

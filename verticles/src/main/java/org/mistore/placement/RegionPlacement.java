@@ -299,20 +299,22 @@ public final class RegionPlacement {
   private void tellDeferred(String key, VersionMeta meta, int unplaced, String reason) {
     boolean first = warned.add(key);
     long now = System.nanoTime();
-    boolean warn = first && (!reason.equals(lastDeferredReason) || lastDeferredWarning == 0
+    // A first warning, or one for another reason, has no earlier one to wait for.
+    boolean warn = first && (!reason.equals(lastDeferredReason)
         || now - lastDeferredWarning >= DEFERRED_WARNING_EVERY_MS * 1_000_000);
-    String text = "POP " + self + " keeps " + unplaced + " block(s) of " + meta.ref().id() + " v"
-        + meta.ref().version() + ": the region cannot hold " + copiesWanted() + " copies of them now (" + reason
-        + "); placing them again later";
-    if (warn) {
-      LOG.log(System.Logger.Level.WARNING, text + (deferredQuietly == 0 ? ""
+    System.Logger.Level level = warn ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG;
+    if (LOG.isLoggable(level)) {
+      LOG.log(level, "POP " + self + " keeps " + unplaced + " block(s) of " + meta.ref().id() + " v"
+          + meta.ref().version() + ": the region cannot hold " + copiesWanted() + " copies of them now (" + reason
+          + "); placing them again later" + (!warn || deferredQuietly == 0 ? ""
           : " (" + deferredQuietly + " other version(s) deferred since the last such warning)"));
+    }
+    if (warn) {
       lastDeferredWarning = now;
       lastDeferredReason = reason;
       deferredQuietly = 0;
-    } else {
-      deferredQuietly += first ? 1 : 0;
-      LOG.log(System.Logger.Level.DEBUG, text);
+    } else if (first) {
+      deferredQuietly++;
     }
   }
   private long retryDelayMs = RETRY_MS;

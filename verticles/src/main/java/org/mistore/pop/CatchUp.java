@@ -66,11 +66,11 @@ final class CatchUp {
   /** Versions whose blocks are owed, in the order they are copied; one is copied at a time. */
   private final java.util.ArrayDeque<PopObjectStore.Owed> owed = new java.util.ArrayDeque<>();
   private boolean backfilling;
-  /** The holder the owed copy in progress reads from, and what fails it at once when that holder is seen down. */
-  private Owners.Holder backfillFrom;
-  private Promise<Void> backfillGone;
-  /** Asks of a catch-up waiting for an answer, by holder: failed at once with {@link HolderDown} when it is seen down. */
-  private final Map<Owners.Holder, java.util.Set<Promise<JsonObject>>> waiting = new HashMap<>();
+  /**
+   * What waits on a holder (a catch-up's question, the owed copy in progress), by holder: failed with
+   * {@link HolderDown} as soon as the directory sees that holder go down (see {@link #whenDown}).
+   */
+  private final Map<Owners.Holder, java.util.Set<Promise<Void>>> untilDown = new HashMap<>();
   /** This verticle's context: directory events hop onto it. */
   private final io.vertx.core.Context context;
   /** Pause before a failed owed copy is tried again; it doubles with each failure in a row, up to a minute. */
@@ -104,13 +104,10 @@ final class CatchUp {
     owners.directory().onUp(this::membershipChanged);
     owners.directory().onDown(this::membershipChanged);
     owners.directory().onDown(e -> context.runOnContext(v -> {
-      if (backfillGone != null && backfillFrom.role() == e.report().role()
-          && backfillFrom.id().equals(e.report().nodeId())) {
-        backfillGone.tryFail(backfillFrom.describe() + " went down");
-      }
-      java.util.Set<Promise<JsonObject>> asks = waiting.remove(new Owners.Holder(e.report().role(), e.report().nodeId()));
-      if (asks != null) {
-        List.copyOf(asks).forEach(a -> a.tryFail(new HolderDown(e.report().role() + " " + e.report().nodeId())));
+      Owners.Holder gone = new Owners.Holder(e.report().role(), e.report().nodeId());
+      java.util.Set<Promise<Void>> waiting = untilDown.remove(gone);
+      if (waiting != null) {
+        waiting.forEach(w -> w.tryFail(new HolderDown(gone.describe())));
       }
     }));
     // Half the failure-detection time: a pause shorter than that cannot have let another POP act for this one.
@@ -295,21 +292,30 @@ final class CatchUp {
     }
   }
 
+  /** A promise failed with {@link HolderDown} when the directory sees {@code holder} go down; {@link #forget} it once done. */
+  private Promise<Void> whenDown(Owners.Holder holder) {
+    Promise<Void> gone = Promise.promise();
+    untilDown.computeIfAbsent(holder, h -> new java.util.HashSet<>()).add(gone);
+    return gone;
+  }
+
+  private void forget(Owners.Holder holder, Promise<Void> gone) {
+    java.util.Set<Promise<Void>> left = untilDown.get(holder);
+    if (left != null && left.remove(gone) && left.isEmpty()) {
+      untilDown.remove(holder);
+    }
+  }
+
   /**
    * As {@link #ask}, but failed with {@link HolderDown} as soon as the directory sees the holder go
    * down (within its failure detection), rather than when the ask times out.
    */
   private Future<JsonObject> askUnlessDown(Owners.Holder holder, ObjectId id, long from) {
+    Promise<Void> gone = whenDown(holder);
     Promise<JsonObject> answer = Promise.promise();
-    java.util.Set<Promise<JsonObject>> asks = waiting.computeIfAbsent(holder, h -> new java.util.HashSet<>());
-    asks.add(answer);
     ask(holder, id, from).onComplete(answer::tryComplete, answer::tryFail);
-    return answer.future().andThen(r -> {
-      java.util.Set<Promise<JsonObject>> left = waiting.get(holder);
-      if (left != null && left.remove(answer) && left.isEmpty()) {
-        waiting.remove(holder);
-      }
-    });
+    gone.future().onFailure(answer::tryFail);
+    return answer.future().andThen(r -> forget(holder, gone));
   }
 
   private Future<JsonObject> ask(Owners.Holder holder, ObjectId id, long from) {
@@ -415,13 +421,12 @@ final class CatchUp {
     Owners.Holder recorded = Owners.Holder.ofKey(next.holder());
     Owners.Holder from = recorded.role() == Role.POP && owners.isDown(recorded.id())
         ? owners.peerOf(meta.ref().id(), self.id()).orElse(recorded) : recorded;
-    backfillFrom = from;
-    backfillGone = Promise.promise();
-    copyOwed(from, meta, 0, backfillGone.future())
+    Promise<Void> gone = whenDown(from);
+    copyOwed(from, meta, 0, gone.future())
         .compose(v -> store.owedBlocksArrived(meta))
         .onComplete(r -> {
           backfilling = false;
-          backfillGone = null;
+          forget(from, gone);
           if (r.succeeded() && r.result()) {
             owedRetryMs = OWED_RETRY_MS;
             copied.accept(meta);

@@ -24,6 +24,23 @@ class FailoverTest extends DevClusterTestBase {
         .find(Role.POP, pop).map(e -> e.status().wireName().equals(status)).orElse(false));
   }
 
+  /**
+   * A second consumer on {@code verb} of POP {@code pop} that never answers (completing {@code caught},
+   * if given, on its first message): the event bus hands it every other message, which then stays in
+   * flight as with a POP dying mid-answer.
+   */
+  private io.vertx.core.eventbus.MessageConsumer<Object> silentConsumer(String pop, String verb,
+      java.util.concurrent.CompletableFuture<Void> caught) {
+    io.vertx.core.eventbus.MessageConsumer<Object> silent = dev.cluster.vertx().eventBus().consumer(
+        org.mistore.codecs.Addresses.of(Role.POP, pop, verb), m -> {
+          if (caught != null) {
+            caught.complete(null);
+          }
+        });
+    silent.completion().await();
+    return silent;
+  }
+
   private HttpResponse<String> put(String id, String body, String gateway, String... headers) {
     String[] all = new String[headers.length + 2];
     all[0] = "Mistore-Gateway";
@@ -286,9 +303,7 @@ class FailoverTest extends DevClusterTestBase {
     String backup = id.split("\\.")[1];
     // A second consumer on the backup's commit address that never answers, as a POP dying with the
     // commit in flight would: the event bus hands it every other commit.
-    var silent = dev.cluster.vertx().eventBus().consumer(
-        org.mistore.codecs.Addresses.of(Role.POP, backup, org.mistore.codecs.Addresses.OWNER_MIRROR_COMMIT), m -> { });
-    silent.completion().await();
+    var silent = silentConsumer(backup, org.mistore.codecs.Addresses.OWNER_MIRROR_COMMIT, null);
     int refused = 0;
     java.util.List<Long> versions = new java.util.ArrayList<>();
     for (int i = 0; i < 4; i++) {
@@ -347,10 +362,7 @@ class FailoverTest extends DevClusterTestBase {
     // A second consumer on the backup's commit address that never answers: the event bus hands it
     // every other commit, which then stays in flight as with a backup dying mid-commit.
     java.util.concurrent.CompletableFuture<Void> caught = new java.util.concurrent.CompletableFuture<>();
-    var silent = dev.cluster.vertx().eventBus().consumer(
-        org.mistore.codecs.Addresses.of(Role.POP, backup, org.mistore.codecs.Addresses.OWNER_MIRROR_COMMIT),
-        m -> caught.complete(null));
-    silent.completion().await();
+    var silent = silentConsumer(backup, org.mistore.codecs.Addresses.OWNER_MIRROR_COMMIT, caught);
     java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = null;
     for (int i = 0; i < 20 && inFlight == null; i++) {
       var write = java.util.concurrent.CompletableFuture.supplyAsync(() -> put(id, "w", "hg-1-1"));
@@ -380,10 +392,7 @@ class FailoverTest extends DevClusterTestBase {
     // A second consumer on the backup's catch-up address that never answers, as a POP killed with the
     // question in flight would: the event bus hands it every other question.
     java.util.concurrent.CompletableFuture<Void> caught = new java.util.concurrent.CompletableFuture<>();
-    var silent = dev.cluster.vertx().eventBus().consumer(
-        org.mistore.codecs.Addresses.of(Role.POP, backup, org.mistore.codecs.Addresses.OWNER_SYNC),
-        m -> caught.complete(null));
-    silent.completion().await();
+    var silent = silentConsumer(backup, org.mistore.codecs.Addresses.OWNER_SYNC, caught);
     java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = null;
     for (int i = 0; i < 8 && inFlight == null; i++) {
       // Any POP coming or going makes the primary catch the object up before its next write.
