@@ -49,6 +49,29 @@ public final class LogFormat extends Formatter {
   }
 
   /**
+   * The message with its parameters, numbers written as they are: {@code java.util.logging} formats a
+   * number parameter with the locale's grouping ("idle for 3,600,000 ms", a version as "v1,070"),
+   * which reads as two values and does not match what the API and settings spell.
+   */
+  @Override
+  public String formatMessage(LogRecord r) {
+    Object[] parameters = r.getParameters();
+    if (parameters == null || java.util.Arrays.stream(parameters).noneMatch(p -> p instanceof Number)) {
+      return super.formatMessage(r);
+    }
+    Object[] plain = new Object[parameters.length];
+    for (int i = 0; i < parameters.length; i++) {
+      plain[i] = parameters[i] instanceof Number n ? n.toString() : parameters[i];
+    }
+    // A copy: the record may go to other handlers, which must see what was logged.
+    LogRecord copy = new LogRecord(r.getLevel(), r.getMessage());
+    copy.setParameters(plain);
+    copy.setResourceBundle(r.getResourceBundle());
+    copy.setResourceBundleName(r.getResourceBundleName());
+    return super.formatMessage(copy);
+  }
+
+  /**
    * Whether {@code thrown} is the state error the clustered event bus of Vert.x throws when the
    * connection a reply was written on closed under it (its peer was killed): a promise completed twice
    * inside Vert.x.

@@ -31,6 +31,17 @@ class LogFormatTest {
   }
 
   @Test
+  void numbersInALineAreWrittenWithoutGroupingAndTheRecordKeepsItsParameters() {
+    LogRecord r = new LogRecord(Level.INFO, "POP {0} dropped {1} upload(s) idle for {2} ms; block {3} of {4}");
+    r.setLoggerName("org.mistore.pop.PopVerticle");
+    Object[] parameters = {"pop-1", 1234, 3_600_000L, 1070, 2.5};
+    r.setParameters(parameters);
+    assertThat(new LogFormat().format(r))
+        .contains("INFO org.mistore.pop.PopVerticle: POP pop-1 dropped 1234 upload(s) idle for 3600000 ms; block 1070 of 2.5");
+    assertThat(r.getParameters()).containsExactly("pop-1", 1234, 3_600_000L, 1070, 2.5);
+  }
+
+  @Test
   void aPeerResettingItsConnectionIsAWarningEvenWhenLoggedAsSevere() {
     LogRecord r = new LogRecord(Level.SEVERE, "recvAddress(..) failed with error(-104): Connection reset by peer");
     r.setLoggerName("io.vertx.core.net.impl.ConnectionBase");
