@@ -125,7 +125,6 @@ public final class Problems {
     return true;
   }
 
-  /** Failure handler for every route: known problems keep their status, anything else is a 500 without internals. */
   /** The object the request's path names, or null (not an object's path). */
   private static org.mistore.codecs.ObjectId objectOfPath(RoutingContext rc) {
     String id = rc.pathParam("id");
@@ -136,6 +135,7 @@ public final class Problems {
     }
   }
 
+  /** Failure handler for every route: known problems keep their status, anything else is a 500 without internals. */
   public static void handle(RoutingContext rc) {
     Throwable failure = rc.failure();
     if (failure instanceof HttpProblem p) {

@@ -291,6 +291,27 @@ public final class RegionPlacement {
 
   private static final long MAX_RETRY_MS = 60_000;
 
+  private long retryDelayMs = RETRY_MS;
+
+  private void retryLater() {
+    if (retryTimer >= 0) {
+      return;
+    }
+    // Repairs are retried at the base pace. Versions waiting for room back off (up to a minute) while
+    // nothing gets placed, so a full region does not re-read the index of every waiting block.
+    long delay = repairRetries.isEmpty() ? retryDelayMs : RETRY_MS;
+    retryDelayMs = Math.min(MAX_RETRY_MS, retryDelayMs * 2);
+    retryTimer = vertx.setTimer(delay, t -> {
+      retryTimer = -1;
+      versions.addAll(deferred.values());
+      deferred.clear();
+      List<String> again = new ArrayList<>(repairRetries);
+      repairRetries.clear();
+      again.forEach(this::queueRepair);
+      pumpVersions();
+    });
+  }
+
   /**
    * Says that a version's blocks wait for room in the region: a WARNING for the first version so
    * deferred, then at most one per {@link #DEFERRED_WARNING_EVERY_MS} while the reason stays the
@@ -316,26 +337,6 @@ public final class RegionPlacement {
     } else if (first) {
       deferredQuietly++;
     }
-  }
-  private long retryDelayMs = RETRY_MS;
-
-  private void retryLater() {
-    if (retryTimer >= 0) {
-      return;
-    }
-    // Repairs are retried at the base pace. Versions waiting for room back off (up to a minute) while
-    // nothing gets placed, so a full region does not re-read the index of every waiting block.
-    long delay = repairRetries.isEmpty() ? retryDelayMs : RETRY_MS;
-    retryDelayMs = Math.min(MAX_RETRY_MS, retryDelayMs * 2);
-    retryTimer = vertx.setTimer(delay, t -> {
-      retryTimer = -1;
-      versions.addAll(deferred.values());
-      deferred.clear();
-      List<String> again = new ArrayList<>(repairRetries);
-      repairRetries.clear();
-      again.forEach(this::queueRepair);
-      pumpVersions();
-    });
   }
 
   /** The stripe width of a version: its own, else its object's first version's, else the default. */

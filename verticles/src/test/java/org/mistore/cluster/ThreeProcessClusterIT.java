@@ -68,16 +68,7 @@ class ThreeProcessClusterIT {
     NodeProcess dc = start("dc", "dc-1", "core", null, ports[0], members, cluster, List.of());
     NodeProcess hg = start("hg", "hg-1", "north", "pop-1", ports[2], members, cluster, List.of("-Xmx64m"));
     // An HG whose POP it has never heard from is not ready: it could serve no object call.
-    Eventually.await("hg-1 up and not ready before pop-1 starts", Duration.ofSeconds(60), () -> {
-      try {
-        java.net.http.HttpResponse<String> ready = java.net.http.HttpClient.newHttpClient().send(
-            java.net.http.HttpRequest.newBuilder(java.net.URI.create(hg.url() + "/ready")).build(),
-            java.net.http.HttpResponse.BodyHandlers.ofString());
-        return ready.statusCode() == 503 && ready.body().contains("POP pop-1 of this HG's region has not been heard");
-      } catch (java.io.IOException | InterruptedException e) {
-        return false;
-      }
-    });
+    awaitNotReady(hg, "POP pop-1 of this HG's region has not been heard");
     NodeProcess pop = start("pop", "pop-1", "north", null, ports[1], members, cluster, List.of());
     for (NodeProcess n : nodes) {
       n.awaitReady(Duration.ofSeconds(60));
@@ -116,6 +107,7 @@ class ThreeProcessClusterIT {
     assertThat(wrongRegion.log()).contains("SEVERE").contains("an HG must be in its POP's region");
   }
 
+  /** Waits until {@code node} is up and its /ready answers 503 saying {@code because}. */
   private static void awaitNotReady(NodeProcess node, String because) {
     Eventually.await(node.url() + " not ready because " + because, Duration.ofSeconds(60), () -> {
       try {
