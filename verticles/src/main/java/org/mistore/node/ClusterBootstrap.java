@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -195,7 +196,7 @@ public final class ClusterBootstrap {
       }
     });
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    VertxOptions options = options(s.eventLoops());
+    VertxOptions options = options(s.eventLoops(), s.eventBusMetrics());
     options.getEventBusOptions().setHost(s.clusterHost()).setPort(s.eventBusPort());
     try {
       Vertx vertx = Vertx.builder()
@@ -245,8 +246,13 @@ public final class ClusterBootstrap {
 
   /** A single-process Vert.x (dev mode, tests) with {@code eventLoops} threads: same codecs and metrics, no cluster. */
   public static Booted local(int eventLoops) {
+    return local(eventLoops, false);
+  }
+
+  /** As {@link #local(int)}, with the event bus's meters when {@code eventBusMetrics}. */
+  public static Booted local(int eventLoops, boolean eventBusMetrics) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = Vertx.builder().with(options(eventLoops)).withMetrics(metrics(registry)).build();
+    Vertx vertx = Vertx.builder().with(options(eventLoops, eventBusMetrics)).withMetrics(metrics(registry)).build();
     Codecs.registerAll(vertx);
     noteTransport(vertx);
     return new Booted(vertx, registry, null, "local");
@@ -266,10 +272,16 @@ public final class ClusterBootstrap {
     return new StartupSafeMetrics(new MicrometerMetricsFactory(registry));
   }
 
-  private static VertxOptions options(int eventLoops) {
+  /** Micrometer for every domain but the event bus, unless {@code eventBusMetrics} (see the eventbus-metrics setting). */
+  static MicrometerMetricsOptions metricsOptions(boolean eventBusMetrics) {
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true);
+    return eventBusMetrics ? metrics : metrics.addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
+  }
+
+  private static VertxOptions options(int eventLoops, boolean eventBusMetrics) {
     // Native epoll where it loads: fewer system calls and wake-ups than NIO for the same requests.
     return new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true)
-        .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true))
+        .setMetricsOptions(metricsOptions(eventBusMetrics))
         .setFileSystemOptions(new FileSystemOptions().setClassPathResolvingEnabled(false).setFileCachingEnabled(false));
   }
 }

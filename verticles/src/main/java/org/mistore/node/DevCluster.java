@@ -45,7 +45,7 @@ public final class DevCluster {
     List<RoleIdentity> topology = topology(pops, hgsPerPop);
     Launch.checkDataFolder(data);
     Launch.checkPortFree(httpHost, httpPort, "serve HTTP");
-    ClusterBootstrap.Booted booted = ClusterBootstrap.local(tunables.eventLoops());
+    ClusterBootstrap.Booted booted = ClusterBootstrap.local(tunables.eventLoops(), tunables.eventBusMetrics());
     NodeDirectory directory = new NodeDirectory(booted.vertx(), tunables.failureDetectionMs());
     NodeServices services = new NodeServices(booted.vertx(), directory, booted.memberId(), booted.registry(), data,
         tunables.heartbeatIntervalMs(), tunables.failureDetectionMs(), tunables.capacityBytes(), tunables.limits());

@@ -33,6 +33,7 @@ public record NodeSettings(
     long failureDetectionMs,
     long capacityBytes,
     int eventLoops,
+    boolean eventBusMetrics,
     Limits limits) {
 
   public static final Setting ROLES = new Setting("roles", "", "Roles this node runs: any of hg, pop, dc (list, or comma-separated).");
@@ -51,6 +52,7 @@ public record NodeSettings(
   public static final Setting HEARTBEAT_INTERVAL_MS = new Setting("heartbeat-interval-ms", "1000", "How often every role sends its heartbeat; at most 600000.");
   public static final Setting FAILURE_DETECTION_MS = new Setting("failure-detection-ms", "5000", "A node silent this long is marked down (also Hazelcast's member timeout, rounded up to seconds); at most 3600000.");
   public static final Setting EVENT_LOOPS = new Setting("event-loops", "0", "Event-loop threads of the node's Vert.x, 1..64; 0: one per core. (Vert.x's own default is two per core; one per core served more 4 KiB writes and faster large reads on 2-core machines, where a request passes between a node's roles.) With fewer loops, heartbeats wait longer behind a busy loop: keep failure-detection-ms at seconds, not hundreds of milliseconds.");
+  public static final Setting EVENTBUS_METRICS = new Setting("eventbus-metrics", "false", "Whether /metrics carries Vert.x's event-bus meters (vertx_eventbus_*: messages per address, pending, processing time). Off by default: counting every message between a node's roles cost 3 to 12 % of the dev cluster's 4 KiB creates (two A/B rounds, load-tests/README). HTTP, JVM and mistore_* meters are always on.");
   public static final Setting CAPACITY_BYTES = new Setting("capacity-bytes", "10737418240", "Disk quota this node donates (bytes); an HG refuses blocks beyond it.");
 
   public static final Setting BLOCK_SIZE = new Setting("block-size", "1048576", "Block (stripe unit) size in bytes, 64 KiB to 8 MiB.");
@@ -85,7 +87,7 @@ public record NodeSettings(
 
   public static final List<Setting> ALL = List.of(ROLES, ID, REGION, POP, DATA, HTTP_HOST, HTTP_PORT, CLUSTER_NAME,
       CLUSTER_HOST, CLUSTER_PORT, EVENTBUS_PORT, MEMBERS, CLUSTER_CONFIG, HEARTBEAT_INTERVAL_MS, FAILURE_DETECTION_MS,
-      CAPACITY_BYTES, EVENT_LOOPS, BLOCK_SIZE, MAX_OBJECT_BYTES, LOCK_DEFAULT_TTL_MS, LOCK_MAX_TTL_MS, LOCK_WAIT_DEFAULT_MS,
+      CAPACITY_BYTES, EVENT_LOOPS, EVENTBUS_METRICS, BLOCK_SIZE, MAX_OBJECT_BYTES, LOCK_DEFAULT_TTL_MS, LOCK_MAX_TTL_MS, LOCK_WAIT_DEFAULT_MS,
       LOCK_MAX_WAIT_MS, BLOCKS_IN_FLIGHT, WEBSOCKET_MAX_BYTES, WEBSOCKET_MAX_IN_FLIGHT, HG_CACHE_BYTES,
       POP_CACHE_BYTES, HG_COPIES, STRIPES, POP_KEEPS_BLOCKS, HG_READ_TIMEOUT_MS, REPAIR_BLOCKS_IN_FLIGHT,
       OWED_REPLIES_PER_HG, OWED_REPLIES_TTL_MS, UPLOAD_IDLE_MS, CHECKPOINT_MS, PLACEMENT_BUSY_BYTES_PER_SECOND,
@@ -119,7 +121,7 @@ public record NodeSettings(
     return new NodeSettings(roles, id, region, pop, Path.of(text(c, DATA)), text(c, HTTP_HOST), port(c, HTTP_PORT),
         requireId(c, CLUSTER_NAME), text(c, CLUSTER_HOST), port(c, CLUSTER_PORT), port(c, EVENTBUS_PORT), members(c),
         clusterConfig.isEmpty() ? null : Path.of(clusterConfig), heartbeat, detection, positiveLong(c, CAPACITY_BYTES),
-        eventLoops(c), limits(c));
+        eventLoops(c), bool(c, EVENTBUS_METRICS), limits(c));
   }
 
   private static Limits limits(JsonObject c) {

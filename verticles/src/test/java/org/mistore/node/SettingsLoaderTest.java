@@ -120,6 +120,29 @@ class SettingsLoaderTest {
   }
 
   @Test
+  void eventBusMetersAreOffUnlessTheSettingTurnsThemOn() {
+    JsonObject base = new JsonObject().put("roles", "dc").put("id", "dc-1").put("region", "core");
+    assertThat(NodeSettings.from(base).eventBusMetrics()).isFalse();
+    assertThat(NodeSettings.from(base.copy().put("eventbus-metrics", "true")).eventBusMetrics()).isTrue();
+    assertThatThrownBy(() -> NodeSettings.from(base.copy().put("eventbus-metrics", "yes")))
+        .hasMessageContaining("eventbus-metrics must be true or false");
+    assertThat(scrapeAfterOneMessage(false)).doesNotContain("vertx_eventbus_").contains("jvm_memory_used_bytes");
+    assertThat(scrapeAfterOneMessage(true)).contains("vertx_eventbus_delivered_total{side=\"local\"}");
+  }
+
+  /** The Prometheus text of a local Vert.x once one request and its reply crossed its event bus. */
+  private static String scrapeAfterOneMessage(boolean eventBusMetrics) {
+    ClusterBootstrap.Booted booted = ClusterBootstrap.local(1, eventBusMetrics);
+    try {
+      booted.vertx().eventBus().<String>consumer("probe", m -> m.reply("pong")).completion().await();
+      assertThat(booted.vertx().eventBus().<String>request("probe", "ping").await().body()).isEqualTo("pong");
+      return booted.registry().scrape();
+    } finally {
+      booted.close();
+    }
+  }
+
+  @Test
   void aVertxOnLinuxUsesTheNativeEpollTransport() {
     String arch = System.getProperty("os.arch");
     org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux")
