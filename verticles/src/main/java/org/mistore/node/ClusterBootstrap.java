@@ -12,8 +12,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.file.FileSystemOptions;
-import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -273,7 +273,7 @@ public final class ClusterBootstrap {
   }
 
   /** Micrometer for every domain but the event bus, unless {@code eventBusMetrics} (see the eventbus-metrics setting). */
-  static MicrometerMetricsOptions metricsOptions(boolean eventBusMetrics) {
+  private static MicrometerMetricsOptions metricsOptions(boolean eventBusMetrics) {
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true);
     return eventBusMetrics ? metrics : metrics.addDisabledMetricsCategory(MetricsDomain.EVENT_BUS);
   }
