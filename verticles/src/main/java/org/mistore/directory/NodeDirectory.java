@@ -160,16 +160,19 @@ public final class NodeDirectory {
    * says so, as a listener (or what it hands on to another thread) may ask the directory at once.
    */
   private void markDown(java.util.function.Predicate<DirectoryEntry> which) {
-    List<DirectoryEntry> gone = new java.util.ArrayList<>();
+    // Keyed: replaceAll calls the function again for a key whose entry a heartbeat on another event
+    // loop replaced meanwhile, and a node that went down once is told once.
+    Map<String, DirectoryEntry> gone = new java.util.LinkedHashMap<>();
     entries.replaceAll((k, e) -> {
       if (e.status() != NodeStatus.UP || !which.test(e)) {
+        gone.remove(k);
         return e;
       }
       DirectoryEntry down = e.down();
-      gone.add(down);
+      gone.put(k, down);
       return down;
     });
-    gone.forEach(e -> downListeners.forEach(l -> l.accept(e)));
+    gone.values().forEach(e -> downListeners.forEach(l -> l.accept(e)));
   }
 
   void sweep() {
