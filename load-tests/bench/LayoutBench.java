@@ -99,15 +99,14 @@ public class LayoutBench {
         db.commit();
       }
       long[] next = {n};
-      time(layout, "creates", file, db, perCheckpoint, () -> write.put(id(next[0]), 1), () -> next[0]++);
+      time(layout, "creates", file, db, perCheckpoint, () -> write.put(id(next[0]++), 1));
       // New versions of objects picked at random among those created first (a version number each).
       java.util.Random random = new java.util.Random(42);
       int[] versions = new int[objects];
-      int[] picked = {0};
       time(layout, "PUTs", file, db, perCheckpoint, () -> {
-        picked[0] = random.nextInt(objects);
-        write.put(id(picked[0]), 2 + versions[picked[0]]);
-      }, () -> versions[picked[0]]++);
+        int picked = random.nextInt(objects);
+        write.put(id(picked), 2 + versions[picked]++);
+      });
     } finally {
       db.close();
       try (var files = Files.list(dir)) {
@@ -118,14 +117,12 @@ public class LayoutBench {
   }
 
   /** Times five checkpoints of {@code perCheckpoint} writes each and prints the median and disk bytes. */
-  private static void time(String layout, String what, File file, DB db, int perCheckpoint, Runnable write,
-      Runnable advance) {
+  private static void time(String layout, String what, File file, DB db, int perCheckpoint, Runnable write) {
     List<Double> commits = new ArrayList<>();
     long bytesBefore = writtenBytes();
     for (int round = 0; round < 5; round++) {
       for (int i = 0; i < perCheckpoint; i++) {
         write.run();
-        advance.run();
       }
       long start = System.nanoTime();
       db.commit();
