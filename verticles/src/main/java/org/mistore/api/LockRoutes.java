@@ -7,7 +7,6 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.Map;
 import java.util.Optional;
 import org.mistore.codecs.Addresses;
@@ -24,13 +23,16 @@ final class LockRoutes {
   private final Gateways gateways;
   private final Limits limits;
 
+  /** The largest lock request body taken, in bytes (its three fields need well under a hundred). */
+  static final int BODY_LIMIT = 4096;
+
   LockRoutes(Gateways gateways, Limits limits) {
     this.gateways = gateways;
     this.limits = limits;
   }
 
   void mount(Router router) {
-    router.post("/v1/objects/:id/locks").handler(BodyHandler.create().setBodyLimit(4096)).handler(this::acquire);
+    router.post("/v1/objects/:id/locks").handler(new SmallBody(BODY_LIMIT, limits.uploadStallMs())).handler(this::acquire);
     router.post("/v1/locks/:token/renew").handler(this::renew);
     router.delete("/v1/locks/:token").handler(this::release);
   }
@@ -131,13 +133,14 @@ final class LockRoutes {
 
   private void acquire(RoutingContext rc) {
     ObjectId id = RequestParams.objectId(rc);
-    JsonObject body;
+    io.vertx.core.buffer.Buffer raw = SmallBody.of(rc);
+    Object decoded;
     try {
-      body = rc.body().length() == 0 ? new JsonObject() : rc.body().asJsonObject();
-    } catch (DecodeException | ClassCastException e) {
-      throw HttpProblem.badRequest("lock request body must be a JSON object");
+      decoded = raw.length() == 0 ? new JsonObject() : io.vertx.core.json.Json.decodeValue(raw);
+    } catch (DecodeException e) {
+      decoded = null;
     }
-    if (body == null) {
+    if (!(decoded instanceof JsonObject body)) {
       throw HttpProblem.badRequest("lock request body must be a JSON object");
     }
     Gateway gateway = gateways.pick(rc);
