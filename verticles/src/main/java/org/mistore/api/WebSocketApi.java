@@ -93,15 +93,18 @@ final class WebSocketApi {
       this.flow = new WebSocketFlow(ws, connection, gateway.vertx().getOrCreateContext(), MemoryBudget.DOWNLOADS,
           limits.webSocketMaxInFlight(), limits.webSocketMaxBytes());
       ws.textMessageHandler(this::frame);
-      ws.binaryMessageHandler(b -> reply(ridOf(b), HttpProblem.badRequest("binary frames are not supported: send JSON "
-          + "text"), flow.admit(b.length())));
+      ws.binaryMessageHandler(b -> {
+        if (!flow.closing()) {
+          reply(ridOf(b), HttpProblem.badRequest("binary frames are not supported: send JSON text"), flow.admit(b.length()));
+        }
+      });
       // A frame the decoder refuses (past the size allowance, or broken) ends the connection: with
       // a close frame saying why (1009 for too big), not a bare TCP close.
       ws.exceptionHandler(e -> {
         if (!ws.isClosed()) {
           short status = closeStatus(e);
           // A close reason is at most 123 bytes: a fixed one, not the exception's text.
-          ws.close(status, status == 1009 ? "message over the websocket-max-bytes allowance: use HTTP"
+          flow.close(status, status == 1009 ? "message over the websocket-max-bytes allowance: use HTTP"
               : status == 1011 ? "server error" : "frame refused");
         }
       });
@@ -136,11 +139,14 @@ final class WebSocketApi {
     }
 
     private void frame(String text) {
+      if (flow.closing()) {
+        return; // after its close frame an endpoint sends no data (RFC 6455 5.5.1): nor does it answer
+      }
       if (text.indexOf('\uFFFD') >= 0) {
         // Vert.x decodes a text message with replacement characters for bytes that are not UTF-8;
         // no field of a request has a use for U+FFFD, so it stands for such bytes: RFC 6455 closes
         // the connection then (1007), rather than answering a request whose text was altered.
-        ws.close((short) 1007, "text message is not valid UTF-8");
+        flow.close((short) 1007, "text message is not valid UTF-8");
         return;
       }
       WebSocketFlow.Pending pending = flow.admit(text.length());

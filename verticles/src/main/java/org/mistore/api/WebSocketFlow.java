@@ -168,6 +168,11 @@ final class WebSocketFlow {
     ws.writeTextMessage(text).onComplete(x -> eventsUnsent -= text.length());
   }
 
+  /** Whether the connection closed or this side began closing it: frames that come now are not answered. */
+  boolean closing() {
+    return closing || ws.isClosed();
+  }
+
   /** Closes with {@code status}; a client that does not take even the close frame is cut after a grace. */
   void close(short status, String reason) {
     if (closing) {

@@ -359,6 +359,26 @@ class WebSocketApiTest extends DevClusterTestBase {
   }
 
   @Test
+  void afterItsCloseFrameTheServerAnswersNothing() throws Exception {
+    start(2, 1, new JsonObject());
+    byte[] json = "{\"rid\":7,\"op\":\"??\"}".getBytes(StandardCharsets.US_ASCII);
+    json[json.length - 4] = (byte) 0xff;
+    try (java.net.Socket socket = upgraded(dev.base)) {
+      java.io.OutputStream out = socket.getOutputStream();
+      java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+      out.write(oneFrame(json));
+      out.flush();
+      assertThat(closeStatus(in)).isEqualTo(1007);
+      // A request the client sent before it read the close frame, then its own close frame.
+      out.write(oneFrame("{\"rid\":8,\"op\":\"nonsense\"}".getBytes(StandardCharsets.US_ASCII)));
+      out.write(new byte[] {(byte) 0x88, (byte) 0x82, 0, 0, 0, 0, 0x03, (byte) 0xe8});
+      out.flush();
+      // The rest of the close frame (its reason), then the end of the connection: no reply in between.
+      assertThat(new String(in.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("text message is not valid UTF-8");
+    }
+  }
+
+  @Test
   void aFramePastTheAllowanceGetsACloseFrameWith1009() throws Exception {
     // Objects of at most 64 KiB: frames of at most 64 KiB * 4/3 + 64 KiB.
     start(2, 1, new JsonObject().put("websocket-max-bytes", 65536));
