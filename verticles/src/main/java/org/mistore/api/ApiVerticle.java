@@ -204,7 +204,8 @@ public final class ApiVerticle extends VerticleBase {
   /** Whether {@code path} fits a route path whose {@code :name} segments stand for any one segment. */
   private static boolean matches(String pattern, String path) {
     String[] want = pattern.split("/", -1);
-    String[] got = path.split("/", -1);
+    // The router takes a path with one trailing slash as the path without it.
+    String[] got = (path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path).split("/", -1);
     if (want.length != got.length) {
       return false;
     }

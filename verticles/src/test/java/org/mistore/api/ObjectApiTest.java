@@ -447,6 +447,10 @@ class ObjectApiTest extends DevClusterTestBase {
     HttpResponse<String> noPost = dev.send(dev.request("/v1/objects/" + id).POST(HttpRequest.BodyPublishers.noBody()));
     assertThat(noPost.statusCode()).isEqualTo(405);
     assertThat(noPost.headers().firstValue("Allow").orElseThrow()).contains("GET", "PUT", "DELETE", "HEAD");
+    // A path with a trailing slash is routed as the path without it: so is its Allow.
+    HttpResponse<String> slash = dev.get("/v1/objects/");
+    assertThat(slash.statusCode()).isEqualTo(405);
+    assertThat(slash.headers().firstValue("Allow")).hasValue("POST");
     // Broken percent-encoding (which java.net.URI refuses to send, hence a raw request).
     for (String target : new String[] {"/v1/objects/%zz", "/v1/objects/abc%", "/v1/objects/" + id + "?version=%z1",
         "/v1/locks/%zz"}) {
@@ -606,6 +610,31 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(tooLarge.statusCode()).isEqualTo(413);
     assertThat(tooLarge.headers().firstValue("Mistore-Version")).as("an answer about an object names its version")
         .hasValue("2");
+  }
+
+  @Test
+  void aLockRequestBodyIsReadAsItCameWithinItsLimitAndNotWaitedForForever() throws Exception {
+    start(new JsonObject().put("upload-stall-ms", 1000));
+    String id = dev.create("v1", "hg-1-1");
+    // JSON under any Content-Type, a form's included: the bytes are read as they came.
+    String padded = new JsonObject().put("type", "read").put("pad", "p".repeat(2000)).encode();
+    HttpResponse<String> form = dev.post("/v1/objects/" + id + "/locks", padded,
+        "Content-Type", "application/x-www-form-urlencoded");
+    assertThat(form.statusCode()).as(form.body()).isEqualTo(201);
+    HttpResponse<String> tooLarge = dev.post("/v1/objects/" + id + "/locks",
+        new JsonObject().put("type", "read").put("pad", "p".repeat(5000)).encode());
+    assertThat(tooLarge.statusCode()).as(tooLarge.body()).isEqualTo(413);
+    assertThat(tooLarge.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    // A body that stops coming gets 408 after upload-stall-ms, declared or chunked.
+    try (Socket declared = sendPart("POST /v1/objects/" + id + "/locks HTTP/1.1\r\nContent-Length: 100\r\n", 0);
+        Socket chunked = sendPart("POST /v1/objects/" + id + "/locks HTTP/1.1\r\nTransfer-Encoding: chunked\r\n", 0)) {
+      declared.getOutputStream().write("{\"type\":\"read\"".getBytes(StandardCharsets.US_ASCII));
+      chunked.getOutputStream().write("5\r\n{\"typ\r\n".getBytes(StandardCharsets.US_ASCII));
+      declared.setSoTimeout(20_000);
+      chunked.setSoTimeout(20_000);
+      assertThat(statusLine(declared)).isEqualTo("HTTP/1.1 408 Request Timeout");
+      assertThat(statusLine(chunked)).isEqualTo("HTTP/1.1 408 Request Timeout");
+    }
   }
 
   @Test
