@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * waiting for their event-bus timeout (30 s and more for a gateway's commit, 11 s by default for a mirrored one).
  */
 public final class NodeLink {
-  private record InFlight(Context context, Promise<?> promise) {
+  private record InFlight(Context context, Promise<?> promise, Supplier<Throwable> lost) {
   }
 
   private final Vertx vertx;
@@ -42,8 +42,13 @@ public final class NodeLink {
    * soon as the node is seen down while it is in flight. Call on the caller's context.
    */
   public <T> Future<T> guard(Future<T> request) {
+    return guard(request, lost);
+  }
+
+  /** As {@link #guard(Future)}, failing with {@code lost} (rather than the link's) when the node goes down. */
+  public <T> Future<T> guard(Future<T> request, Supplier<Throwable> lost) {
     Promise<T> result = Promise.promise();
-    InFlight entry = new InFlight(vertx.getOrCreateContext(), result);
+    InFlight entry = new InFlight(vertx.getOrCreateContext(), result, lost);
     inFlight.add(entry);
     request.onComplete(r -> {
       inFlight.remove(entry);
@@ -63,7 +68,7 @@ public final class NodeLink {
   public void wentDown() {
     for (InFlight entry : inFlight) {
       if (inFlight.remove(entry)) {
-        entry.context().runOnContext(v -> entry.promise().tryFail(lost.get()));
+        entry.context().runOnContext(v -> entry.promise().tryFail(entry.lost().get()));
       }
     }
   }

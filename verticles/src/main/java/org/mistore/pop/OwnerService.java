@@ -402,6 +402,18 @@ public final class OwnerService implements LockMirror {
         });
   }
 
+  /**
+   * The requests in flight to a copy-holder, failed at once when it is seen down (by default as a
+   * mirrored commit is; {@link org.mistore.directory.NodeLink#guard(Future, java.util.function.Supplier)}
+   * names another loss).
+   */
+  public org.mistore.directory.NodeLink linkTo(Owners.Holder holder) {
+    return holders.computeIfAbsent(holder, h -> new org.mistore.directory.NodeLink(vertx,
+        () -> owners.directory().knownDown(h.role(), h.id()),
+        () -> new StoreFailure(FailureCode.UNAVAILABLE, h.describe()
+            + " holding the second copy went down with the commit in flight; retry")));
+  }
+
   private Future<Void> mirrorCommit(CommitRequest request, String requestId) {
     ObjectId id = request.meta().ref().id();
     Optional<Owners.Holder> peer = owners.peerOf(id, self);
@@ -418,11 +430,7 @@ public final class OwnerService implements LockMirror {
       options.addHeader(Addresses.HEADER_REQUEST_ID, requestId);
     }
     Owners.Holder holder = peer.get();
-    org.mistore.directory.NodeLink link = holders.computeIfAbsent(holder, h -> new org.mistore.directory.NodeLink(vertx,
-        () -> owners.directory().knownDown(h.role(), h.id()),
-        () -> new StoreFailure(FailureCode.UNAVAILABLE, h.describe()
-            + " holding the second copy went down with the commit in flight; retry")));
-    return link.guard(bus().request(holder.address(Addresses.OWNER_MIRROR_COMMIT), request, options))
+    return linkTo(holder).guard(bus().request(holder.address(Addresses.OWNER_MIRROR_COMMIT), request, options))
         .recover(e -> {
           if (e instanceof io.vertx.core.eventbus.ReplyException r && r.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
             return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, holder.describe()

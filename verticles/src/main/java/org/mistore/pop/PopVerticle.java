@@ -264,9 +264,12 @@ public final class PopVerticle extends RoleVerticle {
           + (owners.actingPrimary(id).isEmpty() ? "both its POPs are down" : "no live node can stand in for its down POP"));
       return;
     }
-    Future.all(java.util.Arrays.stream(holders.get()).map(h ->
+    // A holder seen down fails the block at once (the upload gets its 503 then), not at the timeout.
+    Future.all(java.util.Arrays.stream(holders.get()).map(h -> owner.linkTo(h).guard(
             vertx.eventBus().request(h.address(Addresses.OWNER_BLOCK), m.body(),
-                new DeliveryOptions().setSendTimeout(owners.peerTimeoutMs()))).toList())
+                new DeliveryOptions().setSendTimeout(owners.peerTimeoutMs())),
+            () -> new StoreFailure(FailureCode.UNAVAILABLE, h.describe() + " went down with block "
+                + m.body().ref().index() + " of " + id + " in flight; retry the write"))).toList())
         .onSuccess(v -> {
           transit.putBlock(m.body().ref(), m.body().data());
           m.reply("stored");

@@ -382,6 +382,27 @@ class FailoverTest extends DevClusterTestBase {
   }
 
   @Test
+  void aBlockInFlightWhenTheBackupGoesDownFailsTheUploadThenNotAfterThePeerTimeout() throws Exception {
+    // Blocks of 64 KiB: a 200 KB body sends four, each to both copy-holders on its own.
+    start(3, 1, new JsonObject().put("block-size", 65536));
+    String id = dev.create("v1", "hg-1-1");
+    String backup = id.split("\\.")[1];
+    // A second consumer on the backup's block address that never answers: the event bus hands it
+    // every other block, which then stays in flight as with a backup dying mid-upload.
+    java.util.concurrent.CompletableFuture<Void> caught = new java.util.concurrent.CompletableFuture<>();
+    var silent = silentConsumer(backup, org.mistore.codecs.Addresses.OWNER_BLOCK, caught);
+    var inFlight = java.util.concurrent.CompletableFuture.supplyAsync(() -> put(id, "b".repeat(200_000), "hg-1-1"));
+    caught.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    dev.cluster.stopRole(Role.POP, backup).toCompletionStage().toCompletableFuture().join();
+    HttpResponse<String> answer = inFlight.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    silent.unregister().await();
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+    assertThat(new JsonObject(answer.body()).getString("detail"))
+        .as("failed when the backup was seen down, not by the peer timeout")
+        .startsWith("POP " + backup + " went down with block ").endsWith(" of " + id + " in flight; retry the write");
+  }
+
+  @Test
   void aCatchUpWaitingOnAHolderThatGoesDownGoesOnWithoutItAtOnce() throws Exception {
     start(3, 1, new JsonObject());
     String id = dev.create("v1", "hg-1-1");
