@@ -72,9 +72,9 @@ public final class LogFormat extends Formatter {
   }
 
   /**
-   * Whether {@code thrown} is the state error the clustered event bus of Vert.x throws when the
-   * connection a reply was written on closed under it (its peer was killed): a promise completed twice
-   * inside Vert.x.
+   * Whether {@code thrown} is the state error Vert.x throws when the connection a message was written
+   * on closed under it (its peer was killed): a promise completed twice inside Vert.x, by its
+   * clustered event bus or by the failed write of its own connection.
    */
   static boolean isReplyToGonePeer(Throwable thrown) {
     if (!(thrown instanceof IllegalStateException) || thrown.getMessage() == null
@@ -82,18 +82,26 @@ public final class LogFormat extends Formatter {
       return false;
     }
     for (StackTraceElement frame : thrown.getStackTrace()) {
-      if (frame.getClassName().startsWith("io.vertx.core.eventbus.impl.clustered.")) {
+      String in = frame.getClassName();
+      if (in.startsWith("io.vertx.core.eventbus.impl.clustered.") || in.equals(FAILED_WRITE)) {
         return true;
       }
     }
     return false;
   }
 
-  /** Whether {@code thrown}, or a cause of it, is a socket or channel error. */
+  /** Where Vert.x fails the promise of a write its closed connection refused. */
+  private static final String FAILED_WRITE = "io.vertx.core.net.impl.DelegatingChannelPromise";
+
+  /**
+   * Whether {@code thrown}, or a cause of it, is a socket or channel error, or the clustered event
+   * bus finding that the node it was connecting to has left the cluster.
+   */
   static boolean isNetwork(Throwable thrown) {
     for (Throwable t = thrown; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof java.net.SocketException || t instanceof java.nio.channels.ClosedChannelException
-          || t.getClass().getName().startsWith("io.netty.channel.unix.Errors$NativeIoException")) {
+          || t.getClass().getName().startsWith("io.netty.channel.unix.Errors$NativeIoException")
+          || t instanceof io.vertx.core.VertxException && "Not a member of the cluster".equals(t.getMessage())) {
         return true;
       }
     }

@@ -24,6 +24,12 @@ class LogFormatTest {
         + "server abc failed (RuntimeException: connect failed; caused by ConnectException: finishConnect(..) failed "
         + "with error(-111): Connection refused)");
 
+    // A node that left the cluster while the event bus was connecting to it (Vert.x's stackless exception).
+    String left = format(new io.vertx.core.VertxException("Not a member of the cluster", true));
+    assertThat(left.lines()).hasSize(1);
+    assertThat(left).endsWith("Connecting to server abc failed (VertxException: Not a member of the cluster)"
+        + System.lineSeparator());
+
     String bug = format(new NullPointerException("boom"));
     assertThat(bug).contains("Connecting to server abc failed").contains("java.lang.NullPointerException: boom")
         .contains("\tat org.mistore.node.LogFormatTest");
@@ -69,6 +75,14 @@ class LogFormatTest {
     assertThat(line.lines()).hasSize(1);
     assertThat(line).contains(" WARNING io.vertx.core.impl.ContextImpl: Unhandled exception "
         + "(IllegalStateException: Promise already completed)");
+
+    // The same from the failed write of a connection the killed peer reset (seen in a node's log).
+    twice.setStackTrace(new StackTraceElement[] {
+        new StackTraceElement("io.vertx.core.Promise", "fail", "Promise.java", 104),
+        new StackTraceElement("io.vertx.core.net.impl.DelegatingChannelPromise", "tryFailure",
+            "DelegatingChannelPromise.java", 130),
+        new StackTraceElement("io.netty.channel.AbstractChannel$AbstractUnsafe", "write", "AbstractChannel.java", 731)});
+    assertThat(new LogFormat().format(r).lines()).hasSize(1);
 
     IllegalStateException ours = new IllegalStateException("Promise already completed");
     r.setThrown(ours);
