@@ -383,8 +383,9 @@ class FailoverTest extends DevClusterTestBase {
 
   @Test
   void aBlockInFlightWhenTheBackupGoesDownFailsTheUploadThenNotAfterThePeerTimeout() throws Exception {
-    // Blocks of 64 KiB: a 200 KB body sends four, each to both copy-holders on its own.
-    start(3, 1, new JsonObject().put("block-size", 65536));
+    // Blocks of 64 KiB, one at a time: a 200 KB body sends four, each to both copy-holders on its own,
+    // the next once both hold the last (so none is in the backup's store when it stops).
+    start(3, 1, new JsonObject().put("block-size", 65536).put("blocks-in-flight", 1));
     String id = dev.create("v1", "hg-1-1");
     String backup = id.split("\\.")[1];
     // A second consumer on the backup's block address that never answers: the event bus hands it
