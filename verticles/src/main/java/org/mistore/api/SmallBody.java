@@ -91,6 +91,9 @@ final class SmallBody implements Handler<RoutingContext> {
       });
       // The connection went away: nobody is left to answer.
       request.exceptionHandler(e -> finish());
+      if (Upload.expectsContinue(request)) {
+        request.response().writeContinue(); // the body is wanted: a client waiting for this sends it now
+      }
       arm(stallMs);
       request.resume();
     }

@@ -625,6 +625,17 @@ class ObjectApiTest extends DevClusterTestBase {
         new JsonObject().put("type", "read").put("pad", "p".repeat(5000)).encode());
     assertThat(tooLarge.statusCode()).as(tooLarge.body()).isEqualTo(413);
     assertThat(tooLarge.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    // A client that sends its body only once told to continue is told.
+    String small = "{\"type\":\"read\"}";
+    try (Socket waiting = sendPart("POST /v1/objects/" + id + "/locks HTTP/1.1\r\nContent-Length: " + small.length()
+        + "\r\nExpect: 100-continue\r\n", 0)) {
+      java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(waiting.getInputStream(),
+          StandardCharsets.US_ASCII));
+      assertThat(in.readLine()).isEqualTo("HTTP/1.1 100 Continue");
+      assertThat(in.readLine()).isEmpty();
+      waiting.getOutputStream().write(small.getBytes(StandardCharsets.US_ASCII));
+      assertThat(in.readLine()).isEqualTo("HTTP/1.1 201 Created");
+    }
     // A body that stops coming gets 408 after upload-stall-ms, declared or chunked.
     try (Socket declared = sendPart("POST /v1/objects/" + id + "/locks HTTP/1.1\r\nContent-Length: 100\r\n", 0);
         Socket chunked = sendPart("POST /v1/objects/" + id + "/locks HTTP/1.1\r\nTransfer-Encoding: chunked\r\n", 0)) {
