@@ -106,6 +106,9 @@ final class HgReads {
 
   private Future<Buffer> fromHgs(BlockRef ref, List<String> order, int at, List<String> bad) {
     if (at == order.size()) {
+      // No good copy here to rewrite the corrupt ones from: they stop counting as copies, and the
+      // repair that follows places good ones (from the other copy-holder) instead of them.
+      bad.forEach(hg -> store.unplaced(BlockStore.key(ref), hg).onSuccess(v -> queueRepair.accept(BlockStore.key(ref))));
       return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "no good copy of block " + ref.index()
           + " of " + ref.version().id() + " v" + ref.version().version() + " is reachable (" + order.size()
           + " HG copies known)"));

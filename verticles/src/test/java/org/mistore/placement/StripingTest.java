@@ -144,6 +144,35 @@ class StripingTest extends DevClusterTestBase {
   }
 
   @Test
+  void corruptHgCopiesWithNoGoodOneInTheRegionStopCountingAndAreReplacedByGoodOnes() throws Exception {
+    start(2, 3, fromHgs(2).put("failure-detection-ms", 20_000));
+    byte[] content = random(4 * BLOCK, 12);
+    ObjectId id = create(content, "hg-1-1", "Mistore-Stripes", "3");
+    Eventually.await("placed", Duration.ofSeconds(20), () -> settled("region-1", 4) && settled("region-2", 4));
+    Eventually.value("the POP's own copies dropped", Duration.ofSeconds(10), () -> read(id, "hg-1-2"),
+        r -> r.headers().firstValue("Mistore-Source").orElse("").equals("hg-blocks"));
+    BlockRef ref = meta(id).block(1);
+    List<String> holders = placement("pop-1", id).getJsonArray(1).stream().map(String::valueOf).toList();
+    // Both of the region's copies of block 1 go bad: the good bytes are only in the other region.
+    for (String victim : holders) {
+      dev.cluster.stopRole(Role.HG, victim).await();
+      org.mistore.testing.BlockFiles.flipAByteOf(Arrays.copyOfRange(content, BLOCK, 2 * BLOCK),
+          BlockStore.folderOf(data.resolve("hg-" + victim + ".db")));
+      dev.cluster.startRole(new RoleIdentity(Role.HG, victim, "region-1", "pop-1")).await();
+    }
+
+    HttpResponse<byte[]> got = read(id, "hg-1-3");
+    assertThat(got.statusCode()).isEqualTo(200);
+    assertThat(got.body()).as("never the flipped byte").isEqualTo(content);
+    Eventually.await("region-1 holds two good copies of block 1 again", Duration.ofSeconds(20), () -> {
+      List<String> now = placement("pop-1", id).getJsonArray(1).stream().map(String::valueOf).toList();
+      return now.size() == 2 && now.stream().allMatch(hg -> Checksums.sha256(dev.cluster.vertx().eventBus()
+          .<Buffer>request(Addresses.hg(hg, Addresses.HG_READ_BLOCK), ref).await().body()).equals(ref.sha256()));
+    });
+    assertThat(read(id, "hg-1-2").body()).isEqualTo(content);
+  }
+
+  @Test
   void aFullHgReceivesNothingMoreAndThePopKeepsWhatTheRegionCannotHold() {
     long quota = 10L * BLOCK;
     start(2, 3, new JsonObject().put("block-size", BLOCK).put("capacity-bytes", quota).put("stripes", 3));
