@@ -92,6 +92,9 @@ public final class RegionPlacement {
   private long activeBytes;
   private final ArrayDeque<String> repairs = new ArrayDeque<>();
   private final java.util.Set<String> repairsQueued = new java.util.HashSet<>();
+  /** Blocks being repaired now, and those of them asked for again meanwhile (repaired once more after). */
+  private final java.util.Set<String> repairsActive = new java.util.HashSet<>();
+  private final java.util.Set<String> repairsAgain = new java.util.HashSet<>();
   private final java.util.Set<String> repairRetries = new java.util.LinkedHashSet<>();
   private int activeRepairs;
   private long retryTimer = -1;
@@ -543,6 +546,9 @@ public final class RegionPlacement {
       repairs.add(key);
       repairPending.incrementAndGet();
       pumpRepairs();
+    } else if (repairsActive.contains(key)) {
+      // What the running repair counted on may have changed (a copy it read was found bad).
+      repairsAgain.add(key);
     }
   }
 
@@ -550,12 +556,17 @@ public final class RegionPlacement {
     while (activeRepairs < limits.repairBlocksInFlight() && !repairs.isEmpty()) {
       String key = repairs.poll();
       activeRepairs++;
+      repairsActive.add(key);
       store.refOf(key)
           .compose(ref -> ref.isEmpty() ? Future.succeededFuture(0) : ensure(ref.get(), List.of()))
           .onComplete(done -> {
             activeRepairs--;
+            repairsActive.remove(key);
             repairsQueued.remove(key);
             repairPending.decrementAndGet();
+            if (repairsAgain.remove(key)) {
+              queueRepair(key);
+            }
             if (done.succeeded() && done.result() >= 0) {
               if (done.result() > 0) {
                 repaired.increment();
