@@ -109,13 +109,30 @@ public final class Launch {
     }
   }
 
+  /**
+   * Why a file operation failed, in words: the JDK's file-system exceptions carry only the path in
+   * their message ("cannot create data folder /x: /x" said nothing).
+   */
+  static String why(Exception e) {
+    if (e instanceof java.nio.file.AccessDeniedException a) {
+      return "permission denied (" + a.getFile() + ")";
+    }
+    if (e instanceof java.nio.file.NoSuchFileException n) {
+      return "no such file or folder (" + n.getFile() + ")";
+    }
+    if (e instanceof java.nio.file.FileSystemException f) {
+      return (f.getReason() != null ? f.getReason() : f.getClass().getSimpleName()) + " (" + f.getFile() + ")";
+    }
+    return SettingsLoader.oneLine(e);
+  }
+
   static void checkDataFolder(Path data) {
     try {
       Files.createDirectories(data);
     } catch (IOException | SecurityException e) {
       throw new StartupException("cannot create data folder " + data + ": "
           + (e instanceof java.nio.file.FileAlreadyExistsException ? "it, or a folder above it, is a file"
-          : SettingsLoader.oneLine(e)));
+          : why(e)));
     }
     if (!Files.isDirectory(data) || !Files.isReadable(data) || !Files.isWritable(data)) {
       throw new StartupException("data folder " + data + " is not a readable and writable folder");

@@ -62,7 +62,8 @@ final class NodeCommand implements Callable<Integer> {
         continue;
       }
       node.addOption(picocli.CommandLine.Model.OptionSpec.builder("--" + s.key())
-          .paramLabel("VALUE").type(String.class).description(s.doc()).build());
+          // picocli reads a description as a format string: a '%' of the text is written '%%'.
+          .paramLabel("VALUE").type(String.class).description(s.doc().replace("%", "%%")).build());
     }
   }
 

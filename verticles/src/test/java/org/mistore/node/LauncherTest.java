@@ -43,6 +43,15 @@ class LauncherTest {
   }
 
   @Test
+  void helpPrintsNoWarnings() throws Exception {
+    // picocli warns on the process's stderr about a description it cannot format (a bare '%').
+    Result node = runChild("help", "node");
+    assertThat(node.code()).isZero();
+    assertThat(node.out()).contains("--eventbus-metrics");
+    assertThat(node.err()).isEmpty();
+  }
+
+  @Test
   void unknownFlagPrintsUsageAndExitsTwo() {
     Result r = run("node", "--role", "dc", "--bogus");
     assertThat(r.code()).isEqualTo(2);
@@ -232,6 +241,15 @@ class LauncherTest {
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err().strip()).isEqualTo("mistore: cannot create data folder " + file + ": it, or a folder above it, "
         + "is a file");
+  }
+
+  @Test
+  void aDataFolderThatCannotBeMadeSaysWhy() {
+    // Linux: /proc takes no new folders (and root may write anywhere else).
+    Result r = run("node", "--role", "dc", "--id", "dc-1", "--region", "core", "--data", "/proc/self/mistore-data");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err().strip()).isEqualTo("mistore: cannot create data folder /proc/self/mistore-data: no such file "
+        + "or folder (/proc/self/mistore-data)");
   }
 
   @Test
