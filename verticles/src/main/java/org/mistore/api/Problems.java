@@ -150,6 +150,9 @@ public final class Problems {
       send(rc, p.status(), p.title(), p.getMessage());
       return;
     }
+    if (failure != null) {
+      org.mistore.node.JvmErrors.check(failure); // out of memory, say: the process ends (code 3)
+    }
     int status = rc.statusCode() > 0 ? rc.statusCode() : 500;
     if (status == 500 && !wellEncoded(rc.request().uri())) {
       // The router could not decode the path or query: the client's mistake, not the server's.

@@ -7,4 +7,33 @@ public record Limits(int blockSize, long maxObjectBytes, long lockDefaultTtlMs, 
     int repairBlocksInFlight, int owedRepliesPerHg, long owedRepliesTtlMs, long uploadIdleMs,
     long checkpointMs, int webSocketMaxInFlight, long placementBusyBytesPerSecond, long catchUpBlockWaitMs, long uploadStallMs,
     long uploadBufferBytes) {
+
+  /**
+   * These limits for a JVM of {@code heapBytes} running {@code pops} POPs and {@code hgs} HGs, whose
+   * caches share that heap: each POP's transit cache keeps at most an eighth of it, divided among
+   * the POPs, and each HG's owner cache at most a sixteenth divided among the HGs (a dev cluster runs
+   * 3 POPs and 12 HGs in one JVM, whose default caches took more than a 256 MiB heap). A smaller
+   * setting than its share is kept; a larger one is capped, with a WARNING.
+   */
+  public Limits sharingHeap(long heapBytes, long pops, long hgs) {
+    long pop = capped("pop-cache-bytes", popCacheBytes, heapBytes / 8 / Math.max(1, pops), "1/8", pops, "POP transit");
+    // One HG alone is capped where its gateway is built (org.mistore.api.Gateways), as before.
+    long hg = hgs > 1 ? capped("hg-cache-bytes", hgCacheBytes, heapBytes / 16 / hgs, "1/16", hgs, "HG owner")
+        : hgCacheBytes;
+    return new Limits(blockSize, maxObjectBytes, lockDefaultTtlMs, lockMaxTtlMs, lockWaitDefaultMs, lockMaxWaitMs,
+        blocksInFlight, webSocketMaxBytes, hg, pop, hgCopies, stripes, popKeepsBlocks, hgReadTimeoutMs,
+        repairBlocksInFlight, owedRepliesPerHg, owedRepliesTtlMs, uploadIdleMs, checkpointMs, webSocketMaxInFlight,
+        placementBusyBytesPerSecond, catchUpBlockWaitMs, uploadStallMs, uploadBufferBytes);
+  }
+
+  private static long capped(String key, long wanted, long share, String fraction, long sharers, String cache) {
+    if (wanted <= share) {
+      return wanted;
+    }
+    System.getLogger(Limits.class.getName()).log(System.Logger.Level.WARNING, key + " " + wanted + " is over "
+        + fraction + " of the heap (-Xmx " + Runtime.getRuntime().maxMemory() + " bytes)"
+        + (sharers > 1 ? " shared by the " + sharers + " " + cache + " caches of this JVM" : "") + ": each "
+        + cache + " cache keeps at most " + share + " bytes");
+    return share;
+  }
 }

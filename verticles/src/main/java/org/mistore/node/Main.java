@@ -18,6 +18,7 @@ public final class Main implements Runnable {
     configureLogging();
     Thread.setDefaultUncaughtExceptionHandler(Main::uncaught);
     MistoreNode.onCopyHolderStoreStopped(Main::copyHolderStoreStopped);
+    JvmErrors.onError(e -> uncaught(Thread.currentThread(), e));
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 

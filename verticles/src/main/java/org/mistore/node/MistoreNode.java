@@ -50,11 +50,13 @@ public final class MistoreNode {
   public static Future<MistoreNode> start(ClusterBootstrap.Booted booted, NodeDirectory directory, NodeServices services,
       List<RoleIdentity> roles, String httpHost, int httpPort) {
     MistoreNode node = new MistoreNode(booted, directory);
-    node.services = services;
+    // The caches of every role here share this JVM's heap.
+    node.services = services.withLimits(services.limits().sharingHeap(Runtime.getRuntime().maxMemory(),
+        roles.stream().filter(r -> r.role() == Role.POP).count(), roles.stream().filter(r -> r.role() == Role.HG).count()));
     Vertx vertx = booted.vertx();
     boolean dev = roles.size() > 1 && roles.stream().filter(r -> r.role() == Role.HG).count() > 1;
     node.api = new ApiVerticle(httpHost, httpPort, directory, booted.registry(), node::notReadyBecause, gateways(roles),
-        dev, services.limits());
+        dev, node.services.limits());
     if (!dev && roles.stream().noneMatch(r -> r.role() == Role.POP)) {
       node.gatewayPops = java.util.Set.copyOf(gateways(roles).values());
       roles.stream().filter(r -> r.role() == Role.HG).forEach(r -> node.hgRegions.put(r.pop(), r.region()));

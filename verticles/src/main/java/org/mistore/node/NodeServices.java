@@ -12,6 +12,12 @@ import org.mistore.directory.NodeDirectory;
 public record NodeServices(Vertx vertx, NodeDirectory directory, String memberId, MeterRegistry registry,
     Path dataDir, long heartbeatIntervalMs, long failureDetectionMs, long capacityBytes, Limits limits) {
 
+  /** These services with other limits. */
+  public NodeServices withLimits(Limits other) {
+    return new NodeServices(vertx, directory, memberId, registry, dataDir, heartbeatIntervalMs, failureDetectionMs,
+        capacityBytes, other);
+  }
+
   /** The MapDB file of one role instance. */
   public Path storeFile(RoleIdentity who) {
     return dataDir.resolve(storeFileName(who.role(), who.id()));

@@ -66,9 +66,9 @@ public record NodeSettings(
   public static final Setting WEBSOCKET_MAX_IN_FLIGHT = new Setting("websocket-max-in-flight", "64", "Requests one WebSocket connection may have in flight (1..4096); the gateway reads no more of its frames until a reply goes out.");
   public static final Setting WEBSOCKET_MAX_BYTES = new Setting("websocket-max-bytes", "8388608", "Largest object a WebSocket put or get carries (base64 in one message), at most 1/32 of the heap the JVM reports (just under 2 MiB with -Xmx64m: 2,027,520 bytes on a JDK 17 that reports 61.9 MiB); larger objects need HTTP.");
 
-  public static final Setting HG_CACHE_BYTES = new Setting("hg-cache-bytes", "8388608", "Bytes of blocks each HG keeps in its owner cache (memory), at most 1/16 of the heap (a larger value is capped, with a WARNING at start); 0 turns it off.");
+  public static final Setting HG_CACHE_BYTES = new Setting("hg-cache-bytes", "8388608", "Bytes of blocks each HG keeps in its owner cache (memory), at most 1/16 of the heap, shared among the HGs of one JVM (a larger value is capped, with a WARNING at start); 0 turns it off.");
 
-  public static final Setting POP_CACHE_BYTES = new Setting("pop-cache-bytes", "67108864", "Bytes of blocks each POP keeps in its transit cache (memory); 0 turns it off.");
+  public static final Setting POP_CACHE_BYTES = new Setting("pop-cache-bytes", "67108864", "Bytes of blocks each POP keeps in its transit cache (memory), at most 1/8 of the heap, shared among the POPs of one JVM (a larger value is capped, with a WARNING at start); 0 turns it off.");
 
   public static final Setting HG_COPIES = new Setting("hg-copies", "1", "Copies r of each block a POP keeps on distinct HGs of its region, 1..8.");
   public static final Setting STRIPES = new Setting("stripes", "4", "Stripe width k of objects created without Mistore-Stripes, 1..32 (never more than the region's live HGs).");

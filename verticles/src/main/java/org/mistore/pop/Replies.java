@@ -36,6 +36,7 @@ public final class Replies {
     } else if (e instanceof ReplyException r) {
       message.fail(r.failureCode() > 0 ? r.failureCode() : FailureCode.UNAVAILABLE.code, text(r));
     } else {
+      org.mistore.node.JvmErrors.check(e);
       System.getLogger(Replies.class.getName()).log(System.Logger.Level.ERROR, "request failed", e);
       message.fail(FailureCode.INTERNAL.code, "internal error at POP");
     }

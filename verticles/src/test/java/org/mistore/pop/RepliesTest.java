@@ -36,6 +36,25 @@ class RepliesTest {
   }
 
   @Test
+  void aJvmErrorCaughtOnTheWayIsHandedOnNotJustAnswered() {
+    java.util.List<VirtualMachineError> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    org.mistore.node.JvmErrors.onError(seen::add);
+    try {
+      OutOfMemoryError oom = new OutOfMemoryError("Java heap space");
+      vertx.eventBus().consumer("fails", m -> Replies.fail(m, new java.util.concurrent.CompletionException(oom)));
+      ReplyException e = (ReplyException) catchThrowable(() -> vertx.eventBus().request("fails", "x").await());
+      assertThat(e.failureCode()).isEqualTo(FailureCode.INTERNAL.code);
+      assertThat(seen).containsExactly(oom);
+      // Other failures are answered alone.
+      vertx.eventBus().consumer("bug", m -> Replies.fail(m, new IllegalStateException("a bug")));
+      catchThrowable(() -> vertx.eventBus().request("bug", "x").await());
+      assertThat(seen).hasSize(1);
+    } finally {
+      org.mistore.node.JvmErrors.onError(e -> { });
+    }
+  }
+
+  @Test
   void aNodeWithNoHandlerIsNamedNotItsAddress() {
     ReplyException e = relayed(Addresses.pop("pop-9", Addresses.OWNER_BLOCK), 5000);
     assertThat(e.failureType()).isEqualTo(ReplyFailure.RECIPIENT_FAILURE);
