@@ -73,7 +73,7 @@ public record NodeSettings(
   public static final Setting HG_COPIES = new Setting("hg-copies", "1", "Copies r of each block a POP keeps on distinct HGs of its region, 1..8.");
   public static final Setting STRIPES = new Setting("stripes", "4", "Stripe width k of objects created without Mistore-Stripes, 1..32 (never more than the region's live HGs).");
   public static final Setting POP_KEEPS_BLOCKS = new Setting("pop-keeps-blocks", "true", "Whether a POP keeps its own durable copy of a block after hg-copies HGs acknowledged it; false drops it then, so reads come from HG blocks.");
-  public static final Setting HG_READ_TIMEOUT_MS = new Setting("hg-read-timeout-ms", "5000", "How long a POP waits for a block from one HG before asking another copy.");
+  public static final Setting HG_READ_TIMEOUT_MS = new Setting("hg-read-timeout-ms", "5000", "How long a POP waits for a block from one HG before asking another copy (one seen down meanwhile is given up at once).");
   public static final Setting REPAIR_BLOCKS_IN_FLIGHT = new Setting("repair-blocks-in-flight", "2", "Blocks a POP copies at once to restore hg-copies after an HG loss or a bad copy (1..16; kept low so clients go first).");
 
   public static final Setting OWED_REPLIES_PER_HG = new Setting("owed-replies-per-hg", "1000", "Most results of writes a POP keeps for one down HG of its region until it returns, and the HG keeps once delivered (1..100000; the oldest go first).");

@@ -33,16 +33,30 @@ final class HgCopies {
 
   private final Vertx vertx;
   private final long readTimeoutMs;
+  private final org.mistore.directory.NodeDirectory directory;
+  /** Reads in flight per HG: one seen down fails them at once (the next copy is asked), not at the timeout. */
+  private final java.util.Map<String, org.mistore.directory.NodeLink> links = new java.util.concurrent.ConcurrentHashMap<>();
 
-  HgCopies(Vertx vertx, long readTimeoutMs) {
+  HgCopies(Vertx vertx, long readTimeoutMs, org.mistore.directory.NodeDirectory directory) {
     this.vertx = vertx;
     this.readTimeoutMs = readTimeoutMs;
+    this.directory = directory;
+    directory.onDown(e -> {
+      if (e.report().role() == org.mistore.codecs.Role.HG) {
+        org.mistore.directory.NodeLink link = links.get(e.report().nodeId());
+        if (link != null) {
+          link.wentDown();
+        }
+      }
+    });
   }
 
   /** Reads a block from one HG; never fails: a bad, missing or late copy is an outcome. */
   Future<Read> read(String hg, BlockRef ref) {
-    return vertx.eventBus().<Buffer>request(Addresses.hg(hg, Addresses.HG_READ_BLOCK), ref,
-            new DeliveryOptions().setSendTimeout(readTimeoutMs))
+    org.mistore.directory.NodeLink link = links.computeIfAbsent(hg, h -> new org.mistore.directory.NodeLink(vertx,
+        () -> directory.knownDown(org.mistore.codecs.Role.HG, h), () -> new Unread(Outcome.FAILED)));
+    return link.guard(vertx.eventBus().<Buffer>request(Addresses.hg(hg, Addresses.HG_READ_BLOCK), ref,
+            new DeliveryOptions().setSendTimeout(readTimeoutMs)))
         .recover(e -> Future.failedFuture(new Unread(
             e instanceof ReplyException r && r.failureCode() == FailureCode.NOT_FOUND.code ? Outcome.MISSING
                 : Outcome.FAILED)))

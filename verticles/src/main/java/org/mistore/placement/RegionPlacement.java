@@ -128,7 +128,7 @@ public final class RegionPlacement {
     this.store = store;
     this.directory = directory;
     this.limits = limits;
-    this.hgs = new HgCopies(vertx, limits.hgReadTimeoutMs());
+    this.hgs = new HgCopies(vertx, limits.hgReadTimeoutMs(), directory);
     this.reconciler = new Reconciler(self, store, hgs, this::isUp, limits.hgCopies(), this::queueRepair,
         registry.counter("mistore.reconcile.kept", "pop", self), registry.counter("mistore.reconcile.deleted", "pop", self));
     List<Tag> tags = List.of(Tag.of("pop", self));

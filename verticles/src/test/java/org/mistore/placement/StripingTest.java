@@ -173,6 +173,38 @@ class StripingTest extends DevClusterTestBase {
   }
 
   @Test
+  void aReadWaitingOnAnHgThatGoesDownAsksTheNextCopyThenNotAtItsTimeout() throws Exception {
+    // A read timeout longer than this test waits: only the HG seen down can end the wait.
+    start(2, 3, fromHgs(2).put("hg-read-timeout-ms", 120_000));
+    byte[] content = random(4 * BLOCK, 13);
+    ObjectId id = create(content, "hg-1-1", "Mistore-Stripes", "3");
+    Eventually.await("placed", Duration.ofSeconds(20), () -> settled("region-1", 4));
+    Eventually.value("the POP's own copies dropped", Duration.ofSeconds(10), () -> read(id, "hg-1-2"),
+        r -> r.headers().firstValue("Mistore-Source").orElse("").equals("hg-blocks"));
+    // The copy of block 0 asked first answers nothing (a second consumer on its address that keeps
+    // what the event bus hands it), as an HG killed with the read in flight would.
+    String first = placement("pop-1", id).getJsonArray(0).getString(0);
+    java.util.concurrent.CompletableFuture<Void> caught = new java.util.concurrent.CompletableFuture<>();
+    var silent = dev.cluster.vertx().eventBus().consumer(Addresses.hg(first, Addresses.HG_READ_BLOCK),
+        m -> caught.complete(null));
+    silent.completion().await();
+    java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> inFlight = null;
+    for (int i = 0; i < 20 && inFlight == null; i++) {
+      var attempt = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(id, "hg-1-3"));
+      java.util.concurrent.CompletableFuture.anyOf(attempt, caught).get(30, java.util.concurrent.TimeUnit.SECONDS);
+      if (caught.isDone()) {
+        inFlight = attempt;
+      }
+    }
+    assertThat(inFlight).as("a read reached the silent consumer").isNotNull();
+    dev.cluster.stopRole(Role.HG, first).await();
+    HttpResponse<byte[]> got = inFlight.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    silent.unregister().await();
+    assertThat(got.statusCode()).isEqualTo(200);
+    assertThat(got.body()).isEqualTo(content);
+  }
+
+  @Test
   void aFullHgReceivesNothingMoreAndThePopKeepsWhatTheRegionCannotHold() {
     long quota = 10L * BLOCK;
     start(2, 3, new JsonObject().put("block-size", BLOCK).put("capacity-bytes", quota).put("stripes", 3));
