@@ -98,8 +98,11 @@ final class NodeCommand implements Callable<Integer> {
     String name = settings.roles().stream().map(r -> r.wireName()).toList() + " node " + settings.id();
     ShutdownOnSignal.whileStarting(name);
     MistoreNode node = Launch.node(settings);
-    System.out.println("mistore: " + name + " ready in region " + settings.region() + "; API at http://"
-        + settings.httpHost() + ":" + node.httpPort() + "/v1");
+    // An HG is ready only once it hears from its POP: the line says so rather than "ready".
+    java.util.Optional<String> notReady = node.notReadyBecause();
+    System.out.println("mistore: " + name + (notReady.isEmpty() ? " ready" : " started") + " in region "
+        + settings.region() + "; API at http://" + settings.httpHost() + ":" + node.httpPort() + "/v1"
+        + notReady.map(why -> "; not ready yet (GET /ready says when it is): " + why).orElse(""));
     return ShutdownOnSignal.awaitSignal(node, name) ? 0 : 1;
   }
 

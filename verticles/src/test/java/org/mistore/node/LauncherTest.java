@@ -189,6 +189,22 @@ class LauncherTest {
     assertThat(r.code()).as(r.err()).isZero();
   }
 
+  @Test
+  void anHgWhosePopIsNotHeardSaysItStartedNotThatItIsReady() throws Exception {
+    Process p = startChild("node", "--role", "hg", "--id", "hg-9", "--region", "north", "--pop", "pop-9", "--data",
+        dir.resolve("hg").toString(), "--http-port", "0", "--cluster-port", Integer.toString(org.mistore.testing.Ports.free()));
+    try {
+      java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
+          java.nio.charset.StandardCharsets.UTF_8));
+      String line = out.readLine();
+      assertThat(line).startsWith("mistore: [hg] node hg-9 started in region north; API at http://")
+          .contains("; not ready yet (GET /ready says when it is): ").contains("pop-9");
+    } finally {
+      p.toHandle().destroy();
+      finished(p);
+    }
+  }
+
   /** Runs the launcher in a JVM of its own: all it prints to stderr, the logs included. */
   private Result runChild(String... args) throws Exception {
     return finished(startChild(args));
