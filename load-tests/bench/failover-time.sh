@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 JAR=verticles/target/mistore.jar
 RUNS=${1:-3}
+[[ "$RUNS" =~ ^[0-9]+$ ]] && [ "$RUNS" -ge 1 ] || { echo "usage: load-tests/bench/failover-time.sh [runs]   (runs: a whole number of at least 1, got '$RUNS')" >&2; exit 2; }
 [ -f "$JAR" ] || { echo "build the fat jar first: mvn -B -DskipTests package" >&2; exit 1; }
 BASE=${MISTORE_BENCH_PORT:-18700}
 now_ms() { date +%s%3N; }

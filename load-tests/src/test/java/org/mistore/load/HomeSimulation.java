@@ -43,6 +43,7 @@ public class HomeSimulation extends Simulation {
     ScenarioBuilder sensor = scenario("home sensor")
         .exec(api.pickGateway())
         .exec(api.create("home sensor create", ByteArrayBody(reading)))
+        .exitHereIfFailed() // no object to work on: the failure is told once, not at every step
         .during(settings.durationSeconds).on(
             exec(api.put("home sensor put", ByteArrayBody(reading)))
                 .exec(think())
@@ -75,6 +76,7 @@ public class HomeSimulation extends Simulation {
         .exec(wsApi.connect())
         .exec(wsApi.create("home dashboard create", status))
         .exec(wsApi.watch("home dashboard watch"))
+        .exitHereIfFailed()
         .during(settings.durationSeconds).on(
             exec(wsApi.putWatched("home dashboard put+event", status))
                 .exec(wsApi.get("home dashboard get monotonic", "monotonic"))

@@ -32,6 +32,7 @@ public class LargeObjectsSimulation extends Simulation {
         .exec(api.pickGateway())
         .exec(api.create("large create", RawFileBody(file.toString()))
             .check(jsonPath("$.sha256").is(sha256), jsonPath("$.size").is(size)))
+        .exitHereIfFailed() // no object to work on: the failure is told once, not at every step
         .during(settings.durationSeconds).on(
             exec(api.viaGateway(http("large get").get("/v1/objects/#{id}")
                 .check(status().is(200), header("Content-Length").is(size), header("Mistore-Version").isEL("#{version}"))))

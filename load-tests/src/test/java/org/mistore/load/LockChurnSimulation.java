@@ -36,6 +36,7 @@ public class LockChurnSimulation extends Simulation {
     ScenarioBuilder owners = scenario("lock owners")
         .exec(api.pickGateway())
         .exec(api.create("lock create", ByteArrayBody(body)))
+        .exitHereIfFailed() // no object to work on: the failure is told once, not at every step
         .during(settings.durationSeconds).on(
             exec(lockAndRelease(api, "write", 0, true))
                 .exec(lockAndRelease(api, "read", 0, false)));

@@ -49,7 +49,7 @@ public final class Settings {
 
   private Settings(Defaults d) {
     url = trimSlash(text("url", "http://127.0.0.1:8080"));
-    smoke = Boolean.parseBoolean(text("smoke", "false"));
+    smoke = bool("smoke", false);
     users = positive("users", smoke ? 2 : d.users);
     durationSeconds = positive("duration", smoke ? 3 : d.durationSeconds);
     rampSeconds = atLeast("ramp", smoke ? 0 : d.rampSeconds, 0);
@@ -59,13 +59,13 @@ public final class Settings {
     readsPerWrite = atLeast("small.readsPerWrite", 2, 0);
     largeBytes = positiveLong("large.bytes", smoke ? 2L << 20 : 64L << 20);
     lockTtlMs = positive("lock.ttlMs", 5000);
-    lockContenders = atLeast("lock.contenders", smoke ? 2 : d.users, 0);
+    lockContenders = atLeast("lock.contenders", users, 0);
     homePauseMs = atLeast("home.pauseMs", smoke ? 50 : 500, 0);
     homePhotoBytes = positive("home.photoBytes", smoke ? 64 << 10 : 1 << 20);
     wsTimeoutMs = positive("ws.timeoutMs", 10_000);
     p99Ms = positive("assert.p99Ms", smoke ? 10_000 : d.p99Ms);
-    maxErrorPercent = Double.parseDouble(text("assert.errorPercent", "1"));
-    minRps = Double.parseDouble(text("assert.minRps", "0"));
+    maxErrorPercent = number("assert.errorPercent", 1, 100);
+    minRps = number("assert.minRps", 0, Double.MAX_VALUE);
   }
 
   /** Settings of one simulation: its own defaults for load and p99, the rest shared. */
@@ -86,6 +86,30 @@ public final class Settings {
 
   private static String text(String key, String def) {
     return System.getProperty("mistore." + key, def);
+  }
+
+  private static boolean bool(String key, boolean def) {
+    String v = text(key, Boolean.toString(def)).trim();
+    if (!v.equalsIgnoreCase("true") && !v.equalsIgnoreCase("false")) {
+      throw new IllegalArgumentException("mistore." + key + " must be true or false, got '" + v + "'");
+    }
+    return Boolean.parseBoolean(v);
+  }
+
+  /** A number from 0 to {@code max}, or {@code def} when not given. */
+  private static double number(String key, double def, double max) {
+    String raw = text(key, Double.toString(def)).trim();
+    double v;
+    try {
+      v = Double.parseDouble(raw);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("mistore." + key + " must be a number, got '" + raw + "'", e);
+    }
+    if (!(v >= 0 && v <= max)) {
+      throw new IllegalArgumentException("mistore." + key + " must be from 0 to " + (max == Double.MAX_VALUE ? "any"
+          : Double.toString(max)) + ", got " + raw);
+    }
+    return v;
   }
 
   private static int positive(String key, int def) {

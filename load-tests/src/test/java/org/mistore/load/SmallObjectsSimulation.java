@@ -33,6 +33,7 @@ public class SmallObjectsSimulation extends Simulation {
     ScenarioBuilder small = scenario("small objects")
         .exec(api.pickGateway())
         .exec(api.create("small create", ByteArrayBody(body)))
+        .exitHereIfFailed() // no object to work on: the failure is told once, not at every step
         .during(settings.durationSeconds).on(writeThenRead(api, settings, body));
 
     setUp(Load.users(small, settings, settings.users))

@@ -23,6 +23,7 @@ public class WebSocketSimulation extends Simulation {
         .exec(wsApi.connect())
         .exec(wsApi.create("ws create", body))
         .exec(wsApi.watch("ws watch"))
+        .exitHereIfFailed() // no connection or object to work on: the failure is told once, not at every step
         .during(settings.durationSeconds).on(
             exec(wsApi.putWatched("ws put+event", body))
                 .exec(wsApi.get("ws get monotonic", "monotonic"))
