@@ -21,6 +21,11 @@ public class CheckpointBench {
   public static void main(String[] args) throws Exception {
     String[] sizes = args.length > 0 ? args : new String[] {"1", "16"};
     for (String size : sizes) {
+      if (!size.matches("[1-9][0-9]{0,3}")) {
+        System.err.println("usage: java -cp verticles/target/mistore.jar load-tests/bench/CheckpointBench.java "
+            + "[SLICE_MIB...] (whole numbers of MiB, 1 to 9999; got '" + size + "')");
+        System.exit(2);
+      }
       run(Long.parseLong(size) << 20);
     }
   }

@@ -37,11 +37,27 @@ public class LayoutBench {
   private static final byte[] LOCATION = new byte[24];
 
   public static void main(String[] args) throws Exception {
-    int objects = args.length > 0 ? Integer.parseInt(args[0]) : 250_000;
-    int perCheckpoint = args.length > 1 ? Integer.parseInt(args[1]) : 1_300;
+    int objects = args.length > 0 ? count(args[0]) : 250_000;
+    int perCheckpoint = args.length > 1 ? count(args[1]) : 1_300;
     for (String layout : List.of("four-maps", "one-hash", "one-tree")) {
       run(layout, objects, perCheckpoint);
     }
+  }
+
+  /** A positive whole number from the command line, or the usage and exit code 2. */
+  private static int count(String arg) {
+    try {
+      int n = Integer.parseInt(arg);
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // the usage below
+    }
+    System.err.println("usage: java -cp verticles/target/mistore.jar load-tests/bench/LayoutBench.java [OBJECTS] "
+        + "[PER_CHECKPOINT] (positive whole numbers; got '" + arg + "')");
+    System.exit(2);
+    return 0;
   }
 
   /** Ids as a POP mints them: primary, backup, creating HG, then a rising counter. */
