@@ -190,7 +190,8 @@ final class ObjectService {
       if (!LockTable.objectOf(token).map(id::equals).orElse(false)) {
         return Future.failedFuture(new HttpProblem(409, "Conflict", "Mistore-Lock is not a lock on this object"));
       }
-      return gateway.<JsonObject>owner(id, Addresses.OWNER_RENEW, new JsonObject().put("token", token))
+      // Asked, not renewed: the lease ends when the client let it, write or not.
+      return gateway.<JsonObject>owner(id, Addresses.OWNER_RENEW, new JsonObject().put("token", token).put("check", true))
           .recover(e -> Future.failedFuture(BusErrors.toHttp(e) instanceof HttpProblem p && p.status() == 410
               ? new HttpProblem(409, "Conflict", "Mistore-Lock is not a live lock") : BusErrors.toHttp(e)))
           .compose(m -> "write".equals(m.body().getString("type"))

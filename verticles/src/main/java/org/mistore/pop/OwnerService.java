@@ -519,10 +519,15 @@ public final class OwnerService implements LockMirror {
         .onFailure(e -> Replies.fail(m, e));
   }
 
+  /**
+   * Body {@code {"token"}}: extends a live lease by its TTL. With {@code "check": true} (a write under
+   * the client's own lock asking whether it is live), only says so: a write does not renew the lease.
+   */
   public void renew(Message<JsonObject> m) {
     String token = m.body().getString("token");
+    boolean check = Boolean.TRUE.equals(m.body().getBoolean("check"));
     LockTable.objectOf(token).map(this::actAsPrimary).orElse(Future.succeededFuture())
-        .onSuccess(v -> locks.renew(token).ifPresentOrElse(
+        .onSuccess(v -> (check ? locks.live(token) : locks.renew(token)).ifPresentOrElse(
             g -> m.reply(new JsonObject().put("token", token).put("expiresAt", g.expiresAt())
                 .put("type", g.type().wireName()).put("fence", g.fence())),
             () -> m.fail(FailureCode.GONE.code, "lock expired, released or unknown")))

@@ -103,6 +103,22 @@ class LockServiceTest extends DevClusterTestBase {
   }
 
   @Test
+  void aWriteUnderTheClientsLockDoesNotRenewItsLease() {
+    start();
+    String id = dev.create("x", "hg-1-1");
+    JsonObject grant = new JsonObject(dev.lock(id, "write", 3000, 0, "hg-1-1").body());
+    long expiresAt = grant.getLong("expiresAt");
+    String token = grant.getString("token");
+    // A write late in the lease: renewing would have pushed the end past expiresAt by most of 3 s.
+    Eventually.await("late in the lease", Duration.ofSeconds(10), () -> System.currentTimeMillis() >= expiresAt - 600);
+    HttpResponse<String> put = dev.put("/v1/objects/" + id, "y", "Mistore-Lock", token, "Mistore-Gateway", "hg-2-1");
+    assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+    Eventually.await("past expiresAt", Duration.ofSeconds(10), () -> System.currentTimeMillis() >= expiresAt + 300);
+    assertThat(dev.post("/v1/locks/" + token + "/renew", "").statusCode()).as("the lease ended when it said").isEqualTo(410);
+    assertThat(dev.lock(id, "write", 1000, 0, "hg-2-1").statusCode()).isEqualTo(201);
+  }
+
+  @Test
   void renewingKeepsTheLeaseAlive() throws Exception {
     start();
     String id = dev.create("x", "hg-1-1");
