@@ -101,8 +101,19 @@ final class Reconciler {
           .compose(v -> hgs.delete(hg, ref))
           .onSuccess(v -> reconciledDeleted.increment());
     }
-    return (holders.contains(hg) ? Future.<Void>succeededFuture() : store.placed(ref, hg))
-        .onSuccess(v -> reconciledKept.increment());
+    if (holders.contains(hg)) {
+      return Future.<Void>succeededFuture().onSuccess(v -> reconciledKept.increment());
+    }
+    // A copy the index does not name (it was dropped from it, perhaps as corrupt) is checked before
+    // it counts again: a bad one is deleted and the block repaired.
+    return hgs.read(hg, ref).compose(read -> switch (read.outcome()) {
+      case GOOD -> store.placed(ref, hg).onSuccess(v -> reconciledKept.increment());
+      case CORRUPT -> hgs.delete(hg, ref).onSuccess(v -> {
+        reconciledDeleted.increment();
+        queueRepair.accept(key);
+      });
+      default -> Future.<Void>succeededFuture();
+    });
   }
 
   /** A ref naming a block key (length unknown: only for deletion, which goes by key). */
