@@ -31,17 +31,9 @@ final class SmallBody implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext rc) {
     HttpServerRequest request = rc.request();
-    String declared = request.getHeader("Content-Length");
-    if (declared != null) {
-      long length;
-      try {
-        length = Long.parseLong(declared.trim());
-      } catch (NumberFormatException e) {
-        throw HttpProblem.badRequest("malformed Content-Length");
-      }
-      if (length > limit) {
-        throw tooLarge(declared);
-      }
+    java.util.OptionalLong declared = Upload.declaredLength(request);
+    if (declared.isPresent() && declared.getAsLong() > limit) {
+      throw tooLarge(Long.toString(declared.getAsLong()));
     }
     if (request.isEnded()) {
       rc.put(KEY, Buffer.buffer());

@@ -16,9 +16,9 @@ public record Limits(int blockSize, long maxObjectBytes, long lockDefaultTtlMs, 
    * setting than its share is kept; a larger one is capped, with a WARNING.
    */
   public Limits sharingHeap(long heapBytes, long pops, long hgs) {
-    long pop = capped("pop-cache-bytes", popCacheBytes, heapBytes / 8 / Math.max(1, pops), "1/8", pops, "POP transit");
+    long pop = capped("pop-cache-bytes", popCacheBytes, heapBytes, 8, pops, "POP transit");
     // One HG alone is capped where its gateway is built (org.mistore.api.Gateways), as before.
-    long hg = hgs > 1 ? capped("hg-cache-bytes", hgCacheBytes, heapBytes / 16 / hgs, "1/16", hgs, "HG owner")
+    long hg = hgs > 1 ? capped("hg-cache-bytes", hgCacheBytes, heapBytes, 16, hgs, "HG owner")
         : hgCacheBytes;
     return new Limits(blockSize, maxObjectBytes, lockDefaultTtlMs, lockMaxTtlMs, lockWaitDefaultMs, lockMaxWaitMs,
         blocksInFlight, webSocketMaxBytes, hg, pop, hgCopies, stripes, popKeepsBlocks, hgReadTimeoutMs,
@@ -26,12 +26,14 @@ public record Limits(int blockSize, long maxObjectBytes, long lockDefaultTtlMs, 
         placementBusyBytesPerSecond, catchUpBlockWaitMs, uploadStallMs, uploadBufferBytes);
   }
 
-  private static long capped(String key, long wanted, long share, String fraction, long sharers, String cache) {
+  /** {@code wanted}, or the share of {@code heapBytes / fraction} each of {@code sharers} caches gets when smaller. */
+  private static long capped(String key, long wanted, long heapBytes, int fraction, long sharers, String cache) {
+    long share = heapBytes / fraction / Math.max(1, sharers);
     if (wanted <= share) {
       return wanted;
     }
-    System.getLogger(Limits.class.getName()).log(System.Logger.Level.WARNING, key + " " + wanted + " is over "
-        + fraction + " of the heap (-Xmx " + Runtime.getRuntime().maxMemory() + " bytes)"
+    System.getLogger(Limits.class.getName()).log(System.Logger.Level.WARNING, key + " " + wanted + " is over 1/"
+        + fraction + " of the heap (-Xmx " + heapBytes + " bytes)"
         + (sharers > 1 ? " shared by the " + sharers + " " + cache + " caches of this JVM" : "") + ": each "
         + cache + " cache keeps at most " + share + " bytes");
     return share;

@@ -102,7 +102,8 @@ final class Reconciler {
           .onSuccess(v -> reconciledDeleted.increment());
     }
     if (holders.contains(hg)) {
-      return Future.<Void>succeededFuture().onSuccess(v -> reconciledKept.increment());
+      reconciledKept.increment();
+      return Future.succeededFuture();
     }
     // A copy the index does not name (it was dropped from it, perhaps as corrupt) is checked before
     // it counts again: a bad one is deleted and the block repaired.
