@@ -34,8 +34,9 @@ import org.mistore.lock.LockTable;
  * Brings a POP's copy of an object up to date before it acts as the object's primary, and answers
  * other holders asking for the same. After any POP or DC came or went, the first request that needs
  * this POP as acting primary of an object first asks every other live POP and the DC for their head,
- * fence ceiling and locks of it, copies the versions it lacks from whoever has the newest (metadata
- * and blocks, checked), records the ceiling and installs the locks. Only then does it serve: a POP
+ * fence ceiling and locks of it, copies the versions it lacks (metadata and blocks, checked) from the
+ * holder with the newest head, then whatever is still missing from each other holder, records the
+ * ceiling and installs the locks. Only then does it serve: a POP
  * that was down, or stood aside while its backup acted for it, never serves a stale head.
  *
  * <p>Used on its verticle's event loop only.
@@ -187,7 +188,7 @@ final class CatchUp {
   /** Copies the versions of {@code id} this node lacks from {@code holder} (a mirror commit showed a gap). */
   Future<Void> from(Owners.Holder holder, ObjectId id) {
     long started = System.nanoTime();
-    return store.head(id).compose(head -> ask(holder, id, head + 1)).compose(reply -> pull(holder, id, reply, started));
+    return store.firstMissing(id).compose(from -> ask(holder, id, from)).compose(reply -> pull(holder, id, reply, started));
   }
 
   /**
@@ -208,12 +209,12 @@ final class CatchUp {
     }
     owners.directory().up(Role.DC).forEach(r -> others.add(new Owners.Holder(Role.DC, r.nodeId())));
     long started = System.nanoTime();
-    return store.head(id).compose(head -> {
+    return store.firstMissing(id).compose(from -> {
       List<Future<Optional<JsonObject>>> asked = new ArrayList<>();
       for (Owners.Holder h : others) {
         boolean pair = holdsPair(h, id);
         // A holder seen down while asked counts as one known down before: not waited for.
-        asked.add(askUnlessDown(h, id, head + 1).map(Optional::of).recover(e -> pair && !afterPause
+        asked.add(askUnlessDown(h, id, from).map(Optional::of).recover(e -> pair && !afterPause
             && !(e instanceof HolderDown)
             ? Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "catching up " + id + ": "
                 + h.describe() + " holding a copy did not answer (" + Replies.text(e) + ")"))
@@ -226,9 +227,8 @@ final class CatchUp {
               + "acted for it meanwhile; retry"));
         }
         long ceiling = 0;
-        int best = -1;
-        long bestHead = head;
         boolean anyActing = false;
+        List<Integer> holding = new ArrayList<>();
         for (int i = 0; i < asked.size(); i++) {
           Optional<JsonObject> reply = all.resultAt(i);
           if (reply.isEmpty()) {
@@ -236,9 +236,8 @@ final class CatchUp {
           }
           ceiling = Math.max(ceiling, reply.get().getLong("ceiling", 0L));
           anyActing |= reply.get().getBoolean("acting", false);
-          if (reply.get().getLong("head", 0L) > bestHead) {
-            bestHead = reply.get().getLong("head");
-            best = i;
+          if (reply.get().getLong("head", 0L) >= from) {
+            holding.add(i);
           }
         }
         // Leases come from whoever acted as primary meanwhile, else from the other POP of the pair
@@ -251,13 +250,47 @@ final class CatchUp {
           }
         }
         Future<Void> recorded = ceiling > 0 ? store.recordCeiling(id, ceiling) : Future.succeededFuture();
-        if (best < 0) {
-          return recorded;
-        }
-        Owners.Holder source = others.get(best);
-        JsonObject first = all.<Optional<JsonObject>>resultAt(best).orElseThrow();
-        return recorded.compose(v -> pull(source, id, first, started));
+        // Newest head first; a holder with a shorter history (a stand-in, a POP that was down) may
+        // still have versions the newest lacks, so every holder fills what is still missing after it.
+        holding.sort(java.util.Comparator.comparingLong(
+            (Integer i) -> -all.<Optional<JsonObject>>resultAt(i).orElseThrow().getLong("head")));
+        List<Owners.Holder> sources = holding.stream().map(others::get).toList();
+        List<JsonObject> replies = holding.stream().map(i -> all.<Optional<JsonObject>>resultAt(i).orElseThrow()).toList();
+        return recorded.compose(v -> fill(id, sources, replies, 0, from, started, null));
       });
+    });
+  }
+
+  /**
+   * Copies from {@code sources} (newest head first, each with its answer to an ask from {@code from})
+   * the versions this store still lacks. A source that fails (it went down, a block failed its
+   * checksum) is passed over for the next; the catch-up fails only if this store then still lacks the
+   * newest head answered, which it must not serve without. {@code failed}: the first failure so far.
+   */
+  private Future<Void> fill(ObjectId id, List<Owners.Holder> sources, List<JsonObject> replies, int at, long from,
+      long started, Throwable failed) {
+    if (at == sources.size()) {
+      long newest = sources.isEmpty() ? 0 : replies.get(0).getLong("head", 0L);
+      return store.head(id).compose(head -> head >= newest || failed == null ? Future.succeededFuture()
+          : Future.failedFuture(failed));
+    }
+    Owners.Holder source = sources.get(at);
+    JsonObject reply = replies.get(at);
+    Future<Long> missing = at == 0 ? Future.succeededFuture(from) : store.firstMissing(id);
+    return missing.compose(first -> {
+      if (first > reply.getLong("head", 0L)) {
+        return Future.succeededFuture();
+      }
+      return first == from ? pull(source, id, reply, started)
+          : ask(source, id, first).compose(r -> pull(source, id, r, started));
+    }).transform(r -> {
+      if (r.succeeded()) {
+        return fill(id, sources, replies, at + 1, from, started, failed);
+      }
+      LOG.log(System.Logger.Level.WARNING, "{0}: versions of {1} from {2} not copied ({3}); {4}", self.describe(), id,
+          source.describe(), Replies.text(r.cause()), at + 1 < sources.size() ? "asking the next holder"
+              : "asked again at the next catch-up");
+      return fill(id, sources, replies, at + 1, from, started, failed != null ? failed : r.cause());
     });
   }
 
@@ -344,7 +377,11 @@ final class CatchUp {
           entry.getString("requestId")));
     }
     long last = page.isEmpty() ? 0 : page.get(page.size() - 1).meta().ref().version();
-    return copyPage(holder, page, 0, head, started).compose(v -> last > 0 && last < head
+    // Versions listed from the first this store lacks: those above it it may hold already.
+    return store.held(id, page.stream().map(c -> c.meta().ref().version()).toList())
+        .map(held -> page.stream().filter(c -> !held.contains(c.meta().ref().version())).toList())
+        .compose(lacking -> copyPage(holder, lacking, 0, head, started))
+        .compose(v -> last > 0 && last < head
         ? ask(holder, id, last + 1).compose(next -> pull(holder, id, next, started))
         : Future.succeededFuture());
   }
@@ -451,25 +488,39 @@ final class CatchUp {
       if (held) {
         return Future.succeededFuture();
       }
-      Promise<Buffer> got = Promise.promise();
-      gone.onFailure(got::tryFail);
-      // Marked as from a copy-holder: the holder answers from its own copy or its region's HGs, never
-      // by asking this node back.
-      vertx.eventBus().<Buffer>request(holder.address(Addresses.OWNER_READ_BLOCK), ref,
-              new DeliveryOptions().addHeader(Addresses.HEADER_FROM, self.id()).setSendTimeout(owners.peerTimeoutMs()))
-          .onComplete(r -> {
-            if (r.succeeded()) {
-              got.tryComplete(r.result().body());
-            } else {
-              got.tryFail(r.cause());
-            }
-          });
-      return got.future().compose(data -> store.putOwedBlock(ref, data));
+      return readBlock(holder, ref, gone).compose(data -> store.putOwedBlock(ref, data));
     }).compose(v -> copyOwed(holder, meta, index + 1, gone));
   }
 
+  /**
+   * Block {@code ref} as {@code holder} has it; fails at once when {@code gone} does (the holder seen
+   * down), or when the directory already knows it down, rather than at the peer timeout.
+   */
+  private Future<Buffer> readBlock(Owners.Holder holder, BlockRef ref, Future<Void> gone) {
+    if (owners.directory().knownDown(holder.role(), holder.id())) {
+      return Future.failedFuture(new HolderDown(holder.describe()));
+    }
+    Promise<Buffer> got = Promise.promise();
+    gone.onFailure(got::tryFail);
+    // Marked as from a copy-holder: the holder answers from its own copy or its region's HGs, never
+    // by asking this node back.
+    vertx.eventBus().<Buffer>request(holder.address(Addresses.OWNER_READ_BLOCK), ref,
+            new DeliveryOptions().addHeader(Addresses.HEADER_FROM, self.id()).setSendTimeout(owners.peerTimeoutMs()))
+        .onComplete(r -> {
+          if (r.succeeded()) {
+            got.tryComplete(r.result().body());
+          } else {
+            got.tryFail(r.cause());
+          }
+        });
+    return got.future();
+  }
+
   private Future<Void> copy(Owners.Holder holder, VersionMeta meta, String requestId) {
-    Future<Void> blocks = store.hasBlocks(meta).compose(all -> all ? Future.succeededFuture() : copyBlocks(holder, meta, 0));
+    Promise<Void> gone = whenDown(holder);
+    Future<Void> blocks = store.hasBlocks(meta)
+        .compose(all -> all ? Future.succeededFuture() : copyBlocks(holder, meta, 0, gone.future()))
+        .andThen(r -> forget(holder, gone));
     return blocks.compose(v -> store.commit(CommitRequest.of(meta), requestId, true))
         .onSuccess(v -> {
           versionsCopied.increment();
@@ -478,18 +529,21 @@ final class CatchUp {
         .mapEmpty();
   }
 
-  private Future<Void> copyBlocks(Owners.Holder holder, VersionMeta meta, int index) {
+  private Future<Void> copyBlocks(Owners.Holder holder, VersionMeta meta, int index, Future<Void> gone) {
     if (index == meta.blockCount()) {
       return Future.succeededFuture();
     }
     BlockRef ref = meta.block(index);
-    return vertx.eventBus().<Buffer>request(holder.address(Addresses.OWNER_READ_BLOCK), ref)
+    return readBlock(holder, ref, gone)
         // putBlock checks the block against its checksum (once) before it stores it.
-        .compose(m -> store.putBlock(ref, m.body()))
+        .compose(data -> store.putBlock(ref, data))
         .recover(e -> Future.failedFuture(e instanceof StoreFailure f && f.code == FailureCode.BAD_REQUEST
             ? new StoreFailure(FailureCode.UNAVAILABLE, "block " + index + " of " + meta.ref() + " from "
-                + holder.describe() + " failed its checksum") : e))
-        .compose(v -> copyBlocks(holder, meta, index + 1));
+                + holder.describe() + " failed its checksum")
+            : e instanceof HolderDown ? new StoreFailure(FailureCode.UNAVAILABLE, "catching up " + meta.ref().id() + ": "
+                + holder.describe() + " went down while block " + index + " of version " + meta.ref().version()
+                + " was copied from it; retry") : e))
+        .compose(v -> copyBlocks(holder, meta, index + 1, gone));
   }
 
   /**

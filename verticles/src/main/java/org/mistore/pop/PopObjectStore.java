@@ -86,6 +86,9 @@ public final class PopObjectStore implements FenceStore {
    */
   private final com.github.benmanes.caffeine.cache.Cache<String, Long> storedHeads =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).executor(Runnable::run).build();
+  /** Per object, a version through which this store holds every version (see {@link #firstMissing}). */
+  private final com.github.benmanes.caffeine.cache.Cache<String, Long> wholeThrough =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).executor(Runnable::run).build();
   private final com.github.benmanes.caffeine.cache.Cache<String, VersionMeta> metaCache =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).executor(Runnable::run).build();
   /** Durable ceilings this POP wrote or read, so the event loop never reads MapDB for them. */
@@ -621,8 +624,11 @@ public final class PopObjectStore implements FenceStore {
       if (existing != null && decode(existing).sha256().equals(meta.sha256())) {
         return decode(existing); // the same commit again (a retry after a lost reply)
       }
-      throw new StoreFailure(FailureCode.CONFLICT, "version " + meta.ref().version() + " of " + id
-          + " is already committed");
+      if (existing != null || !gapAllowed) {
+        throw new StoreFailure(FailureCode.CONFLICT, "version " + meta.ref().version() + " of " + id
+            + " is already committed");
+      }
+      // A catch-up filling a hole below the head (a version only another holder had): the head stays.
     }
     if (head != meta.ref().version() - 1 && !gapAllowed) {
       throw new StoreFailure(FailureCode.CONFLICT, "version " + meta.ref().version() + " does not follow head " + head);
@@ -665,17 +671,22 @@ public final class PopObjectStore implements FenceStore {
     return isGateways(requestId) ? gatewayRequests.getIfPresent(id + "|" + requestId) : requests.get(id + "|" + requestId);
   }
 
-  /** On the writer thread: makes a stored version the head, remembering its request id. */
+  /**
+   * On the writer thread: makes a stored version the head (unless it fills a hole below it),
+   * remembering its request id.
+   */
   private void advance(String id, VersionMeta meta, String requestId) {
     long version = meta.ref().version();
     if (requestId != null && !keptInMemory(id, requestId, version)) {
       requests.put(id + "|" + requestId, version);
       requestOf.put(versionKey(id, version), requestId);
     }
-    heads.put(id, version);
-    storedHeads.put(id, version);
-    // Heads only rise; a head published on the event loop may already be ahead of this one.
-    headCache.asMap().merge(id, version, Math::max);
+    if (version > storedHeadOnWriter(id)) {
+      heads.put(id, version);
+      storedHeads.put(id, version);
+      // Heads only rise; a head published on the event loop may already be ahead of this one.
+      headCache.asMap().merge(id, version, Math::max);
+    }
     // Blocks another writer uploaded under this number can no longer commit: nothing else would drop them.
     dropUpload(id, version, () -> meta);
   }
@@ -842,6 +853,38 @@ public final class PopObjectStore implements FenceStore {
         if (raw != null) {
           String requestId = publishedRequests.get(versionKey(key, v)); // read before the map: see visibleHead
           out.add(new Committed(decode(raw), requestId != null ? requestId : requestOf.get(versionKey(key, v))));
+        }
+      }
+      return out;
+    });
+  }
+
+  /**
+   * The oldest version of {@code id} this store lacks: the first hole in its history (versions it was
+   * not there for, copied from a holder that had only the later ones), else the one after its head.
+   */
+  public Future<Long> firstMissing(ObjectId id) {
+    return store.read(db -> {
+      String key = id.render();
+      long head = visibleHead(key);
+      Long known = wholeThrough.getIfPresent(key);
+      long v = known == null ? 1 : Math.min(known, head) + 1;
+      while (v <= head && versions.containsKey(versionKey(key, v))) {
+        v++;
+      }
+      wholeThrough.asMap().merge(key, v - 1, Math::max);
+      return v;
+    });
+  }
+
+  /** Of {@code wanted} versions of {@code id}, those committed here. */
+  public Future<java.util.Set<Long>> held(ObjectId id, List<Long> wanted) {
+    return store.read(db -> {
+      java.util.Set<Long> out = new java.util.HashSet<>();
+      long head = visibleHead(id.render());
+      for (long v : wanted) {
+        if (v <= head && versions.containsKey(versionKey(id.render(), v))) {
+          out.add(v);
         }
       }
       return out;

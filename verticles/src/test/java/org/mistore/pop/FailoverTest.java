@@ -58,15 +58,7 @@ class FailoverTest extends DevClusterTestBase {
     dev.cluster.stopRole(Role.POP, "pop-1").toCompletionStage().toCompletableFuture().join();
     awaitStatus("pop-1", "down");
     // The operator's mistake: pop-1 comes back under its id on a folder without its store.
-    try (var files = java.nio.file.Files.list(data)) {
-      for (java.nio.file.Path f : files.filter(f -> f.getFileName().toString().startsWith("pop-pop-1.")).toList()) {
-        try (var tree = java.nio.file.Files.walk(f)) {
-          for (java.nio.file.Path p : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
-            java.nio.file.Files.delete(p);
-          }
-        }
-      }
-    }
+    wipeStoreOf("pop-1");
     dev.cluster.startRole(POP_1).toCompletionStage().toCompletableFuture().join();
     awaitStatus("pop-1", "up");
     String third = dev.create("third", "hg-1-1");
@@ -80,6 +72,141 @@ class FailoverTest extends DevClusterTestBase {
     assertThat(home.body()).as("pop-1 copied back what its folder lost").isEqualTo("first");
     assertThat(home.headers().firstValue("Mistore-Source")).hasValue("primary");
     assertThat(dev.get("/v1/objects/" + third, "Mistore-Gateway", "hg-2-1").body()).isEqualTo("third");
+  }
+
+  /** Deletes the store files of POP {@code pop} (stopped), as if its data folder were lost. */
+  private void wipeStoreOf(String pop) throws java.io.IOException {
+    try (var files = java.nio.file.Files.list(data)) {
+      for (java.nio.file.Path f : files.filter(f -> f.getFileName().toString().startsWith("pop-" + pop + ".")).toList()) {
+        try (var tree = java.nio.file.Files.walk(f)) {
+          for (java.nio.file.Path p : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            java.nio.file.Files.delete(p);
+          }
+        }
+      }
+    }
+  }
+
+  private static RoleIdentity pop(String id) {
+    return new RoleIdentity(Role.POP, id, "region-" + id.substring("pop-".length()), "");
+  }
+
+  private void stop(Role role, String id) {
+    dev.cluster.stopRole(role, id).toCompletionStage().toCompletableFuture().join();
+    Eventually.await(id + " seen down", Duration.ofSeconds(10), () -> dev.cluster.directory()
+        .find(role, id).map(e -> e.status().wireName().equals("down")).orElse(false));
+  }
+
+  private void restart(RoleIdentity who) {
+    dev.cluster.startRole(who).toCompletionStage().toCompletableFuture().join();
+    Eventually.await(who.id() + " seen up", Duration.ofSeconds(10), () -> dev.cluster.directory()
+        .find(who.role(), who.id()).map(e -> e.status().wireName().equals("up")).orElse(false));
+  }
+
+  /** Every version 1..{@code head} of {@code id} is listed and readable through {@code gateway}, byte for byte. */
+  private void assertWholeHistory(String id, int head, String gateway) {
+    HttpResponse<String> listed = dev.get("/v1/objects/" + id + "/versions", "Mistore-Gateway", gateway);
+    assertThat(listed.statusCode()).as(listed.body()).isEqualTo(200);
+    assertThat(new JsonArray(listed.body()).stream().map(v -> ((JsonObject) v).getLong("version")).toList())
+        .as("versions listed").isEqualTo(java.util.stream.LongStream.rangeClosed(1, head).boxed().toList());
+    for (int v = 1; v <= head; v++) {
+      HttpResponse<String> exact = dev.get("/v1/objects/" + id + "?version=" + v, "Mistore-Gateway", gateway);
+      assertThat(exact.statusCode()).as("version %d: %s", v, exact.body()).isEqualTo(200);
+      assertThat(exact.body()).isEqualTo("v" + v);
+    }
+  }
+
+  @Test
+  void aReturningBackupCopiesEachVersionFromWhicheverHolderHasItNotOnlyFromTheNewestHead() {
+    start(3, 1, new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    assertThat(id).startsWith("pop-1.");
+    String backup = id.split("\\.")[1];
+    String third = backup.equals("pop-2") ? "pop-3" : "pop-2";
+    stop(Role.POP, backup);
+    for (int v = 2; v <= 5; v++) {
+      assertThat(put(id, "v" + v, "hg-1-1").statusCode()).isEqualTo(200); // the DC holds the second copy
+    }
+    stop(Role.DC, "dc-1");
+    for (int v = 6; v <= 9; v++) {
+      assertThat(put(id, "v" + v, "hg-1-1").statusCode()).isEqualTo(200); // the third POP does
+    }
+    restart(new RoleIdentity(Role.DC, "dc-1", "core", ""));
+    restart(pop(backup));
+    stop(Role.POP, "pop-1");
+    // The backup, acting now, finds versions 6-9 at the third POP (the newest head) and 2-5 only at the DC.
+    assertWholeHistory(id, 9, "hg-" + third.substring(4) + "-1");
+  }
+
+  @Test
+  void aPrimaryBackOnAnEmptyFolderCopiesTheVersionsOnlyItsBackupHasToo() throws Exception {
+    start(3, 1, new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    assertThat(id).startsWith("pop-1.");
+    String backup = id.split("\\.")[1];
+    String third = backup.equals("pop-2") ? "pop-3" : "pop-2";
+    for (int v = 2; v <= 3; v++) {
+      assertThat(put(id, "v" + v, "hg-1-1").statusCode()).isEqualTo(200);
+    }
+    stop(Role.POP, backup);
+    for (int v = 4; v <= 5; v++) {
+      assertThat(put(id, "v" + v, "hg-1-1").statusCode()).isEqualTo(200); // the DC holds the second copy
+    }
+    restart(pop(backup));
+    stop(Role.POP, "pop-1");
+    wipeStoreOf("pop-1");
+    restart(POP_1);
+    // Back empty, the primary finds versions 4-5 at the DC (the newest head) and 1-3 only at the backup.
+    assertWholeHistory(id, 5, "hg-" + third.substring(4) + "-1");
+  }
+
+  @Test
+  void aCatchUpCopyingBlocksFromAHolderThatGoesDownCopiesThemFromTheNextAtOnce() throws Exception {
+    start(3, 1, new JsonObject());
+    java.util.List<String> warned = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Logger catchUpLog = java.util.logging.Logger.getLogger(CatchUp.class.getName());
+    java.util.logging.Handler listen = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        warned.add(java.text.MessageFormat.format(r.getMessage(), r.getParameters()));
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+    catchUpLog.addHandler(listen);
+    String id = dev.create("v1", "hg-1-1");
+    assertThat(id).startsWith("pop-1.");
+    String backup = id.split("\\.")[1];
+    stop(Role.POP, "pop-1");
+    for (int v = 2; v <= 3; v++) {
+      HttpResponse<String> w = put(id, "v" + v, "hg-" + backup.substring(4) + "-1");
+      assertThat(w.statusCode()).as(w.body()).isEqualTo(200); // the backup acts, the DC holds a copy
+    }
+    restart(POP_1);
+    // The returning primary copies versions 2-3 from the backup first (listed before the DC); every other
+    // block read sent there stays unanswered, as with a POP killed mid-answer.
+    java.util.concurrent.CompletableFuture<Void> caught = new java.util.concurrent.CompletableFuture<>();
+    var silent = silentConsumer(backup, org.mistore.codecs.Addresses.OWNER_READ_BLOCK, caught);
+    var read = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> dev.get("/v1/objects/" + id, "Mistore-Gateway", "hg-1-1"));
+    java.util.concurrent.CompletableFuture.anyOf(read, caught).get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(caught).as("a block read of the catch-up reached the silent consumer").isDone();
+    stop(Role.POP, backup);
+    HttpResponse<String> answer = read.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    silent.unregister().await();
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    assertThat(answer.body()).isEqualTo("v3");
+    assertThat(answer.headers().firstValue("Mistore-Source")).hasValue("primary");
+    catchUpLog.removeHandler(listen);
+    assertThat(warned).as("the block read failed when the backup was seen down, not at a timeout")
+        .anyMatch(w -> w.contains("from POP " + backup + " not copied") && w.contains("went down while block"));
+    assertWholeHistory(id, 3, "hg-1-1");
   }
 
   @Test

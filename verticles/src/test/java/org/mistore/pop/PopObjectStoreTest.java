@@ -180,6 +180,41 @@ class PopObjectStoreTest {
     file.close().await();
   }
 
+  @Test
+  void aCatchUpFillsAHoleBelowTheHeadWithoutMovingTheHeadWhileAWriteMayNot(Vertx vertx) {
+    RoleStore file = open(vertx, "pop-1");
+    PopObjectStore store = PopObjectStore.open(file).await();
+    commitOneBlock(store, new VersionRef(id, 1), block(1));
+    assertThat(store.firstMissing(id).await()).isEqualTo(2);
+    // Versions 4-5 copied from a holder that has only those (a stand-in): 2-3 are a hole.
+    for (int v = 4; v <= 5; v++) {
+      assertThat(store.commit(inline(new VersionRef(id, v), block(v)), "req-" + v, true).await().ref().version())
+          .isEqualTo(v);
+    }
+    assertThat(store.firstMissing(id).await()).isEqualTo(2);
+    assertThat(store.held(id, List.of(2L, 3L, 4L, 5L, 6L)).await()).containsExactlyInAnyOrder(4L, 5L);
+    org.mistore.codecs.CommitRequest three = inline(new VersionRef(id, 3), block(3));
+    assertThatThrownBy(() -> store.commit(three, null, false).await()).as("a write never lands below the head")
+        .hasMessageContaining("already committed");
+    store.commit(three, "req-3", true).await();
+    assertThat(store.head(id).await()).as("filling a hole leaves the head").isEqualTo(5);
+    assertThat(store.firstMissing(id).await()).isEqualTo(2);
+    store.commit(inline(new VersionRef(id, 2), block(2)), "req-2", true).await();
+    assertThat(store.firstMissing(id).await()).isEqualTo(6);
+    Buffer other = block(9);
+    org.mistore.codecs.CommitRequest otherThree = new org.mistore.codecs.CommitRequest(new VersionMeta(
+        new VersionRef(id, 3), other.length(), "text/plain", "1".repeat(64), other.length(),
+        List.of(Checksums.sha256(other)), 1, "hg-1", false), other);
+    assertThatThrownBy(() -> store.commit(otherThree, null, true).await())
+        .as("a version held is not replaced").hasMessageContaining("already committed");
+    file.close().await();
+    PopObjectStore reopened = PopObjectStore.open(open(vertx, "pop-1")).await();
+    assertThat(reopened.head(id).await()).isEqualTo(5);
+    assertThat(reopened.versions(id).await().stream().map(m -> m.ref().version()).toList())
+        .containsExactly(1L, 2L, 3L, 4L, 5L);
+    assertThat(reopened.requested(id, "req-3").await().map(m -> m.ref().version())).contains(3L);
+  }
+
   /** Version {@code v} of one block {@code data}, sent inline with its commit. */
   private static org.mistore.codecs.CommitRequest inline(VersionRef v, Buffer data) {
     return new org.mistore.codecs.CommitRequest(new VersionMeta(v, data.length(), "text/plain", "0".repeat(64),
