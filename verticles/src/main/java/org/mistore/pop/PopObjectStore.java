@@ -780,8 +780,11 @@ public final class PopObjectStore implements FenceStore {
     });
   }
 
-  /** Heads of the objects whose primary is {@code primary}, in pages of {@code page} entries: {@code {"id","version","size"}}. */
-  public Future<List<List<io.vertx.core.json.JsonObject>>> headsOf(String primary, int page) {
+  /**
+   * Heads of every object held here (as its primary, its backup, or a stand-in), in pages of {@code
+   * page} entries: {@code {"id","version","size"}}.
+   */
+  public Future<List<List<io.vertx.core.json.JsonObject>>> heads(int page) {
     return store.read(db -> {
       List<List<io.vertx.core.json.JsonObject>> pages = new ArrayList<>();
       List<io.vertx.core.json.JsonObject> current = new ArrayList<>();
@@ -789,9 +792,6 @@ public final class PopObjectStore implements FenceStore {
       List<String> unstored = published.keySet().stream().filter(id -> !heads.containsKey(id)).toList();
       for (String id : (Iterable<String>) () -> java.util.stream.Stream.concat(heads.keySet().stream(),
           unstored.stream()).iterator()) {
-        if (!id.startsWith(primary + ".")) {
-          continue;
-        }
         long version = visibleHead(id);
         io.vertx.core.json.JsonObject head = new io.vertx.core.json.JsonObject().put("id", id).put("version", version);
         byte[] raw = versions.get(versionKey(id, version));

@@ -154,9 +154,12 @@ public final class PopVerticle extends RoleVerticle {
     return super.stop();
   }
 
-  /** Tells a DC that (re)appeared the head of every object this POP is primary of, so its catalog catches up. */
+  /**
+   * Tells a DC that (re)appeared the head of every object this POP holds, so its catalog catches up:
+   * those it is primary of, and those it wrote or held a copy of while their primary was down.
+   */
   private void reportHeadsTo(String dc) {
-    objects.headsOf(identity.id(), 500).onSuccess(pages -> pages.forEach(page -> vertx.eventBus()
+    objects.heads(500).onSuccess(pages -> pages.forEach(page -> vertx.eventBus()
         .send(Addresses.dc(dc, Addresses.DC_HEADS), new io.vertx.core.json.JsonArray(page))));
   }
 

@@ -424,6 +424,29 @@ class FailoverTest extends DevClusterTestBase {
   }
 
   @Test
+  void aRestartedDcLearnsTheWritesAnActingPrimaryMadeWhileItWasDown() {
+    start(3, 1, new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    assertThat(id).startsWith("pop-1.");
+    String backup = id.split("\\.")[1];
+    Eventually.value("the catalog knows the object", Duration.ofSeconds(5),
+        () -> dev.get("/v1/cluster/objects/" + id), r -> r.statusCode() == 200);
+    stop(Role.DC, "dc-1");
+    stop(Role.POP, "pop-1");
+    for (int v = 2; v <= 3; v++) {
+      // The backup acts for the primary, the third POP holds the second copy.
+      HttpResponse<String> w = put(id, "v" + v, "hg-" + backup.substring(4) + "-1");
+      assertThat(w.statusCode()).as(w.body()).isEqualTo(200);
+    }
+    restart(new RoleIdentity(Role.DC, "dc-1", "core", ""));
+    JsonObject where = Eventually.value("the DC's catalog learnt the head from the POPs holding it",
+        Duration.ofSeconds(10), () -> new JsonObject(dev.get("/v1/cluster/objects/" + id).body()),
+        w -> w.getLong("head", 0L) == 3);
+    assertThat(where.getLong("size")).isEqualTo(2);
+    assertThat(where.getString("primary")).isEqualTo("pop-1");
+  }
+
+  @Test
   void aCopyHolderThatStopsAnsweringFailsTheWriteAfterTwoDetectionTimesNotTheBusDefault() {
     start(3, 1, new JsonObject());
     String id = dev.create("v1", "hg-1-1");
