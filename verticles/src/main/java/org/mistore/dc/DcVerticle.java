@@ -80,7 +80,7 @@ public final class DcVerticle extends RoleVerticle {
           held.forEach((hg, n) -> known.merge(hg, n, Math::max));
           return known;
         }))
-        .onSuccess(known -> m.reply(new JsonObject(new java.util.HashMap<>(known))))
+        .onSuccess(known -> m.reply(new JsonObject().put("highest", new JsonObject(new java.util.HashMap<>(known)))))
         .onFailure(e -> m.fail(org.mistore.codecs.FailureCode.UNAVAILABLE.code, e.getMessage()));
   }
 

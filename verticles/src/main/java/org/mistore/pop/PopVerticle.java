@@ -117,7 +117,8 @@ public final class PopVerticle extends RoleVerticle {
     all.add(bus.<NodeReport>consumer(address(Addresses.HEARTBEAT), m -> relayHeartbeat(m.body())).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.CREATE), this::create).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.MINTED), m -> objects.highestMintedBy(m.body().getString("primary", ""))
-        .onSuccess(known -> m.reply(new JsonObject(new java.util.HashMap<>(known))))
+        .onSuccess(known -> m.reply(new JsonObject().put("highest", new JsonObject(new java.util.HashMap<>(known)))
+            .put("pops", knownPops())))
         .onFailure(e -> Replies.fail(m, e))).completion());
     all.add(bus.<StoreBlock>consumer(address(Addresses.WRITE_BLOCK), this::writeBlock).completion());
     all.add(bus.<Object>consumer(address(Addresses.RELAY), this::relay).completion());
@@ -219,13 +220,15 @@ public final class PopVerticle extends RoleVerticle {
     return checkingCounters;
   }
 
+  /** The POPs this node's directory knows of, down ones included. */
+  private io.vertx.core.json.JsonArray knownPops() {
+    return new io.vertx.core.json.JsonArray(services.directory().snapshot().stream().map(e -> e.report())
+        .filter(r -> r.role() == Role.POP).map(NodeReport::nodeId).distinct().toList());
+  }
+
   private Future<Void> askWhatWasMinted() {
     List<String> dcs = services.directory().up(Role.DC).stream().map(NodeReport::nodeId).toList();
-    List<String> pops = services.directory().snapshot().stream()
-        .map(e -> e.report())
-        .filter(r -> r.role() == Role.POP && !r.nodeId().equals(identity.id()))
-        .map(NodeReport::nodeId)
-        .toList();
+    List<String> pops = knownPops().stream().map(String.class::cast).filter(p -> !p.equals(identity.id())).toList();
     JsonObject ask = new JsonObject().put("primary", identity.id());
     io.vertx.core.eventbus.DeliveryOptions within = new io.vertx.core.eventbus.DeliveryOptions()
         .setSendTimeout(Math.max(3000, services.failureDetectionMs()));
@@ -237,15 +240,25 @@ public final class PopVerticle extends RoleVerticle {
     all.addAll(fromPops);
     return Future.join(all).transform(done -> {
       boolean dcAnswered = fromDcs.stream().anyMatch(Future::succeeded);
-      boolean everyPop = fromPops.stream().allMatch(Future::succeeded);
-      if (!dcAnswered && !everyPop) {
+      // A POP restarted a moment ago knows only the nodes it has heard: the POPs that answered name
+      // the others they know of, down ones included (each may hold, as backup, ids minted here).
+      java.util.Set<String> unanswered = new java.util.TreeSet<>();
+      for (int i = 0; i < pops.size(); i++) {
+        if (fromPops.get(i).failed()) {
+          unanswered.add(pops.get(i));
+        }
+      }
+      fromPops.stream().filter(Future::succeeded).forEach(f -> f.result().getJsonArray("pops", new io.vertx.core.json.JsonArray())
+          .stream().map(String.class::cast).filter(p -> !p.equals(identity.id()) && !pops.contains(p))
+          .forEach(unanswered::add));
+      if (!dcAnswered && !unanswered.isEmpty()) {
         return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "POP " + identity.id() + " has no record "
             + "of the ids it minted (a new data folder?): it mints none until the DC or every other POP says which "
-            + "ids it holds with " + identity.id() + " as primary, and none of them answered"));
+            + "ids it holds with " + identity.id() + " as primary; no DC answered, nor " + String.join(", ", unanswered)));
       }
       java.util.Map<String, Long> highest = new java.util.HashMap<>();
-      all.stream().filter(Future::succeeded).map(Future::result).forEach(known ->
-          known.forEach(e -> highest.merge(e.getKey(), ((Number) e.getValue()).longValue(), Math::max)));
+      all.stream().filter(Future::succeeded).map(f -> f.result().getJsonObject("highest", new JsonObject()))
+          .forEach(known -> known.forEach(e -> highest.merge(e.getKey(), ((Number) e.getValue()).longValue(), Math::max)));
       if (!highest.isEmpty()) {
         LOG.log(System.Logger.Level.WARNING, "POP {0}: its store holds no ids it minted, but the cluster holds "
             + "ids with {0} as primary (highest per creating HG: {1}): was its data folder lost? It mints new ids "

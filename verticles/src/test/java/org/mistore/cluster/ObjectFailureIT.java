@@ -136,6 +136,47 @@ class ObjectFailureIT {
   }
 
   @Test
+  void aPopBackOnAnEmptyFolderMintsNoIdUntilEveryOtherPopItWasToldOfHasAnswered() throws Exception {
+    // No DC: only the other POPs can say which ids pop-1 minted.
+    cluster = new ProcessCluster(dir, 3000, "pop-1", "pop-2", "pop-3", "hg-1")
+        .node("pop-1", List.of(), "--role", "pop", "--region", "north")
+        .node("pop-2", List.of(), "--role", "pop", "--region", "south")
+        .node("pop-3", List.of(), "--role", "pop", "--region", "east")
+        .node("hg-1", List.of(), "--role", "hg", "--region", "north", "--pop", "pop-1");
+    startAll("pop-1", "pop-2", "pop-3", "hg-1");
+    awaitSeenUp("pop-1", "pop/pop-2", "pop/pop-3");
+    awaitSeenUp("pop-2", "pop/pop-3");
+    String hg = cluster.get("hg-1").url();
+    String first = Http.create(hg, "first");
+    cluster.get("pop-3").kill();
+    Eventually.await("pop-3 down as seen by pop-2", Duration.ofSeconds(30),
+        () -> "down".equals(ClusterView.statuses(cluster.get("pop-2").url()).get("pop/pop-3")));
+    cluster.get("pop-1").kill();
+    try (var tree = Files.walk(dir.resolve("pop-1"))) {
+      for (Path p : tree.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+    cluster.start("pop-1").awaitReady(Duration.ofSeconds(90));
+    awaitSeenUp("hg-1", "pop/pop-1");
+    // Back on an empty folder, pop-1 has heard only pop-2, which tells it of pop-3: pop-3 may hold,
+    // as backup, ids pop-1 minted, so pop-1 mints none until pop-3 answers.
+    HttpResponse<String> refused = Eventually.value("a create answered by pop-1", Duration.ofSeconds(30),
+        () -> Http.send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects"))
+            .POST(HttpRequest.BodyPublishers.ofString("second")).build()),
+        r -> r.statusCode() != 503 || r.body().contains("has no record of the ids it minted"));
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+    assertThat(new JsonObject(refused.body()).getString("detail")).contains("pop-3");
+    cluster.start("pop-3").awaitReady(Duration.ofSeconds(90));
+    HttpResponse<String> created = Eventually.value("a create once pop-3 is back", Duration.ofSeconds(60),
+        () -> Http.send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects"))
+            .POST(HttpRequest.BodyPublishers.ofString("second")).build()), r -> r.statusCode() == 201);
+    String second = new JsonObject(created.body()).getString("id");
+    assertThat(org.mistore.codecs.ObjectId.parse(second).counter()).as(second + " after " + first)
+        .isGreaterThan(org.mistore.codecs.ObjectId.parse(first).counter());
+  }
+
+  @Test
   void aPrimaryThatStoodStillWhileItsBackupActedForItNeverServesItsOldHead() throws Exception {
     // With the DC: while pop-1 is away, pop-2 acts as primary and the DC holds the second copy.
     cluster = new ProcessCluster(dir, 3000, "dc-1", "pop-1", "pop-2", "hg-1")
