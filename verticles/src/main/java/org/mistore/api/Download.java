@@ -20,7 +20,9 @@ import org.mistore.codecs.VersionMeta;
  *   <li>every block fetched counts against the process's {@link MemoryBudget} until the socket took it,
  *   so many slow clients together hold at most the budget (plus one block each).
  * </ul>
- * Every block is checked against its checksum before a byte of it is written. Call on the
+ * Every block is checked against its checksum before a byte of it is written. A client that takes
+ * none of the bytes waiting for it for {@code stallMs} has its connection cut (the download fails),
+ * so it holds neither memory nor what the read holds (a read lock) for longer. Call on the
  * response's context.
  */
 final class Download {
@@ -46,6 +48,12 @@ final class Download {
   private boolean again;
   /** The block whose arrival was asked to call {@link #pump()}, so it is asked once. */
   private Future<Buffer> awaited;
+  private final long stallMs;
+  /** Bytes per write to the response: the unit in which a client's progress is seen. */
+  static final int PIECE = 64 * 1024;
+  /** When the client last took bytes (a write completed), or the download began. */
+  private long lastTaken = System.nanoTime();
+  private long stallTimer = -1;
 
   /** A block asked for, and the bytes of the budget it holds. */
   private record Fetched(int index, long bytes, Future<Buffer> block) {
@@ -53,7 +61,8 @@ final class Download {
 
   /** {@code fetch} gives a checked block by index. */
   Download(HttpServerResponse response, IntFunction<Future<Buffer>> fetch, VersionMeta meta,
-      long from, long to, int maxInFlight, MemoryBudget budget) {
+      long from, long to, int maxInFlight, MemoryBudget budget, long stallMs) {
+    this.stallMs = stallMs;
     this.response = response;
     this.fetch = fetch;
     this.meta = meta;
@@ -70,8 +79,14 @@ final class Download {
     if (to < from) {
       return response.end();
     }
+    Vertx vertx = context.owner();
+    stallTimer = vertx.setPeriodic(Math.max(50, stallMs / 4), t -> {
+      if (unsent > 0 && System.nanoTime() - lastTaken > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(stallMs)) {
+        fail(new IllegalStateException("the client took no bytes for " + stallMs + " ms"));
+      }
+    });
     pump();
-    return done.future();
+    return done.future().andThen(r -> vertx.cancelTimer(stallTimer));
   }
 
   /**
@@ -159,18 +174,31 @@ final class Download {
     int sliceFrom = (int) Math.max(0, from - blockStart);
     int sliceTo = (int) Math.min(block.length(), to - blockStart + 1);
     Buffer slice = sliceFrom == 0 && sliceTo == block.length() ? block : block.getBuffer(sliceFrom, sliceTo);
+    if (unsent == 0) {
+      lastTaken = System.nanoTime(); // the client owed nothing until now (the block was on its way)
+    }
     unsent += slice.length();
-    response.write(slice).onComplete(written -> {
-      unsent -= slice.length();
-      budget.release(fetched.bytes());
-      if (written.failed()) {
-        // The client went away: fetch and write nothing more.
-        stop();
-        done.tryFail(written.cause());
-      } else {
-        pump();
-      }
-    });
+    // Written in pieces: each one the client takes counts as progress (a whole block may take a slow
+    // client longer than the stall time while it reads steadily).
+    int length = slice.length();
+    for (int at = 0; at < length; at += PIECE) {
+      Buffer piece = length <= PIECE ? slice : slice.slice(at, Math.min(length, at + PIECE));
+      boolean last = at + PIECE >= length;
+      response.write(piece).onComplete(written -> {
+        lastTaken = System.nanoTime();
+        unsent -= piece.length();
+        if (last) {
+          budget.release(fetched.bytes());
+        }
+        if (written.failed()) {
+          // The client went away: fetch and write nothing more.
+          stop();
+          done.tryFail(written.cause());
+        } else if (last) {
+          pump();
+        }
+      });
+    }
   }
 
   /** Ends the download: the blocks fetched and not written give their budget back (written ones do as they complete). */

@@ -380,8 +380,8 @@ final class ObjectService {
         : LockRoutes.acquire(gateway, new LockRequest(id, LockType.READ, limits.lockDefaultTtlMs(),
             lockWaitMs, gateway.hgId())).map(LockGrant::token);
     return lock.compose(token -> {
-      Runnable release = exclusive && clientToken == null && token != null
-          ? () -> LockRoutes.releaseTaken(gateway, token, limits.lockDefaultTtlMs()) : () -> { };
+      Runnable release = exclusive && clientToken == null && token != null ? keptUntilReleased(gateway, id, token)
+          : () -> { };
       Map<String, String> headers = exclusive && token != null ? Map.of(Addresses.HEADER_LOCK, token) : Map.of();
       JsonObject query = new JsonObject().put("id", id.render()).put("version", version);
       if ("monotonic".equals(consistency)) {
@@ -403,6 +403,24 @@ final class ObjectService {
           })
           .onFailure(e -> release.run());
     });
+  }
+
+  /**
+   * Renews a read lock the gateway took for one read every third of its lease until the returned
+   * release runs (once; later runs do nothing): a download longer than the lease keeps writers out
+   * to its end, as rw-exclusive promises.
+   */
+  private Runnable keptUntilReleased(Gateway gateway, ObjectId id, String token) {
+    long ttl = limits.lockDefaultTtlMs();
+    long keepAlive = gateway.vertx().setPeriodic(Math.max(100, ttl / 3), t -> gateway.owner(id, Addresses.OWNER_RENEW,
+        new JsonObject().put("token", token)));
+    java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+    return () -> {
+      if (released.compareAndSet(false, true)) {
+        gateway.vertx().cancelTimer(keepAlive);
+        LockRoutes.releaseTaken(gateway, token, ttl);
+      }
+    };
   }
 
   private static boolean blocksCached(Gateway gateway, VersionMeta meta) {

@@ -45,6 +45,8 @@ class DownloadTest {
   private HttpClient client;
   private final AtomicInteger fetched = new AtomicInteger();
   private final CompletableFuture<Future<Void>> download = new CompletableFuture<>();
+  /** How long the server waits for a client that takes nothing before it cuts the download. */
+  private volatile long stallMs = 60_000;
   /** Unbounded unless a test sets its own. */
   private volatile MemoryBudget budget = new MemoryBudget(Long.MAX_VALUE / 4);
 
@@ -72,7 +74,7 @@ class DownloadTest {
             Promise<Buffer> p = Promise.promise();
             vertx.getOrCreateContext().runOnContext(v -> p.complete(block(index)));
             return p.future();
-          }, meta, 0, meta.size() - 1, AHEAD, budget);
+          }, meta, 0, meta.size() - 1, AHEAD, budget, stallMs);
           download.complete(d.run());
         })
         .listen(0, "127.0.0.1").await();
@@ -192,5 +194,40 @@ class DownloadTest {
     assertThat(atEnd).isLessThan(BLOCKS);
     // Nothing more is asked for after the end.
     assertThat(fetchedOnceStalled()).isEqualTo(atEnd);
+  }
+
+  @Test
+  void aClientThatTakesNothingForTheStallTimeHasItsDownloadCutAndItsMemoryGivenBack() throws Exception {
+    stallMs = 1000;
+    budget = new MemoryBudget(8L * BLOCK);
+    Reader reader = new Reader();
+    Promise<Void> closed = Promise.promise();
+    reader.response.request().connection().closeHandler(v -> closed.tryComplete());
+    Future<Void> ended = download.get(5, TimeUnit.SECONDS);
+    Eventually.await("the download to end", Duration.ofSeconds(20), ended::isComplete);
+    assertThat(ended.failed()).as("cut, not finished").isTrue();
+    assertThat(ended.cause()).hasMessageContaining("took no bytes for 1000 ms");
+    reader.response.resume();
+    closed.future().await(10, TimeUnit.SECONDS);
+    assertThat(reader.sha256.future().isComplete()).as("the client never got the end of the body").isFalse();
+    assertThat(reader.received.get()).isLessThan((long) BLOCK * BLOCKS);
+    Eventually.await("every block's budget given back", Duration.ofSeconds(5), () -> budget.used() == 0);
+  }
+
+  @Test
+  void aClientThatReadsSlowlyButSteadilyIsNeverCut() throws Exception {
+    stallMs = 1000;
+    Reader reader = new Reader();
+    // A few buffers every 200 ms for three stall times: far slower than the socket, never idle for long.
+    long slowUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * stallMs);
+    long timer = vertx.setPeriodic(200, t -> reader.response.fetch(16));
+    Future<Void> ended = download.get(5, TimeUnit.SECONDS);
+    Eventually.await("three stall times of slow reading", Duration.ofSeconds(20),
+        () -> System.nanoTime() > slowUntil && reader.received.get() > BLOCK);
+    vertx.cancelTimer(timer);
+    assertThat(ended.isComplete()).as("not cut while the client took bytes").isFalse();
+    reader.response.resume();
+    assertThat(reader.sha256.future().await(30, TimeUnit.SECONDS)).isEqualTo(expectedSha256());
+    assertThat(ended.await(5, TimeUnit.SECONDS)).isNull();
   }
 }

@@ -877,4 +877,46 @@ class ObjectApiTest extends DevClusterTestBase {
     }
     assertThat(new JsonArray(dev.get("/v1/objects/" + id + "/versions").body())).hasSize(2);
   }
+
+  @Test
+  void anExclusiveReadLongerThanTheLeaseKeepsWritesOutToItsEnd() throws Exception {
+    // Leases of a second: the download below lasts many of them.
+    start(new JsonObject().put("lock-default-ttl-ms", 1000));
+    byte[] content = new byte[16 << 20];
+    new java.util.Random(7).nextBytes(content);
+    String id = new JsonObject(dev.send(dev.request("/v1/objects").POST(HttpRequest.BodyPublishers.ofByteArray(content)))
+        .body()).getString("id");
+    io.vertx.core.Vertx client = io.vertx.core.Vertx.vertx();
+    try {
+      java.net.URI base = java.net.URI.create(dev.base);
+      java.security.MessageDigest got = java.security.MessageDigest.getInstance("SHA-256");
+      io.vertx.core.Promise<Long> ended = io.vertx.core.Promise.promise();
+      long[] received = new long[1];
+      io.vertx.core.http.HttpClientResponse reading = client.createHttpClient(
+              new io.vertx.core.http.HttpClientOptions().setReceiveBufferSize(8192))
+          .request(io.vertx.core.http.HttpMethod.GET, base.getPort(), base.getHost(),
+              "/v1/objects/" + id + "?consistency=rw-exclusive")
+          .compose(r -> r.send())
+          .map(r -> {
+            r.pause(); // the client takes nothing for now
+            r.handler(b -> {
+              received[0] += b.length();
+              got.update(b.getBytes());
+            });
+            r.endHandler(v -> ended.complete(received[0]));
+            return r;
+          }).await(30, TimeUnit.SECONDS);
+      assertThat(reading.statusCode()).isEqualTo(200);
+      // Three leases and more of waiting: the gateway's read lock must still be held.
+      HttpResponse<String> write = dev.put("/v1/objects/" + id, "during", "Mistore-Lock-Wait", "3500");
+      assertThat(write.statusCode()).as("a write while the exclusive read goes on: " + write.body()).isEqualTo(423);
+      reading.resume();
+      assertThat(ended.future().await(60, TimeUnit.SECONDS)).isEqualTo(content.length);
+      assertThat(got.digest()).isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+    } finally {
+      client.close().await();
+    }
+    HttpResponse<String> after = dev.put("/v1/objects/" + id, "after", "Mistore-Lock-Wait", "3500");
+    assertThat(after.statusCode()).as("the read's lock is released at its end: " + after.body()).isEqualTo(200);
+  }
 }
