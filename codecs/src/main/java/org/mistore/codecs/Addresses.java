@@ -31,6 +31,8 @@ public final class Addresses {
   public static final String OWNER_LOCK = "owner-lock";
   public static final String OWNER_RENEW = "owner-renew";
   public static final String OWNER_UNLOCK = "owner-unlock";
+  /** {@code {"key"}}: a lock request waiting under that {@link #HEADER_WAIT_KEY} is withdrawn (its client left). */
+  public static final String OWNER_UNWAIT = "owner-unwait";
   public static final String OWNER_MIRROR_LOCK = "owner-mirror-lock";
   /**
    * Catch-up ({@code {"id","from","requester","report"}}): a holder's head, fence ceiling, locks and
@@ -89,6 +91,8 @@ public final class Addresses {
   // Headers of owner requests and replies (one name each, for both sides).
   /** A lock token the request acts under. */
   public static final String HEADER_LOCK = "lock";
+  /** On a lock request: the name of its wait, to withdraw it by with {@link #OWNER_UNWAIT}. */
+  public static final String HEADER_WAIT_KEY = "wait-key";
   /** The fence of the write lock a commit is made under. */
   public static final String HEADER_FENCE = "fence";
   /** The version a commit's {@code If-Match} names. */

@@ -65,12 +65,35 @@ final class LockRoutes {
 
   /**
    * As {@link #acquire(Gateway, LockRequest)}, for a client that may leave while its request waits
-   * in the queue: a lock granted once {@code clientGone} says so is released at once (nobody could
-   * use or release it, and it would keep every other client out until its lease ends), and the
-   * request fails with {@code 410}.
+   * in the queue: {@code onClientGone} is given what to run when it leaves (and answers how to
+   * forget it once the request is answered); that takes a waiting request out of the primary's
+   * queue. A lock granted once {@code clientGone} says so is released at once (nobody could use or
+   * release it, and it would keep every other client out until its lease ends), and the request
+   * fails with {@code 410}.
    */
-  static Future<LockGrant> acquire(Gateway gateway, LockRequest request, java.util.function.BooleanSupplier clientGone) {
-    return acquire(gateway, request).compose(g -> {
+  static Future<LockGrant> acquire(Gateway gateway, LockRequest request, java.util.function.BooleanSupplier clientGone,
+      java.util.function.Function<Runnable, Runnable> onClientGone) {
+    Future<LockGrant> asked;
+    if (request.waitMs() == 0) {
+      asked = acquire(gateway, request);
+    } else {
+      // A request that may wait is named, so that the primary can take it out of its queue if the
+      // client leaves meanwhile: it would otherwise hold up the requests behind it until its wait ends.
+      java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+      String key = gateway.hgId() + "-" + Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());
+      asked = gateway.<LockGrant>owner(request.id(), Addresses.OWNER_LOCK, request, Map.of(Addresses.HEADER_WAIT_KEY, key),
+              request.waitMs() + 10_000)
+          .map(Message::body)
+          .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
+      Future<LockGrant> waiting = asked;
+      Runnable forget = onClientGone.apply(() -> {
+        if (!waiting.isComplete()) {
+          gateway.owner(request.id(), Addresses.OWNER_UNWAIT, new JsonObject().put("key", key));
+        }
+      });
+      asked.onComplete(x -> forget.run());
+    }
+    return asked.compose(g -> {
       if (!clientGone.getAsBoolean()) {
         return Future.succeededFuture(g);
       }
@@ -144,7 +167,11 @@ final class LockRoutes {
       throw HttpProblem.badRequest("lock request body must be a JSON object");
     }
     Gateway gateway = gateways.pick(rc);
-    acquire(gateway, request(body, id, gateway, limits), () -> rc.response().closed())
+    acquire(gateway, request(body, id, gateway, limits), () -> rc.response().closed(),
+        gone -> {
+          rc.response().closeHandler(v -> gone.run());
+          return () -> { };
+        })
         .onSuccess(g -> {
           if (g.version() > 0) {
             ObjectRoutes.versionHeaders(rc.response(), id, g.version());

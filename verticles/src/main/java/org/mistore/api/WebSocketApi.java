@@ -78,6 +78,8 @@ final class WebSocketApi {
     private final ServerWebSocket ws;
     private final Gateway gateway;
     private final WebSocketFlow flow;
+    /** What to run when the connection closes: withdrawing lock requests still waiting. */
+    private final java.util.Set<Runnable> onClose = new java.util.LinkedHashSet<>();
     private final Set<String> watched = new HashSet<>();
     /**
      * Versions announced for an object whose {@code watch} reply is not sent yet: they go out after
@@ -110,6 +112,9 @@ final class WebSocketApi {
       });
       ws.closeHandler(v -> {
         flow.closed();
+        java.util.List<Runnable> pending = new java.util.ArrayList<>(onClose);
+        onClose.clear();
+        pending.forEach(Runnable::run);
         if (events != null) {
           events.unregister();
         }
@@ -294,7 +299,10 @@ final class WebSocketApi {
     }
 
     private Future<JsonObject> lock(JsonObject r) {
-      return LockRoutes.acquire(gateway, LockRoutes.request(r, id(r), gateway, limits), ws::isClosed)
+      return LockRoutes.acquire(gateway, LockRoutes.request(r, id(r), gateway, limits), ws::isClosed, gone -> {
+        onClose.add(gone);
+        return () -> onClose.remove(gone);
+      })
           .map(g -> LockRoutes.json(g).put("status", 201));
     }
 

@@ -51,9 +51,20 @@ public final class LockTable {
     }
   }
 
+  /** {@code key}: the name its gateway gave the wait, to withdraw it by (null: none). */
   private record Waiter(LockRequest request, Promise<LockGrant> promise, long enqueuedAt, long[] timer,
-      boolean mirrored) {
+      boolean mirrored, String key) {
   }
+
+  /** Queued waiters by their key (see {@link #withdraw}). */
+  private final Map<String, Waiter> keyed = new java.util.HashMap<>();
+  /** Keys withdrawn before their request was queued here (the two messages crossed), the oldest dropped past 10,000. */
+  private final Map<String, Boolean> withdrawnEarly = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > 10_000;
+    }
+  };
 
   private static final class ObjectLocks {
     final ObjectId id;
@@ -131,6 +142,17 @@ public final class LockTable {
    * with it and nobody needs the lease.
    */
   public Future<LockGrant> acquire(LockRequest request, boolean mirrored) {
+    return acquire(request, mirrored, null);
+  }
+
+  /**
+   * As {@link #acquire(LockRequest, boolean)}, the wait named {@code waitKey} (may be null) so that
+   * {@link #withdraw} can take it out of the queue when its client leaves.
+   */
+  public Future<LockGrant> acquire(LockRequest request, boolean mirrored, String waitKey) {
+    if (waitKey != null && withdrawnEarly.remove(waitKey) != null) {
+      return Future.failedFuture(new LockRefused("the client of this lock request left", 1));
+    }
     ObjectLocks o = objects.computeIfAbsent(request.id(), ObjectLocks::new);
     if (o.queue.isEmpty() && compatible(o, request.type())) {
       return grant(o, request, 0, mirrored);
@@ -140,9 +162,10 @@ public final class LockTable {
       return Future.failedFuture(new LockRefused(request.type().wireName() + " lock on " + request.id()
           + " is not available", retryAfter(o)));
     }
-    Waiter w = new Waiter(request, Promise.promise(), System.nanoTime(), new long[1], mirrored);
+    Waiter w = new Waiter(request, Promise.promise(), System.nanoTime(), new long[1], mirrored, waitKey);
     w.timer()[0] = vertx.setTimer(request.waitMs(), t -> {
       if (o.queue.remove(w)) {
+        unkey(w);
         waiting.decrementAndGet();
         refusals.increment();
         w.promise().fail(new LockRefused(request.type().wireName() + " lock on " + request.id()
@@ -151,8 +174,40 @@ public final class LockTable {
       }
     });
     o.queue.add(w);
+    if (waitKey != null) {
+      keyed.put(waitKey, w);
+    }
     waiting.incrementAndGet();
     return w.promise().future();
+  }
+
+  private void unkey(Waiter w) {
+    if (w.key() != null) {
+      keyed.remove(w.key(), w);
+    }
+  }
+
+  /**
+   * Takes the wait named {@code waitKey} out of its queue (its client left): it is refused, and the
+   * requests behind it move up at once instead of when its wait would have ended. Says whether it
+   * was waiting; a key not seen yet is remembered, and its request refused when it comes.
+   */
+  public boolean withdraw(String waitKey) {
+    Waiter w = keyed.remove(waitKey);
+    if (w == null) {
+      withdrawnEarly.put(waitKey, Boolean.TRUE);
+      return false;
+    }
+    ObjectLocks o = objects.get(w.request().id());
+    if (o == null || !o.queue.remove(w)) {
+      return false;
+    }
+    waiting.decrementAndGet();
+    vertx.cancelTimer(w.timer()[0]);
+    refusals.increment();
+    w.promise().tryFail(new LockRefused("the client of this lock request left", 1));
+    pump(o);
+    return true;
   }
 
   private static boolean compatible(ObjectLocks o, LockType type) {
@@ -262,6 +317,7 @@ public final class LockTable {
   private void pump(ObjectLocks o) {
     while (!o.queue.isEmpty() && compatible(o, o.queue.peek().request().type())) {
       Waiter w = o.queue.poll();
+      unkey(w);
       waiting.decrementAndGet();
       vertx.cancelTimer(w.timer()[0]);
       grant(o, w.request(), System.nanoTime() - w.enqueuedAt(), w.mirrored()).onComplete(w.promise());
@@ -391,6 +447,8 @@ public final class LockTable {
     List<Waiter> waiters = new ArrayList<>(o.queue);
     o.queue.clear();
     for (Waiter w : waiters) {
+      unkey(w);
+      waiting.decrementAndGet();
       vertx.cancelTimer(w.timer()[0]);
       refusals.increment();
       w.promise().tryFail(new LockRefused("the primary POP of " + id + " is back and now grants its locks", 1));

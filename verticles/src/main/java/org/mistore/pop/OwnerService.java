@@ -510,13 +510,18 @@ public final class OwnerService implements LockMirror {
         .compose(v -> store.head(request.id()))
         .compose(head -> head == 0
             ? Future.failedFuture(new StoreFailure(FailureCode.NOT_FOUND, "no object " + request.id()))
-            : locks.acquire(request))
+            : locks.acquire(request, true, m.headers().get(Addresses.HEADER_WAIT_KEY)))
         // A refusal names the object's current version, as every answer about an object does.
         .recover(e -> e instanceof LockRefused r ? store.head(request.id())
             .transform(h -> Future.failedFuture(h.succeeded() ? r.withCurrentVersion(h.result()) : r))
             : Future.failedFuture(e))
         .onSuccess(m::reply)
         .onFailure(e -> Replies.fail(m, e));
+  }
+
+  /** Body {@code {"key"}}: withdraws a waiting lock request whose client left (see {@link LockTable#withdraw}). */
+  public void unwait(Message<JsonObject> m) {
+    m.reply(new JsonObject().put("withdrawn", locks.withdraw(m.body().getString("key", ""))));
   }
 
   /**

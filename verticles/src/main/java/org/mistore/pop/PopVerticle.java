@@ -131,6 +131,7 @@ public final class PopVerticle extends RoleVerticle {
         .completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_ABORT), owner::abort).completion());
     all.add(bus.<org.mistore.codecs.LockRequest>consumer(address(Addresses.OWNER_LOCK), owner::lock).completion());
+    all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_UNWAIT), owner::unwait).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_RENEW), owner::renew).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_UNLOCK), owner::unlock).completion());
     all.add(bus.<JsonObject>consumer(address(Addresses.OWNER_MIRROR_LOCK), owner::mirrorLock).completion());

@@ -283,22 +283,7 @@ class LockServiceTest extends DevClusterTestBase {
     String id = dev.create("x", "hg-1-1");
     for (String how : List.of("http", "websocket")) {
       String holder = new JsonObject(dev.lock(id, "write", 60_000, 0, "hg-1-1").body()).getString("token");
-      String body = "{\"type\":\"write\",\"ttlMs\":60000,\"waitMs\":20000}";
-      java.io.Closeable client;
-      if (how.equals("http")) {
-        java.net.Socket socket = new java.net.Socket("127.0.0.1", java.net.URI.create(dev.base).getPort());
-        socket.getOutputStream().write(("POST /v1/objects/" + id + "/locks HTTP/1.1\r\nHost: x\r\n"
-            + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        client = socket;
-      } else {
-        java.net.http.WebSocket ws = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
-            .buildAsync(java.net.URI.create(dev.base.replace("http", "ws") + "/v1/ws"),
-                new java.net.http.WebSocket.Listener() { }).get(5, TimeUnit.SECONDS);
-        ws.sendText("{\"rid\":1,\"op\":\"lock\",\"id\":\"" + id + "\",\"type\":\"write\",\"ttlMs\":60000,"
-            + "\"waitMs\":20000}", true).get(5, TimeUnit.SECONDS);
-        client = () -> ws.abort();
-      }
+      java.io.Closeable client = waitingClient(how, id, "write");
       Eventually.await(how + ": the request waits in the queue", Duration.ofSeconds(5), () -> waiting(1));
       double withClient = openConnections();
       client.close();
@@ -310,5 +295,50 @@ class LockServiceTest extends DevClusterTestBase {
       assertThat(next.statusCode()).as(how + ": " + next.body()).isEqualTo(201);
       assertThat(dev.delete("/v1/locks/" + new JsonObject(next.body()).getString("token")).statusCode()).isEqualTo(204);
     }
+  }
+
+  /**
+   * A waiting writer whose client left no longer holds up the readers behind it: its request leaves
+   * the queue when the client goes, not when its wait ends.
+   */
+  @Test
+  void aWaiterWhoseClientLeftLeavesTheQueueAtOnce() throws Exception {
+    start();
+    String id = dev.create("x", "hg-1-1");
+    String reader = new JsonObject(dev.lock(id, "read", 60_000, 0, "hg-1-1").body()).getString("token");
+    for (String how : List.of("http", "websocket")) {
+      java.io.Closeable client = waitingClient(how, id, "write");
+      Eventually.await(how + ": the writer waits in the queue", Duration.ofSeconds(5), () -> waiting(1));
+      // FIFO: a reader behind the waiting writer is not served before it.
+      assertThat(dev.lock(id, "read", 5000, 0, "hg-1-2").statusCode()).isEqualTo(423);
+      client.close();
+      Eventually.await(how + ": the writer's request left the queue with its client", Duration.ofSeconds(10),
+          () -> waiting(0));
+      HttpResponse<String> next = dev.lock(id, "read", 5000, 0, "hg-1-2");
+      assertThat(next.statusCode()).as(how + ": " + next.body()).isEqualTo(201);
+      assertThat(dev.delete("/v1/locks/" + new JsonObject(next.body()).getString("token")).statusCode()).isEqualTo(204);
+    }
+    assertThat(dev.delete("/v1/locks/" + reader).statusCode()).isEqualTo(204);
+  }
+
+  /** A client whose lock request of {@code type} on {@code id} (waiting up to 20 s) is sent over {@code how}; close it to leave. */
+  private java.io.Closeable waitingClient(String how, String id, String type) throws Exception {
+    String body = "{\"type\":\"" + type + "\",\"ttlMs\":60000,\"waitMs\":20000}";
+    java.io.Closeable client;
+    if (how.equals("http")) {
+      java.net.Socket socket = new java.net.Socket("127.0.0.1", java.net.URI.create(dev.base).getPort());
+      socket.getOutputStream().write(("POST /v1/objects/" + id + "/locks HTTP/1.1\r\nHost: x\r\n"
+          + "Content-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      client = socket;
+    } else {
+      java.net.http.WebSocket ws = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+          .buildAsync(java.net.URI.create(dev.base.replace("http", "ws") + "/v1/ws"),
+              new java.net.http.WebSocket.Listener() { }).get(5, TimeUnit.SECONDS);
+      ws.sendText("{\"rid\":1,\"op\":\"lock\",\"id\":\"" + id + "\",\"type\":\"" + type + "\",\"ttlMs\":60000,"
+          + "\"waitMs\":20000}", true).get(5, TimeUnit.SECONDS);
+      client = () -> ws.abort();
+    }
+    return client;
   }
 }
