@@ -209,7 +209,7 @@ final class CatchUp {
     }
     owners.directory().up(Role.DC).forEach(r -> others.add(new Owners.Holder(Role.DC, r.nodeId())));
     long started = System.nanoTime();
-    return store.firstMissing(id).compose(from -> {
+    return store.head(id).compose(head -> store.firstMissing(id).compose(from -> {
       List<Future<Optional<JsonObject>>> asked = new ArrayList<>();
       for (Owners.Holder h : others) {
         boolean pair = holdsPair(h, id);
@@ -240,6 +240,12 @@ final class CatchUp {
             holding.add(i);
           }
         }
+        if (head == 0 && holding.isEmpty() && !heardFromPairOrDc(id, others, all)) {
+          // Nothing here, and none of those who would know answered (this POP may be back on a lost folder).
+          return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, self.describe() + " holds no version "
+              + "of " + id + " and neither its other POP nor a DC answered: whether it exists cannot be told now; "
+              + "retry"));
+        }
         // Leases come from whoever acted as primary meanwhile, else from the other POP of the pair
         // (leases this POP granted before it restarted). A stand-in's mirrored leases may be old
         // ghosts: ignoring them is safe, since the fence ceiling recorded below still rises above them.
@@ -258,7 +264,7 @@ final class CatchUp {
         List<JsonObject> replies = holding.stream().map(i -> all.<Optional<JsonObject>>resultAt(i).orElseThrow()).toList();
         return recorded.compose(v -> fill(id, sources, replies, 0, from, started, null));
       });
-    });
+    }));
   }
 
   /**

@@ -210,6 +210,28 @@ class FailoverTest extends DevClusterTestBase {
   }
 
   @Test
+  void aPopBackOnAnEmptyFolderWithNobodyToAskSaysItCannotTellRatherThanNotFound() throws Exception {
+    start(2, 1, new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    assertThat(id).startsWith("pop-1.pop-2.");
+    stop(Role.POP, "pop-2");
+    stop(Role.DC, "dc-1");
+    stop(Role.POP, "pop-1");
+    wipeStoreOf("pop-1");
+    restart(POP_1);
+    HttpResponse<String> unsure = dev.get("/v1/objects/" + id, "Mistore-Gateway", "hg-1-1");
+    assertThat(unsure.statusCode()).as(unsure.body()).isEqualTo(503);
+    assertThat(new JsonObject(unsure.body()).getString("detail")).contains("cannot be told");
+    restart(pop("pop-2"));
+    HttpResponse<String> back = Eventually.value("a read once pop-2 is back", Duration.ofSeconds(10),
+        () -> dev.get("/v1/objects/" + id, "Mistore-Gateway", "hg-1-1"), r -> r.statusCode() != 503);
+    assertThat(back.statusCode()).as(back.body()).isEqualTo(200);
+    assertThat(back.body()).isEqualTo("v1");
+    assertThat(dev.get("/v1/objects/pop-1.pop-2.hg-1-1.999999", "Mistore-Gateway", "hg-1-1").statusCode())
+        .as("an id nobody holds, with the other POP there to say so").isEqualTo(404);
+  }
+
+  @Test
   void writesGoOnWhileThePrimaryIsDownAndItCatchesUpBeforeServingAgain() {
     start(3, 1, new JsonObject());
     String id = dev.create("v1", "hg-1-1");
