@@ -104,8 +104,10 @@ public final class OwnerService implements LockMirror {
       body.put("raise", raiseTo);
     }
     return owners.peerOf(id, self)
-        .map(peer -> bus().<Long>request(peer.address(Addresses.OWNER_CEILING), body,
-            new DeliveryOptions().setSendTimeout(2000)).map(m -> m.body()))
+        .map(peer -> linkTo(peer).guard(bus().<Long>request(peer.address(Addresses.OWNER_CEILING), body,
+            new DeliveryOptions().setSendTimeout(2000)).map(m -> m.body()), () -> new StoreFailure(
+                FailureCode.UNAVAILABLE, peer.describe() + " holding the second copy of " + id
+                    + " went down while asked for its fence ceiling; retry")))
         .orElse(Future.succeededFuture(0L));
   }
 
@@ -200,20 +202,31 @@ public final class OwnerService implements LockMirror {
 
   /** The block from the object's other copy-holder; fails with {@code cause} when it cannot give it either. */
   private Future<RegionPlacement.Served> readFromPeer(BlockRef ref, Throwable cause) {
+    return readFromPeer(ref, cause, new java.util.HashSet<>());
+  }
+
+  /**
+   * As {@link #readFromPeer(BlockRef, Throwable)}: a copy-holder seen down while asked fails the ask
+   * at once, and the holder that stands in for it then ({@link Owners#peerOf}: the DC or another
+   * POP, which held the second copy of what was written while it was down) is asked in turn.
+   */
+  private Future<RegionPlacement.Served> readFromPeer(BlockRef ref, Throwable cause, java.util.Set<Owners.Holder> asked) {
     ObjectId id = ref.version().id();
-    Optional<Owners.Holder> peer = owners.peerOf(id, self);
+    Optional<Owners.Holder> peer = owners.peerOf(id, self).filter(p -> !asked.contains(p));
     if (peer.isEmpty()) {
       return Future.failedFuture(cause);
     }
+    asked.add(peer.get());
     DeliveryOptions options = new DeliveryOptions().addHeader(Addresses.HEADER_FROM, self)
         .setSendTimeout(owners.peerTimeoutMs());
-    return bus().<Buffer>request(peer.get().address(Addresses.OWNER_READ_BLOCK), ref, options)
+    return linkTo(peer.get()).guard(bus().<Buffer>request(peer.get().address(Addresses.OWNER_READ_BLOCK), ref, options),
+            () -> new StoreFailure(FailureCode.UNAVAILABLE, peer.get().describe() + " went down"))
         .<RegionPlacement.Served>map(reply -> {
           String source = reply.headers().get(Addresses.HEADER_SOURCE);
           return new RegionPlacement.Served(reply.body(), source != null ? source
               : peer.get().role() == Role.DC ? "dc" : peer.get().id().equals(id.backupPop()) ? "backup" : "primary");
         })
-        .recover(e -> Future.failedFuture(cause));
+        .recover(e -> asked.size() < 3 ? readFromPeer(ref, cause, asked) : Future.failedFuture(cause));
   }
 
   /**
@@ -582,7 +595,16 @@ public final class OwnerService implements LockMirror {
         .put("type", grant.type().wireName()).put("id", grant.id().render()).put("fence", grant.fence())
         .put("version", grant.version()).put("expiresAt", grant.expiresAt()).put("ttlMs", ttlMs)
         .put("ceiling", store.ceiling(grant.id()));
-    return bus().request(peer.get().address(Addresses.OWNER_MIRROR_LOCK), body).mapEmpty();
+    Owners.Holder holder = peer.get();
+    return linkTo(holder).guard(bus().request(holder.address(Addresses.OWNER_MIRROR_LOCK), body,
+            new DeliveryOptions().setSendTimeout(owners.peerTimeoutMs())), () -> new StoreFailure(FailureCode.UNAVAILABLE,
+            holder.describe() + " holding the second copy of " + grant.id() + " went down while the lock was mirrored "
+                + "to it; retry"))
+        .recover(e -> Future.failedFuture(e instanceof io.vertx.core.eventbus.ReplyException r
+            && r.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT ? new StoreFailure(FailureCode.UNAVAILABLE,
+            holder.describe() + " holding the second copy of " + grant.id() + " did not answer within "
+                + owners.peerTimeoutMs() + " ms; retry") : e))
+        .mapEmpty();
   }
 
   @Override

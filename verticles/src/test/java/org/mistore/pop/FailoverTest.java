@@ -232,6 +232,44 @@ class FailoverTest extends DevClusterTestBase {
   }
 
   @Test
+  void aLockMirroredToACopyHolderThatGoesDownFailsThenNotAfterTheBusTimeout() throws Exception {
+    start(3, 1, new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    String backup = id.split("\\.")[1];
+    // A second consumer on the backup's lock-mirror address that never answers a grant: the event bus
+    // hands it every other one, which then stays in flight as with a backup killed mid-answer.
+    java.util.concurrent.CompletableFuture<Void> caught = new java.util.concurrent.CompletableFuture<>();
+    var silent = dev.cluster.vertx().eventBus().<JsonObject>consumer(
+        org.mistore.codecs.Addresses.of(Role.POP, backup, org.mistore.codecs.Addresses.OWNER_MIRROR_LOCK), m -> {
+          if ("grant".equals(m.body().getString("op"))) {
+            caught.complete(null);
+          }
+        });
+    silent.completion().await();
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = null;
+    for (int i = 0; i < 8 && inFlight == null; i++) {
+      // Read locks share: each request is granted, and mirrored, on its own.
+      var lock = java.util.concurrent.CompletableFuture.supplyAsync(() -> dev.lock(id, "read", 30_000, 0, "hg-1-1"));
+      java.util.concurrent.CompletableFuture.anyOf(lock, caught).get(30, java.util.concurrent.TimeUnit.SECONDS);
+      if (caught.isDone()) {
+        inFlight = lock;
+      } else {
+        assertThat(lock.get().statusCode()).as(lock.get().body()).isEqualTo(201);
+      }
+    }
+    assertThat(inFlight).as("a grant's mirror reached the silent consumer").isNotNull();
+    dev.cluster.stopRole(Role.POP, backup).toCompletionStage().toCompletableFuture().join();
+    HttpResponse<String> answer = inFlight.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    silent.unregister().await();
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
+    assertThat(new JsonObject(answer.body()).getString("detail"))
+        .as("failed when the backup was seen down, not at the bus's timeout")
+        .contains("went down while the lock was mirrored");
+    HttpResponse<String> retry = dev.lock(id, "read", 5000, 0, "hg-1-1");
+    assertThat(retry.statusCode()).as("retried, mirrored to the node standing in: " + retry.body()).isEqualTo(201);
+  }
+
+  @Test
   void writesGoOnWhileThePrimaryIsDownAndItCatchesUpBeforeServingAgain() {
     start(3, 1, new JsonObject());
     String id = dev.create("v1", "hg-1-1");
