@@ -240,12 +240,8 @@ final class CatchUp {
             holding.add(i);
           }
         }
-        if (head == 0 && holding.isEmpty() && !heardFromPairOrDc(id, others, all)) {
-          // Nothing here, and none of those who would know answered (this POP may be back on a lost folder).
-          return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, self.describe() + " holds no version "
-              + "of " + id + " and neither its other POP nor a DC answered: whether it exists cannot be told now; "
-              + "retry"));
-        }
+        boolean noneWhoWouldKnow = !heardFromPairOrDc(id, others, all);
+        boolean everyoneAnswered = everyoneAnswered(id, others, all);
         // Leases come from whoever acted as primary meanwhile, else from the other POP of the pair
         // (leases this POP granted before it restarted). A stand-in's mirrored leases may be old
         // ghosts: ignoring them is safe, since the fence ceiling recorded below still rises above them.
@@ -262,9 +258,87 @@ final class CatchUp {
             (Integer i) -> -all.<Optional<JsonObject>>resultAt(i).orElseThrow().getLong("head")));
         List<Owners.Holder> sources = holding.stream().map(others::get).toList();
         List<JsonObject> replies = holding.stream().map(i -> all.<Optional<JsonObject>>resultAt(i).orElseThrow()).toList();
-        return recorded.compose(v -> fill(id, sources, replies, 0, from, started, null));
+        return recorded.compose(v -> fill(id, sources, replies, 0, from, started, null))
+            .compose(v -> settleStaged(id, everyoneAnswered))
+            .compose(v -> head > 0 || !noneWhoWouldKnow ? Future.succeededFuture() : store.head(id).compose(h -> h > 0
+                ? Future.succeededFuture()
+                // Nothing here, and none of those who would know answered (this POP may be back on a lost folder).
+                : Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, self.describe() + " holds no version "
+                    + "of " + id + " and neither its other POP nor a DC answered: whether it exists cannot be told "
+                    + "now; retry"))));
       });
     }));
+  }
+
+  /**
+   * Whether the object's other POP and every other POP and DC this node knows of answered: then a
+   * version that none of them holds was committed nowhere else.
+   */
+  private boolean everyoneAnswered(ObjectId id, List<Owners.Holder> asked, io.vertx.core.CompositeFuture all) {
+    java.util.Set<String> answered = new java.util.HashSet<>();
+    for (int i = 0; i < asked.size(); i++) {
+      if (all.<Optional<JsonObject>>resultAt(i).isPresent()) {
+        answered.add(asked.get(i).key());
+      }
+    }
+    String pair = self.id().equals(id.primaryPop()) ? id.backupPop() : id.primaryPop();
+    // A directory that has not listened for a detection time may not know every node yet.
+    return owners.directory().unheardIsDown() && answered.contains(new Owners.Holder(Role.POP, pair).key()) && owners.directory().snapshot().stream()
+        .map(e -> new Owners.Holder(e.report().role(), e.report().nodeId()))
+        .filter(h -> (h.role() == Role.POP || h.role() == Role.DC) && !h.id().equals(self.id()))
+        .allMatch(h -> answered.contains(h.key()));
+  }
+
+  /**
+   * Settles versions an earlier run of this POP staged above the head and did not live to make the
+   * head (it stopped between staging a write and writing its head, so its client may have been
+   * told): once the other holders' versions are copied, a version still above the head is dropped
+   * when every holder that could have taken the second copy answered without it (it was never
+   * acknowledged), else made the head: a write acknowledged is never lost, at the price of a write
+   * that failed surviving when its second copy cannot be asked about.
+   */
+  private Future<Void> settleStaged(ObjectId id, boolean everyoneAnswered) {
+    return store.stagedBefore(id).compose(staged -> {
+      if (staged.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      if (everyoneAnswered) {
+        return store.dropStaged(id).map(n -> {
+          LOG.log(System.Logger.Level.INFO, "{0}: dropped {1} version(s) of {2} staged before it stopped, which no "
+              + "other holder committed", self.describe(), n, id);
+          return null;
+        });
+      }
+      return store.adoptStaged(id).compose(adopted -> {
+        adopted.forEach(copied);
+        LOG.log(System.Logger.Level.WARNING, "{0}: made {1} version(s) of {2} staged before it stopped the head ({3}): "
+            + "the holders that would know whether they were acknowledged did not all answer", self.describe(),
+            adopted.size(), id, adopted.stream().map(m -> String.valueOf(m.ref().version())).toList());
+        // Held here alone now: a second copy goes to whoever holds the object's other copy now.
+        Future<Void> pushed = Future.succeededFuture();
+        for (VersionMeta meta : adopted) {
+          pushed = pushed.compose(v -> push.apply(meta));
+        }
+        return pushed.recover(e -> {
+          LOG.log(System.Logger.Level.WARNING, "{0}: versions of {1} made head here not copied to a second holder "
+              + "yet ({2}); the other POP copies them when it is back", self.describe(), id, Replies.text(e));
+          return Future.succeededFuture();
+        });
+      });
+    });
+  }
+
+  /**
+   * Settles, now rather than at their next request, the objects an earlier run left a staged version
+   * of (see {@link #settleStaged}), while the holders that know are most likely still up. Call once,
+   * at start; an object that cannot be settled now is at its next request.
+   */
+  void settleUncertain() {
+    java.util.Set<ObjectId> ids = store.uncertain();
+    if (!ids.isEmpty()) {
+      // Once the directory has heard every live node (the DC among them), not before.
+      vertx.setTimer(owners.directory().detectionMillis() + 500, t -> ids.forEach(this::beforeActing));
+    }
   }
 
   /**
@@ -427,6 +501,13 @@ final class CatchUp {
       }
       return null;
     });
+  }
+
+  private java.util.function.Function<VersionMeta, Future<Void>> push = meta -> Future.succeededFuture();
+
+  /** How a version only this POP holds is sent to a second holder (see {@link OwnerService#pushToPeer}). */
+  void pushAdoptedWith(java.util.function.Function<VersionMeta, Future<Void>> push) {
+    this.push = push;
   }
 
   /** Stops reporting this store's owed versions (a POP restarted in the same process registers its own gauge). */

@@ -65,6 +65,7 @@ public final class OwnerService implements LockMirror {
           }
         });
     store.peerCeilings(this::peerCeiling);
+    catchUp.pushAdoptedWith(this::pushToPeer);
     owners.directory().onDown(e -> {
       org.mistore.directory.NodeLink link = holders.get(new Owners.Holder(e.report().role(), e.report().nodeId()));
       if (link != null) {
@@ -91,7 +92,7 @@ public final class OwnerService implements LockMirror {
 
   /** Resumes copying blocks a catch-up still owed this store when it last stopped (call once, at start). */
   public Future<Void> resumeOwedBlocks() {
-    return catchUp.resumeOwed();
+    return catchUp.resumeOwed().onSuccess(v -> catchUp.settleUncertain());
   }
 
   /**
@@ -462,6 +463,29 @@ public final class OwnerService implements LockMirror {
           return catchUp.from(peer.get(), id).transform(x -> Future.failedFuture(disagree));
         })
         .mapEmpty();
+  }
+
+  /**
+   * Sends a version this POP holds, blocks then commit, to the node that holds the object's second
+   * copy now (its other POP, or the one standing in for it): a version only this POP has (see {@link
+   * CatchUp}) is then on two nodes again. Nothing to do when no other holder is up.
+   */
+  Future<Void> pushToPeer(VersionMeta meta) {
+    Optional<Owners.Holder> peer = owners.peerOf(meta.ref().id(), self);
+    if (peer.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Owners.Holder holder = peer.get();
+    Future<Void> blocks = Future.succeededFuture();
+    for (int i = 0; i < meta.blockCount(); i++) {
+      BlockRef ref = meta.block(i);
+      blocks = blocks.compose(v -> store.block(ref)).compose(data -> data.isEmpty()
+          ? Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, "block " + ref.index() + " of " + meta.ref()
+              + " is not held here"))
+          : linkTo(holder).guard(bus().request(holder.address(Addresses.OWNER_BLOCK), new StoreBlock(ref, data.get(),
+              false), new DeliveryOptions().setSendTimeout(owners.peerTimeoutMs()))).mapEmpty());
+    }
+    return blocks.compose(v -> mirrorCommit(CommitRequest.of(meta), null));
   }
 
   /**

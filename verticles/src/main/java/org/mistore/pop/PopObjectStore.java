@@ -86,6 +86,10 @@ public final class PopObjectStore implements FenceStore {
    */
   private final com.github.benmanes.caffeine.cache.Cache<String, Long> storedHeads =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).executor(Runnable::run).build();
+  /** See {@link #uncertain()}: ids as rendered. */
+  private final java.util.Set<String> uncertain = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Versions this run staged and has not yet published or dropped ({@link #versionKey}). */
+  private final java.util.Set<String> stagedHere = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Per object, a version through which this store holds every version (see {@link #firstMissing}). */
   private final com.github.benmanes.caffeine.cache.Cache<String, Long> wholeThrough =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(100_000).executor(Runnable::run).build();
@@ -179,11 +183,83 @@ public final class PopObjectStore implements FenceStore {
       String[] p = key.split("/");
       long head = heads.getOrDefault(p[0], 0L);
       long version = Long.parseLong(p[1]);
-      if (version > head || !referenced(p[0], version, Integer.parseInt(p[2]), p[3])) {
+      if (version > head) {
+        byte[] staged = versions.get(versionKey(p[0], version));
+        if (staged != null && names(decode(staged), Integer.parseInt(p[2]), p[3])) {
+          // Staged by the last run, which stopped before its head reached the disk: the client may have
+          // been told (see settleStaged), so its blocks stay until that is settled.
+          uncertain.add(p[0]);
+          continue;
+        }
+        orphans.add(key);
+      } else if (!referenced(p[0], version, Integer.parseInt(p[2]), p[3])) {
         orphans.add(key);
       }
     }
     orphans.forEach(blockStore::removeNow);
+  }
+
+  /**
+   * Objects with a version staged above their head by an earlier run of this store (it stopped after
+   * staging, before the head reached the disk): whether it was acknowledged is settled by a catch-up
+   * (see {@link CatchUp}).
+   */
+  public java.util.Set<ObjectId> uncertain() {
+    return uncertain.stream().map(ObjectId::parse).collect(java.util.stream.Collectors.toSet());
+  }
+
+  /** Versions above the head that an earlier run staged (not this one's writes in progress), oldest first. */
+  public Future<List<VersionMeta>> stagedBefore(ObjectId id) {
+    return store.read(db -> stagedBeforeNow(id.render()));
+  }
+
+  private List<VersionMeta> stagedBeforeNow(String id) {
+    List<VersionMeta> out = new ArrayList<>();
+    for (long v = visibleHead(id) + 1; !stagedHere.contains(versionKey(id, v)); v++) {
+      byte[] raw = versions.get(versionKey(id, v));
+      if (raw == null) {
+        break;
+      }
+      out.add(decode(raw));
+    }
+    return out;
+  }
+
+  /**
+   * Makes the versions an earlier run staged above the head (see {@link #stagedBefore}) the head, in
+   * order, as far as this store holds all their blocks: their client may have been told they were
+   * written. The versions made head are returned.
+   */
+  public Future<List<VersionMeta>> adoptStaged(ObjectId id) {
+    return store.write(db -> {
+      String key = id.render();
+      List<VersionMeta> adopted = new ArrayList<>();
+      for (VersionMeta meta : stagedBeforeNow(key)) {
+        if (!holdsAll(meta)) {
+          break;
+        }
+        advance(key, meta, null);
+        adopted.add(meta);
+      }
+      uncertain.remove(key);
+      return adopted;
+    });
+  }
+
+  /** Drops the versions an earlier run staged above the head, and their blocks: nobody committed them elsewhere. */
+  public Future<Integer> dropStaged(ObjectId id) {
+    return store.write(db -> {
+      String key = id.render();
+      List<VersionMeta> staged = stagedBeforeNow(key);
+      for (VersionMeta meta : staged) {
+        versions.remove(versionKey(key, meta.ref().version()));
+        for (int i = 0; i < meta.blockCount(); i++) {
+          blockStore.removeNow(blockKey(meta.block(i)));
+        }
+      }
+      uncertain.remove(key);
+      return staged.size();
+    });
   }
 
   private boolean referenced(String id, long version, int index, String sha) {
@@ -537,6 +613,7 @@ public final class PopObjectStore implements FenceStore {
         return new Staged(earlier, true);
       }
       storeVersion(id, meta, bytes);
+      stagedHere.add(versionKey(id, meta.ref().version()));
       if (bytes != null) {
         // Tracked like an uploaded block (not timed: publish or unstage always follows), so that
         // unstaging, or another writer's commit of this number, drops it.
@@ -562,6 +639,7 @@ public final class PopObjectStore implements FenceStore {
     published.merge(id, version, Math::max);
     headCache.asMap().merge(id, version, Math::max);
     metaCache.put(key, meta);
+    stagedHere.remove(key);
     store.writeSoon(db -> {
       if (storedHeadOnWriter(id) < version) {
         advance(id, meta, requestId);
@@ -578,6 +656,7 @@ public final class PopObjectStore implements FenceStore {
     String id = meta.ref().id().render();
     long version = meta.ref().version();
     return store.write(db -> {
+      stagedHere.remove(versionKey(id, version));
       if (version > storedHeadOnWriter(id) && version > published.getOrDefault(id, 0L)) {
         versions.remove(versionKey(id, version));
         dropUpload(id, version, () -> null);

@@ -269,6 +269,61 @@ class FailoverTest extends DevClusterTestBase {
     assertThat(retry.statusCode()).as("retried, mirrored to the node standing in: " + retry.body()).isEqualTo(201);
   }
 
+  /**
+   * Leaves stopped POP {@code pop}'s store as a stop between staging a write and writing its head
+   * does: version {@code version} of {@code id}, holding {@code body}, staged above the head.
+   */
+  private void stagedWhileStopped(String pop, String id, long version, String body) {
+    io.vertx.core.buffer.Buffer bytes = io.vertx.core.buffer.Buffer.buffer(body);
+    String sha = org.mistore.store.Checksums.sha256(bytes);
+    org.mistore.codecs.VersionMeta meta = new org.mistore.codecs.VersionMeta(
+        new org.mistore.codecs.VersionRef(org.mistore.codecs.ObjectId.parse(id), version), bytes.length(),
+        "application/octet-stream", sha, 1 << 20, java.util.List.of(sha), System.currentTimeMillis(), "hg-1-1", false);
+    org.mistore.store.RoleStore file = org.mistore.store.RoleStore.open(dev.cluster.vertx(),
+        data.resolve("pop-" + pop + ".db"), pop, Role.POP).await();
+    PopObjectStore.open(file).await().stage(new org.mistore.codecs.CommitRequest(meta, bytes), null).await();
+    file.close().await();
+  }
+
+  @Test
+  void aVersionStagedByAPopThatStoppedBeforeWritingItsHeadIsKeptUnlessEveryHolderAnswersWithoutIt() {
+    start(2, 1, new JsonObject());
+    String id = dev.create("v1", "hg-1-1");
+    assertThat(id).startsWith("pop-1.pop-2.");
+    // Every holder answers without version 2: it was never acknowledged, so it is dropped.
+    stop(Role.POP, "pop-1");
+    stagedWhileStopped("pop-1", id, 2, "never acknowledged");
+    restart(POP_1);
+    HttpResponse<String> read = dev.get("/v1/objects/" + id, "Mistore-Gateway", "hg-1-1");
+    assertThat(read.body()).isEqualTo("v1");
+    assertThat(read.headers().firstValue("Mistore-Version")).hasValue("1");
+    // The other POP cannot be asked: version 2 may have been acknowledged, so it is kept.
+    stop(Role.POP, "pop-1");
+    stagedWhileStopped("pop-1", id, 2, "maybe acknowledged");
+    stop(Role.POP, "pop-2");
+    restart(POP_1);
+    HttpResponse<String> kept = dev.get("/v1/objects/" + id, "Mistore-Gateway", "hg-1-1");
+    assertThat(kept.statusCode()).as(kept.body()).isEqualTo(200);
+    assertThat(kept.body()).isEqualTo("maybe acknowledged");
+    assertThat(kept.headers().firstValue("Mistore-Version")).hasValue("2");
+    HttpResponse<String> next = put(id, "v3", "hg-1-1");
+    assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+    assertThat(new JsonObject(next.body()).getLong("version")).isEqualTo(3);
+    restart(pop("pop-2"));
+    stop(Role.POP, "pop-1");
+    assertWholeHistoryOf(id, "hg-2-1", "v1", "maybe acknowledged", "v3");
+  }
+
+  /** Versions 1.. of {@code id} as listed and read through {@code gateway} hold {@code bodies}, in order. */
+  private void assertWholeHistoryOf(String id, String gateway, String... bodies) {
+    HttpResponse<String> listed = dev.get("/v1/objects/" + id + "/versions", "Mistore-Gateway", gateway);
+    assertThat(new JsonArray(listed.body()).size()).as(listed.body()).isEqualTo(bodies.length);
+    for (int v = 1; v <= bodies.length; v++) {
+      assertThat(dev.get("/v1/objects/" + id + "?version=" + v, "Mistore-Gateway", gateway).body())
+          .as("version %d", v).isEqualTo(bodies[v - 1]);
+    }
+  }
+
   @Test
   void writesGoOnWhileThePrimaryIsDownAndItCatchesUpBeforeServingAgain() {
     start(3, 1, new JsonObject());
