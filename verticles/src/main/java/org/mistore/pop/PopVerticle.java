@@ -411,12 +411,22 @@ public final class PopVerticle extends RoleVerticle {
     } else if (Addresses.OWNER_META.equals(verb) && m.body() instanceof JsonObject q && m.headers().get(Addresses.HEADER_LOCK) == null) {
       long version = q.getLong("version", 0L);
       long min = q.getLong("minVersion", 0L);
-      hit = version > 0 ? transit.version(id, version)
+      // Only a version whose blocks are cached too: Mistore-Source names where the bytes come from.
+      hit = (version > 0 ? transit.version(id, version)
           : Boolean.TRUE.equals(q.getBoolean("monotonic")) ? transit.newest(id).filter(v -> v.ref().version() >= min)
-          : Optional.empty();
+          : Optional.<VersionMeta>empty()).filter(this::blocksInTransitCache);
     }
     hit.ifPresent(value -> m.reply(value, BlockBytes.optionsFor(value).addHeader(Addresses.HEADER_SOURCE, "pop-cache")));
     return hit.isPresent();
+  }
+
+  private boolean blocksInTransitCache(VersionMeta meta) {
+    for (int i = 0; i < meta.blockCount(); i++) {
+      if (!transit.holds(meta.block(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

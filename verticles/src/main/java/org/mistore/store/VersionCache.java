@@ -64,7 +64,11 @@ public final class VersionCache {
     return Optional.ofNullable(newest.getIfPresent(id));
   }
 
+  /** Caches a version's metadata; a cache of 0 bytes is off and keeps nothing. */
   public void putVersion(VersionMeta meta) {
+    if (maxBytes == 0) {
+      return;
+    }
     versions.put(key(meta.ref().id(), meta.ref().version()), meta);
     newest.asMap().merge(meta.ref().id(), meta,
         (old, neu) -> neu.ref().version() > old.ref().version() ? neu : old);

@@ -182,6 +182,22 @@ class ObjectApiTest extends DevClusterTestBase {
   }
 
   @Test
+  void withTheCachesOffNoAnswerSaysItCameFromACache() {
+    start(new JsonObject().put("pop-cache-bytes", 0).put("hg-cache-bytes", 0));
+    byte[] content = bytes(150_000, 13);
+    String id = new JsonObject(dev.send(dev.request("/v1/objects").header("Mistore-Gateway", "hg-3-1")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(content))).body()).getString("id");
+    for (String gateway : List.of("hg-2-1", "hg-2-2", "hg-2-1", "hg-3-2", "hg-3-1")) {
+      for (String query : List.of("?version=1", "?consistency=monotonic", "")) {
+        HttpResponse<byte[]> read = getBytes("/v1/objects/" + id + query, "Mistore-Gateway", gateway);
+        assertThat(read.body()).isEqualTo(content);
+        assertThat(read.headers().firstValue("Mistore-Source")).as(gateway + query).get()
+            .isNotIn("pop-cache", "hg-cache");
+      }
+    }
+  }
+
+  @Test
   void concurrentWritersFromAllRegionsGetContiguousVersionsWithNoLostUpdate() throws Exception {
     start(new JsonObject());
     String id = dev.create("0", "hg-1-1");
