@@ -30,6 +30,12 @@ public final class Problems {
     }
     // The status line says what the document's title says (RFC 9110 names: "Content Too Large", not
     // the older "Request Entity Too Large" the HTTP codec would put).
+    // Headers set for the object's bytes before they failed describe a body that is not coming.
+    // (A 416 keeps its Content-Range: bytes */size says what the object's size is.)
+    response.headers().remove("Mistore-Source").remove("Accept-Ranges");
+    if (status != 416) {
+      response.headers().remove("Content-Range");
+    }
     response.setStatusCode(status).setStatusMessage(title).putHeader("Content-Type", CONTENT_TYPE);
     endBeforeBody(rc, document(status, title, detail).toBuffer());
   }

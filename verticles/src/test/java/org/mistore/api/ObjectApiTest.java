@@ -322,6 +322,7 @@ class ObjectApiTest extends DevClusterTestBase {
     HttpResponse<String> gone = dev.get("/v1/objects/" + id);
     assertThat(gone.statusCode()).isEqualTo(404);
     assertThat(gone.headers().firstValue("Mistore-Version")).hasValue("7");
+    assertThat(gone.headers().firstValue("Mistore-Source")).as("an error carries no body source").isEmpty();
     assertThat(dev.get("/v1/objects/" + id + "?version=6").body()).isEqualTo("c");
     HttpResponse<String> listed = dev.get("/v1/objects/" + id + "/versions");
     JsonArray versions = new JsonArray(listed.body());
@@ -357,7 +358,10 @@ class ObjectApiTest extends DevClusterTestBase {
     assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=-10").body())
         .isEqualTo(java.util.Arrays.copyOfRange(content, 149_990, 150_000));
     assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=149999-").body()).hasSize(1);
-    assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=150000-").statusCode()).isEqualTo(416);
+    HttpResponse<byte[]> beyond = getBytes("/v1/objects/" + id, "Range", "bytes=150000-");
+    assertThat(beyond.statusCode()).isEqualTo(416);
+    assertThat(beyond.headers().firstValue("Content-Range")).hasValue("bytes */150000");
+    assertThat(beyond.headers().firstValue("Mistore-Source")).as("no bytes came from anywhere").isEmpty();
     assertThat(getBytes("/v1/objects/" + id, "Range", "bytes=-0").statusCode()).isEqualTo(416);
     // Numbers past what a long holds are still numbers: an end is clamped, a start is past the end.
     HttpResponse<byte[]> huge = getBytes("/v1/objects/" + id, "Range", "bytes=149990-99999999999999999999999");
