@@ -196,6 +196,30 @@ final class CatchUp {
    * stood still, so the other POP of its pair or the DC must answer.
    */
   private Future<Void> syncFromAll(ObjectId id, boolean afterPause) {
+    return directoryWarm().compose(v -> syncFromAllNow(id, afterPause));
+  }
+
+  /**
+   * Completes once this node's directory has listened for a failure-detection time (so it has heard
+   * every live node: a POP or DC it has not heard of yet would not be asked, and a catch-up that
+   * missed the one holding the newest versions would serve an old head), or after twice that anyway.
+   */
+  private Future<Void> directoryWarm() {
+    if (owners.directory().unheardIsDown()) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> warm = Promise.promise();
+    long giveUpAt = System.nanoTime() + 2_000_000L * owners.directory().detectionMillis();
+    vertx.setPeriodic(100, t -> {
+      if (owners.directory().unheardIsDown() || System.nanoTime() > giveUpAt) {
+        vertx.cancelTimer(t);
+        warm.tryComplete();
+      }
+    });
+    return warm.future();
+  }
+
+  private Future<Void> syncFromAllNow(ObjectId id, boolean afterPause) {
     List<Owners.Holder> others = new ArrayList<>();
     owners.directory().up(Role.POP).stream().map(NodeReport::nodeId).filter(p -> !p.equals(self.id()))
         .forEach(p -> others.add(new Owners.Holder(Role.POP, p)));

@@ -118,9 +118,11 @@ class ObjectFailureIT {
     cluster.start("pop-1").awaitReady(Duration.ofSeconds(90));
 
     // The first reads the restarted primary answers, as early as it answers (503 until the HG sees
-    // it back): it may not have heard pop-2 yet, yet must not serve version 1 as the head, nor lack 2.
+    // it back): it may not have heard pop-2 yet (it then waits until it has listened for a detection
+    // time), yet must not serve version 1 as the head, nor lack 2.
     HttpResponse<String> exact = Eventually.value("version 2 after restart", Duration.ofSeconds(30),
-        () -> Http.get(hg + "/v1/objects/" + id + "?version=2"), r -> r.statusCode() != 503);
+        () -> Http.send(HttpRequest.newBuilder(URI.create(hg + "/v1/objects/" + id + "?version=2"))
+            .timeout(Duration.ofSeconds(30)).GET().build()), r -> r.statusCode() != 503);
     assertThat(exact.statusCode()).as(exact.body()).isEqualTo(200);
     assertThat(exact.body()).isEqualTo("second, acknowledged");
     HttpResponse<String> read = Eventually.value("read after restart", Duration.ofSeconds(20),
