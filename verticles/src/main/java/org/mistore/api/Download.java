@@ -21,7 +21,7 @@ import org.mistore.codecs.VersionMeta;
  *   so many slow clients together hold at most the budget (plus one block each).
  * </ul>
  * Every block is checked against its checksum before a byte of it is written. A client that takes
- * none of the bytes waiting for it for {@code stallMs} has its connection cut (the download fails),
+ * none of the bytes waiting for it for {@code stallMs} has its connection cut (the download fails with {@link Stalled}),
  * so it holds neither memory nor what the read holds (a read lock) for longer. Call on the
  * response's context.
  */
@@ -82,7 +82,7 @@ final class Download {
     Vertx vertx = context.owner();
     stallTimer = vertx.setPeriodic(Math.max(50, stallMs / 4), t -> {
       if (unsent > 0 && System.nanoTime() - lastTaken > java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(stallMs)) {
-        fail(new IllegalStateException("the client took no bytes for " + stallMs + " ms"));
+        fail(new Stalled(stallMs));
       }
     });
     pump();
@@ -198,6 +198,13 @@ final class Download {
           pump();
         }
       });
+    }
+  }
+
+  /** The failure of a download whose client took none of its bytes for the stall time: the client's doing. */
+  static final class Stalled extends RuntimeException {
+    Stalled(long ms) {
+      super("the client took no bytes for " + ms + " ms (download-stall-ms): connection cut", null, false, false);
     }
   }
 

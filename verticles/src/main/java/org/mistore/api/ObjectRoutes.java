@@ -220,6 +220,6 @@ final class ObjectRoutes {
       }
     };
     return new Download(response, i -> service.block(gateway, meta, i, blockSource), meta, from, to, ahead,
-        MemoryBudget.DOWNLOADS, limits.uploadStallMs()).run();
+        MemoryBudget.DOWNLOADS, limits.downloadStallMs()).run();
   }
 }

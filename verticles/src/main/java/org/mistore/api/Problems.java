@@ -166,6 +166,12 @@ public final class Problems {
           + "two hexadecimal digits)");
       return;
     }
+    if (failure instanceof Download.Stalled) {
+      // The client stopped taking the body: its connection is cut already; one line, not a trace.
+      LOG.log(System.Logger.Level.INFO, "request {0} {1}: {2}", rc.request().method(), rc.request().path(),
+          failure.getMessage());
+      return;
+    }
     if (failure != null && status >= 500 && rc.response().closed()) {
       // The client left (a download cut off, say): nobody to answer, and no fault of the server's.
       LOG.log(System.Logger.Level.DEBUG, "request {0} {1} ended: the client left ({2})", rc.request().method(),

@@ -6,7 +6,7 @@ public record Limits(int blockSize, long maxObjectBytes, long lockDefaultTtlMs, 
     long hgCacheBytes, long popCacheBytes, int hgCopies, int stripes, boolean popKeepsBlocks, long hgReadTimeoutMs,
     int repairBlocksInFlight, int owedRepliesPerHg, long owedRepliesTtlMs, long uploadIdleMs,
     long checkpointMs, int webSocketMaxInFlight, long placementBusyBytesPerSecond, long catchUpBlockWaitMs, long uploadStallMs,
-    long uploadBufferBytes) {
+    long uploadBufferBytes, long downloadStallMs) {
 
   /**
    * These limits for a JVM of {@code heapBytes} running {@code pops} POPs and {@code hgs} HGs, whose
@@ -16,14 +16,15 @@ public record Limits(int blockSize, long maxObjectBytes, long lockDefaultTtlMs, 
    * setting than its share is kept; a larger one is capped, with a WARNING.
    */
   public Limits sharingHeap(long heapBytes, long pops, long hgs) {
-    long pop = capped("pop-cache-bytes", popCacheBytes, heapBytes, 8, pops, "POP transit");
+    // A JVM without POPs has no transit cache to cap (nor an HG without HGs an owner cache).
+    long pop = pops > 0 ? capped("pop-cache-bytes", popCacheBytes, heapBytes, 8, pops, "POP transit") : popCacheBytes;
     // One HG alone is capped where its gateway is built (org.mistore.api.Gateways), as before.
     long hg = hgs > 1 ? capped("hg-cache-bytes", hgCacheBytes, heapBytes, 16, hgs, "HG owner")
         : hgCacheBytes;
     return new Limits(blockSize, maxObjectBytes, lockDefaultTtlMs, lockMaxTtlMs, lockWaitDefaultMs, lockMaxWaitMs,
         blocksInFlight, webSocketMaxBytes, hg, pop, hgCopies, stripes, popKeepsBlocks, hgReadTimeoutMs,
         repairBlocksInFlight, owedRepliesPerHg, owedRepliesTtlMs, uploadIdleMs, checkpointMs, webSocketMaxInFlight,
-        placementBusyBytesPerSecond, catchUpBlockWaitMs, uploadStallMs, uploadBufferBytes);
+        placementBusyBytesPerSecond, catchUpBlockWaitMs, uploadStallMs, uploadBufferBytes, downloadStallMs);
   }
 
   /** {@code wanted}, or the share of {@code heapBytes / fraction} each of {@code sharers} caches gets when smaller. */

@@ -78,7 +78,8 @@ public record NodeSettings(
 
   public static final Setting OWED_REPLIES_PER_HG = new Setting("owed-replies-per-hg", "1000", "Most results of writes a POP keeps for one down HG of its region until it returns, and the HG keeps once delivered (1..100000; the oldest go first).");
   public static final Setting UPLOAD_IDLE_MS = new Setting("upload-idle-ms", "3600000", "An upload no new block has reached for this long (1000..2592000000), neither committed nor aborted (its gateway died mid-upload), is dropped by its POPs with its blocks; an upload slower than one block per this time fails.");
-  public static final Setting UPLOAD_STALL_MS = new Setting("upload-stall-ms", "30000", "An upload whose client sends nothing for this long (1000..3600000) while the gateway waits for its body fails with 408 and its connection closes (a write lock the gateway took for it is released); a request waiting that long for upload memory gets 503; a download whose client takes none of the bytes waiting for it for this long has its connection cut (a read lock the gateway took for it is released).");
+  public static final Setting UPLOAD_STALL_MS = new Setting("upload-stall-ms", "30000", "An upload whose client sends nothing for this long (1000..3600000) while the gateway waits for its body fails with 408 and its connection closes (a write lock the gateway took for it is released); a request waiting that long for upload memory gets 503.");
+  public static final Setting DOWNLOAD_STALL_MS = new Setting("download-stall-ms", "600000", "A download whose client takes none of its bytes for this long (1000..86400000; the default is 10 minutes) has its connection cut, and a read lock the gateway took for it is released. Long, as a client reading slowly but steadily may let no byte leave the gateway for many seconds (TCP opens its window in large steps).");
   public static final Setting UPLOAD_BUFFER_BYTES = new Setting("upload-buffer-bytes", "0", "Bytes of request bodies a gateway holds at once over all its uploads (blocks being filled or on their way to the POPs); 0: an eighth of the heap the JVM reports (just under 8 MiB with -Xmx64m). Each upload needs one block (block-size; less for a smaller Content-Length) to start: beyond, uploads wait for room, so no number of clients can exhaust the heap.");
   public static final Setting CATCHUP_BLOCK_WAIT_MS = new Setting("catchup-block-wait-ms", "2000", "How long (0..600000) a POP returning to an object it missed versions of copies their blocks before it serves the object again; past that it commits the older versions at once and copies their blocks in the background (reads of them meanwhile come from the other POP or the HGs). The newest version is always copied whole first.");
   public static final Setting PLACEMENT_BUSY_BYTES_PER_SECOND = new Setting("placement-busy-bytes-per-second", "8388608", "While clients upload to or read from a POP, the pace of its background copies of earlier versions onto its region's HGs (bytes per second; 0: no yielding). Clients go first; the copies catch up once they are done.");
@@ -91,7 +92,7 @@ public record NodeSettings(
       LOCK_MAX_WAIT_MS, BLOCKS_IN_FLIGHT, WEBSOCKET_MAX_BYTES, WEBSOCKET_MAX_IN_FLIGHT, HG_CACHE_BYTES,
       POP_CACHE_BYTES, HG_COPIES, STRIPES, POP_KEEPS_BLOCKS, HG_READ_TIMEOUT_MS, REPAIR_BLOCKS_IN_FLIGHT,
       OWED_REPLIES_PER_HG, OWED_REPLIES_TTL_MS, UPLOAD_IDLE_MS, CHECKPOINT_MS, PLACEMENT_BUSY_BYTES_PER_SECOND,
-      CATCHUP_BLOCK_WAIT_MS, UPLOAD_STALL_MS, UPLOAD_BUFFER_BYTES);
+      CATCHUP_BLOCK_WAIT_MS, UPLOAD_STALL_MS, UPLOAD_BUFFER_BYTES, DOWNLOAD_STALL_MS);
 
   /** Validates a merged configuration; {@link StartupException} naming the key on any bad value. */
   public static NodeSettings from(JsonObject c) {
@@ -151,7 +152,7 @@ public record NodeSettings(
         within(c, UPLOAD_IDLE_MS, 1000, 30L * 24 * 3600 * 1000), within(c, CHECKPOINT_MS, 100, 60_000),
         (int) within(c, WEBSOCKET_MAX_IN_FLIGHT, 1, 4096), nonNegative(c, PLACEMENT_BUSY_BYTES_PER_SECOND),
         within(c, CATCHUP_BLOCK_WAIT_MS, 0, 600_000), within(c, UPLOAD_STALL_MS, 1000, 3_600_000),
-        uploadBuffer(c, block));
+        uploadBuffer(c, block), within(c, DOWNLOAD_STALL_MS, 1000, 86_400_000));
   }
 
   /** The upload memory: the setting, or an eighth of the heap when it is 0; never less than one block. */

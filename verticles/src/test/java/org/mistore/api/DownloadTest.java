@@ -206,7 +206,7 @@ class DownloadTest {
     Future<Void> ended = download.get(5, TimeUnit.SECONDS);
     Eventually.await("the download to end", Duration.ofSeconds(20), ended::isComplete);
     assertThat(ended.failed()).as("cut, not finished").isTrue();
-    assertThat(ended.cause()).hasMessageContaining("took no bytes for 1000 ms");
+    assertThat(ended.cause()).isInstanceOf(Download.Stalled.class).hasMessageContaining("took no bytes for 1000 ms");
     reader.response.resume();
     closed.future().await(10, TimeUnit.SECONDS);
     assertThat(reader.sha256.future().isComplete()).as("the client never got the end of the body").isFalse();

@@ -25,5 +25,32 @@ class LimitsTest {
     assertThat(defaults.sharingHeap(8192 * MIB, 1, 1)).isEqualTo(defaults);
     Limits small = DevCluster.tunables(new JsonObject().put("pop-cache-bytes", MIB).put("hg-cache-bytes", 0)).limits();
     assertThat(small.sharingHeap(256 * MIB, 3, 12)).isEqualTo(small);
+
+    // A JVM without a POP (a DC, an HG) has no transit cache to cap, nor warn about.
+    java.util.List<String> warned = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger(Limits.class.getName());
+    java.util.logging.Handler listen = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        warned.add(r.getMessage());
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+    log.addHandler(listen);
+    try {
+      assertThat(defaults.sharingHeap(256 * MIB, 0, 1)).isEqualTo(defaults);
+      assertThat(warned).isEmpty();
+      defaults.sharingHeap(256 * MIB, 1, 1);
+      assertThat(warned).as("a POP's cache over its share is still capped, with a warning").hasSize(1);
+    } finally {
+      log.removeHandler(listen);
+    }
   }
 }
