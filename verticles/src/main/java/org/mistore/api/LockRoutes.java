@@ -58,9 +58,22 @@ final class LockRoutes {
 
   /** Takes a lock through the gateway; also used by writes and rw-exclusive reads. */
   static Future<LockGrant> acquire(Gateway gateway, LockRequest request) {
-    return gateway.<LockGrant>owner(request.id(), Addresses.OWNER_LOCK, request, Map.of(), request.waitMs() + 10_000)
+    return acquire(gateway, request, Map.of());
+  }
+
+  private static Future<LockGrant> acquire(Gateway gateway, LockRequest request, Map<String, String> headers) {
+    return gateway.<LockGrant>owner(request.id(), Addresses.OWNER_LOCK, request, headers, request.waitMs() + 10_000)
         .map(Message::body)
         .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
+  }
+
+  /**
+   * Renews the lease {@code token} the gateway took, of {@code ttlMs}, every third of it until the
+   * returned timer is cancelled: the lock is held for as long as the gateway's request needs it.
+   */
+  static long keepAlive(Gateway gateway, ObjectId id, String token, long ttlMs) {
+    return gateway.vertx().setPeriodic(Math.max(100, ttlMs / 3), t -> gateway.owner(id, Addresses.OWNER_RENEW,
+        new JsonObject().put("token", token)));
   }
 
   /**
@@ -81,10 +94,7 @@ final class LockRoutes {
       // client leaves meanwhile: it would otherwise hold up the requests behind it until its wait ends.
       java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
       String key = gateway.hgId() + "-" + Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong());
-      asked = gateway.<LockGrant>owner(request.id(), Addresses.OWNER_LOCK, request, Map.of(Addresses.HEADER_WAIT_KEY, key),
-              request.waitMs() + 10_000)
-          .map(Message::body)
-          .recover(e -> Future.failedFuture(BusErrors.toHttp(e)));
+      asked = acquire(gateway, request, Map.of(Addresses.HEADER_WAIT_KEY, key));
       Future<LockGrant> waiting = asked;
       Runnable forget = onClientGone.apply(() -> {
         if (!waiting.isComplete()) {

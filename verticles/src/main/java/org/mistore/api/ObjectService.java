@@ -201,8 +201,7 @@ final class ObjectService {
     long ttl = limits.lockDefaultTtlMs();
     return LockRoutes.acquire(gateway, new LockRequest(id, LockType.WRITE, ttl, waitMs, gateway.hgId()))
         .map(g -> new WriteLock(g.token(), g.fence(), g.version(), true,
-            gateway.vertx().setPeriodic(Math.max(100, ttl / 3), t -> gateway.owner(id, Addresses.OWNER_RENEW,
-                new JsonObject().put("token", g.token())))));
+            LockRoutes.keepAlive(gateway, id, g.token(), ttl)));
   }
 
   /**
@@ -370,7 +369,7 @@ final class ObjectService {
         : "monotonic".equals(consistency) ? gateway.cache().newest(id).filter(m -> m.ref().version() >= minVersion)
         : Optional.empty();
     // Served from the cache only when its blocks are there too: Mistore-Source names where the bytes come from.
-    if (cached.isPresent() && blocksCached(gateway, cached.get())) {
+    if (cached.isPresent() && gateway.cache().holdsAll(cached.get())) {
       // A node serving through its own POP (no HG) keeps this cache at the POP.
       String cache = gateway.hgId().equals(gateway.popId()) ? "pop-cache" : "hg-cache";
       return Future.succeededFuture(new ReadPlan(cached.get(), cache, () -> { }));
@@ -412,8 +411,7 @@ final class ObjectService {
    */
   private Runnable keptUntilReleased(Gateway gateway, ObjectId id, String token) {
     long ttl = limits.lockDefaultTtlMs();
-    long keepAlive = gateway.vertx().setPeriodic(Math.max(100, ttl / 3), t -> gateway.owner(id, Addresses.OWNER_RENEW,
-        new JsonObject().put("token", token)));
+    long keepAlive = LockRoutes.keepAlive(gateway, id, token, ttl);
     java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
     return () -> {
       if (released.compareAndSet(false, true)) {
@@ -421,15 +419,6 @@ final class ObjectService {
         LockRoutes.releaseTaken(gateway, token, ttl);
       }
     };
-  }
-
-  private static boolean blocksCached(Gateway gateway, VersionMeta meta) {
-    for (int i = 0; i < meta.blockCount(); i++) {
-      if (!gateway.cache().holds(meta.block(i))) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Block {@code index} of a version: from the HG cache, else from the acting primary, checked, then cached. */

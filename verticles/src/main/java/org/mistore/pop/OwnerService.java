@@ -445,13 +445,8 @@ public final class OwnerService implements LockMirror {
     }
     Owners.Holder holder = peer.get();
     return linkTo(holder).guard(bus().request(holder.address(Addresses.OWNER_MIRROR_COMMIT), request, options))
-        .recover(e -> {
-          if (e instanceof io.vertx.core.eventbus.ReplyException r && r.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT) {
-            return Future.failedFuture(new StoreFailure(FailureCode.UNAVAILABLE, holder.describe()
-                + " holding the second copy did not answer within " + options.getSendTimeout() + " ms; retry"));
-          }
-          return Future.failedFuture(e);
-        })
+        .recover(e -> Future.failedFuture(unanswered(e, holder.describe() + " holding the second copy",
+            options.getSendTimeout())))
         .recover(e -> {
           if (!(e instanceof io.vertx.core.eventbus.ReplyException r && r.failureCode() == FailureCode.CONFLICT.code)) {
             return Future.failedFuture(e);
@@ -463,6 +458,12 @@ public final class OwnerService implements LockMirror {
           return catchUp.from(peer.get(), id).transform(x -> Future.failedFuture(disagree));
         })
         .mapEmpty();
+  }
+
+  /** {@code e}, or for a request to {@code who} that timed out after {@code ms}, a 503 saying so. */
+  private static Throwable unanswered(Throwable e, String who, long ms) {
+    return e instanceof io.vertx.core.eventbus.ReplyException r && r.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT
+        ? new StoreFailure(FailureCode.UNAVAILABLE, who + " did not answer within " + ms + " ms; retry") : e;
   }
 
   /**
@@ -624,10 +625,8 @@ public final class OwnerService implements LockMirror {
             new DeliveryOptions().setSendTimeout(owners.peerTimeoutMs())), () -> new StoreFailure(FailureCode.UNAVAILABLE,
             holder.describe() + " holding the second copy of " + grant.id() + " went down while the lock was mirrored "
                 + "to it; retry"))
-        .recover(e -> Future.failedFuture(e instanceof io.vertx.core.eventbus.ReplyException r
-            && r.failureType() == io.vertx.core.eventbus.ReplyFailure.TIMEOUT ? new StoreFailure(FailureCode.UNAVAILABLE,
-            holder.describe() + " holding the second copy of " + grant.id() + " did not answer within "
-                + owners.peerTimeoutMs() + " ms; retry") : e))
+        .recover(e -> Future.failedFuture(unanswered(e, holder.describe() + " holding the second copy of "
+            + grant.id(), owners.peerTimeoutMs())))
         .mapEmpty();
   }
 

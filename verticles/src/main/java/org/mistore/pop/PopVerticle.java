@@ -414,19 +414,10 @@ public final class PopVerticle extends RoleVerticle {
       // Only a version whose blocks are cached too: Mistore-Source names where the bytes come from.
       hit = (version > 0 ? transit.version(id, version)
           : Boolean.TRUE.equals(q.getBoolean("monotonic")) ? transit.newest(id).filter(v -> v.ref().version() >= min)
-          : Optional.<VersionMeta>empty()).filter(this::blocksInTransitCache);
+          : Optional.<VersionMeta>empty()).filter(transit::holdsAll);
     }
     hit.ifPresent(value -> m.reply(value, BlockBytes.optionsFor(value).addHeader(Addresses.HEADER_SOURCE, "pop-cache")));
     return hit.isPresent();
-  }
-
-  private boolean blocksInTransitCache(VersionMeta meta) {
-    for (int i = 0; i < meta.blockCount(); i++) {
-      if (!transit.holds(meta.block(i))) {
-        return false;
-      }
-    }
-    return true;
   }
 
   /**

@@ -48,6 +48,16 @@ public final class VersionCache {
     return blocks.asMap().containsKey(key(ref));
   }
 
+  /** Whether every block of {@code meta} is cached now: only then may a cached version say its bytes come from here. */
+  public boolean holdsAll(VersionMeta meta) {
+    for (int i = 0; i < meta.blockCount(); i++) {
+      if (!holds(meta.block(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Caches a block that passed its checksum; blocks larger than an eighth of the cache are not kept. */
   public void putBlock(BlockRef ref, Buffer data) {
     if (data.length() <= maxBytes / 8) {
