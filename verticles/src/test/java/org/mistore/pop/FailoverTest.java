@@ -41,6 +41,28 @@ class FailoverTest extends DevClusterTestBase {
     return silent;
   }
 
+  /**
+   * Sends {@code send} up to {@code tries} times, running {@code before} (given the try's number)
+   * ahead of each, until one reaches a silent consumer ({@code caught} completes): that request,
+   * still in flight, or null. Those answered before must have status {@code answered} (0: any).
+   */
+  private static java.util.concurrent.CompletableFuture<HttpResponse<String>> caughtInFlight(int tries,
+      java.util.function.IntConsumer before, java.util.function.Supplier<HttpResponse<String>> send, int answered,
+      java.util.concurrent.CompletableFuture<Void> caught) throws Exception {
+    for (int i = 0; i < tries; i++) {
+      before.accept(i);
+      var request = java.util.concurrent.CompletableFuture.supplyAsync(send);
+      java.util.concurrent.CompletableFuture.anyOf(request, caught).get(30, java.util.concurrent.TimeUnit.SECONDS);
+      if (caught.isDone()) {
+        return request;
+      }
+      if (answered > 0) {
+        assertThat(request.get().statusCode()).as(request.get().body()).isEqualTo(answered);
+      }
+    }
+    return null;
+  }
+
   private HttpResponse<String> put(String id, String body, String gateway, String... headers) {
     String[] all = new String[headers.length + 2];
     all[0] = "Mistore-Gateway";
@@ -246,17 +268,8 @@ class FailoverTest extends DevClusterTestBase {
           }
         });
     silent.completion().await();
-    java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = null;
-    for (int i = 0; i < 8 && inFlight == null; i++) {
-      // Read locks share: each request is granted, and mirrored, on its own.
-      var lock = java.util.concurrent.CompletableFuture.supplyAsync(() -> dev.lock(id, "read", 30_000, 0, "hg-1-1"));
-      java.util.concurrent.CompletableFuture.anyOf(lock, caught).get(30, java.util.concurrent.TimeUnit.SECONDS);
-      if (caught.isDone()) {
-        inFlight = lock;
-      } else {
-        assertThat(lock.get().statusCode()).as(lock.get().body()).isEqualTo(201);
-      }
-    }
+    // Read locks share: each request is granted, and mirrored, on its own.
+    var inFlight = caughtInFlight(8, i -> { }, () -> dev.lock(id, "read", 30_000, 0, "hg-1-1"), 201, caught);
     assertThat(inFlight).as("a grant's mirror reached the silent consumer").isNotNull();
     dev.cluster.stopRole(Role.POP, backup).toCompletionStage().toCompletableFuture().join();
     HttpResponse<String> answer = inFlight.get(60, java.util.concurrent.TimeUnit.SECONDS);
@@ -628,14 +641,7 @@ class FailoverTest extends DevClusterTestBase {
     // every other commit, which then stays in flight as with a backup dying mid-commit.
     java.util.concurrent.CompletableFuture<Void> caught = new java.util.concurrent.CompletableFuture<>();
     var silent = silentConsumer(backup, org.mistore.codecs.Addresses.OWNER_MIRROR_COMMIT, caught);
-    java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = null;
-    for (int i = 0; i < 20 && inFlight == null; i++) {
-      var write = java.util.concurrent.CompletableFuture.supplyAsync(() -> put(id, "w", "hg-1-1"));
-      java.util.concurrent.CompletableFuture.anyOf(write, caught).get(30, java.util.concurrent.TimeUnit.SECONDS);
-      if (caught.isDone()) {
-        inFlight = write;
-      }
-    }
+    var inFlight = caughtInFlight(20, i -> { }, () -> put(id, "w", "hg-1-1"), 0, caught);
     assertThat(inFlight).as("a commit reached the silent consumer").isNotNull();
     dev.cluster.stopRole(Role.POP, backup).toCompletionStage().toCompletableFuture().join();
     HttpResponse<String> answer = inFlight.get(60, java.util.concurrent.TimeUnit.SECONDS);
@@ -680,9 +686,8 @@ class FailoverTest extends DevClusterTestBase {
     // question in flight would: the event bus hands it every other question.
     java.util.concurrent.CompletableFuture<Void> caught = new java.util.concurrent.CompletableFuture<>();
     var silent = silentConsumer(backup, org.mistore.codecs.Addresses.OWNER_SYNC, caught);
-    java.util.concurrent.CompletableFuture<HttpResponse<String>> inFlight = null;
-    for (int i = 0; i < 8 && inFlight == null; i++) {
-      // Any POP coming or going makes the primary catch the object up before its next write.
+    // Any POP coming or going makes the primary catch the object up before its next write.
+    var inFlight = caughtInFlight(8, i -> {
       if (i % 2 == 0) {
         dev.cluster.stopRole(Role.POP, bystander.id()).toCompletionStage().toCompletableFuture().join();
         awaitStatus(bystander.id(), "down");
@@ -690,14 +695,7 @@ class FailoverTest extends DevClusterTestBase {
         dev.cluster.startRole(bystander).toCompletionStage().toCompletableFuture().join();
         awaitStatus(bystander.id(), "up");
       }
-      var write = java.util.concurrent.CompletableFuture.supplyAsync(() -> put(id, "w", "hg-1-1"));
-      java.util.concurrent.CompletableFuture.anyOf(write, caught).get(30, java.util.concurrent.TimeUnit.SECONDS);
-      if (caught.isDone()) {
-        inFlight = write;
-      } else {
-        assertThat(write.get().statusCode()).as(write.get().body()).isEqualTo(200);
-      }
-    }
+    }, () -> put(id, "w", "hg-1-1"), 200, caught);
     assertThat(inFlight).as("a catch-up question reached the silent consumer").isNotNull();
     dev.cluster.stopRole(Role.POP, backup).toCompletionStage().toCompletableFuture().join();
     HttpResponse<String> answer = inFlight.get(60, java.util.concurrent.TimeUnit.SECONDS);
